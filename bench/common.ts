@@ -1,0 +1,262 @@
+// Helpers shared by the benchmarks: progress lines, child processes with timing and rusage, Arrow
+// column access, machine information and results.json.
+
+import { spawn } from 'node:child_process'
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { tableFromIPC, type Table, type Vector } from 'apache-arrow'
+
+export const REPO_ROOT = path.resolve(import.meta.dirname, '..')
+export const BENCH_OUT = path.join(REPO_ROOT, 'bench', 'out')
+export const RESULTS_FILE = path.join(REPO_ROOT, 'bench', 'results.json')
+export const CLI = path.join(REPO_ROOT, 'trainer', 'src', 'cli.ts')
+
+const t0 = performance.now()
+
+export function log(message: string): void {
+  const s = ((performance.now() - t0) / 1000).toFixed(1).padStart(7)
+  process.stdout.write(`[bench ${s}s] ${message}\n`)
+}
+
+/** Resource usage written by a child (fcv: FCV_RUSAGE_OUT; pandas_reference.py: --rusage-out). */
+export interface Rusage {
+  maxRssKb: number
+  userMs: number
+  systemMs: number
+  wallMs: number
+  [extra: string]: unknown
+}
+
+export interface StepResult {
+  /** Wall clock measured by the harness, from spawn to exit, in seconds. */
+  wallS: number
+  rusage: Rusage | null
+  logFile: string
+}
+
+export class StepError extends Error {
+  override name = 'StepError'
+}
+
+/**
+ * Runs one step as a child process, output to `logFile`; throws with the log's tail when it fails.
+ * Prints a line when the step starts and when it ends.
+ */
+export async function runStep(
+  label: string,
+  command: string,
+  args: readonly string[],
+  o: { logFile: string; rusageFile?: string; env?: Record<string, string>; quiet?: boolean }
+): Promise<StepResult> {
+  mkdirSync(path.dirname(o.logFile), { recursive: true })
+  if (o.rusageFile) rmSync(o.rusageFile, { force: true })
+  if (!o.quiet) log(`▶ ${label}`)
+  const out = createWriteStream(o.logFile)
+  const opened = new Promise<void>((resolve, reject) => {
+    out.once('open', () => resolve())
+    out.once('error', reject)
+  })
+  await opened
+  out.write(`$ ${command} ${args.join(' ')}\n`)
+  const start = performance.now()
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...o.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    child.stdout.pipe(out, { end: false })
+    child.stderr.pipe(out, { end: false })
+    child.once('error', reject)
+    child.once('close', (c, signal) => resolve(signal ? 128 : c))
+  })
+  const wallS = (performance.now() - start) / 1000
+  await new Promise<void>((resolve) => out.end(resolve))
+  if (code !== 0) {
+    const tail = readFileSync(o.logFile, 'utf8').split('\n').slice(-25).join('\n')
+    throw new StepError(`${label} failed (exit ${code}); log ${o.logFile}:\n${tail}`)
+  }
+  let rusage: Rusage | null = null
+  if (o.rusageFile && existsSync(o.rusageFile)) {
+    rusage = JSON.parse(readFileSync(o.rusageFile, 'utf8')) as Rusage
+  }
+  const rss = rusage ? `, peak RSS ${mb(rusage.maxRssKb).toFixed(0)} MB` : ''
+  if (!o.quiet) log(`✓ ${label}: ${wallS.toFixed(2)} s${rss}`)
+  return { wallS, rusage, logFile: o.logFile }
+}
+
+export function mb(kb: number): number {
+  return kb / 1024
+}
+
+/** Runs a command and returns its stdout (for version probes); undefined when it fails. */
+export async function capture(
+  command: string,
+  args: readonly string[]
+): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
+    let text = ''
+    child.stdout.setEncoding('utf8')
+    child.stdout.on('data', (d: string) => (text += d))
+    child.once('error', () => resolve(undefined))
+    child.once('close', (c) => resolve(c === 0 ? text : undefined))
+  })
+}
+
+// ------------------------------------------------------------------------------------------ python
+
+export const VENV_HELP =
+  'Create the project venv from the repo root with\n' +
+  '    python3 -m venv .venv && .venv/bin/pip install -r requirements.txt\n' +
+  'or point FCV_PYTHON at a Python that has pandas and pyarrow.'
+
+export interface PythonInfo {
+  executable: string
+  python: string
+  pandas: string
+  pyarrow: string
+  numpy: string
+}
+
+/** The benchmark's Python: $FCV_PYTHON, else .venv/bin/python at the repo root. */
+export async function findPython(): Promise<PythonInfo> {
+  const fromEnv = process.env['FCV_PYTHON']
+  const executable = fromEnv ?? path.join(REPO_ROOT, '.venv', 'bin', 'python')
+  if (!fromEnv && !existsSync(executable)) {
+    throw new StepError(`Python not found at ${executable}.\n${VENV_HELP}`)
+  }
+  const probe =
+    'import json, sys, numpy, pandas, pyarrow; print(json.dumps({"python": sys.version.split()[0], ' +
+    '"pandas": pandas.__version__, "pyarrow": pyarrow.__version__, "numpy": numpy.__version__}))'
+  const out = await capture(executable, ['-c', probe])
+  if (out === undefined) {
+    throw new StepError(`${executable} cannot import pandas, pyarrow and numpy.\n${VENV_HELP}`)
+  }
+  return { executable, ...(JSON.parse(out) as Omit<PythonInfo, 'executable'>) }
+}
+
+// ------------------------------------------------------------------------------------------- arrow
+
+export function readArrow(file: string): Table {
+  return tableFromIPC(readFileSync(file))
+}
+
+function column(table: Table, name: string): Vector {
+  const c = table.getChild(name)
+  if (!c) throw new StepError(`column "${name}" missing`)
+  return c
+}
+
+/** A numeric, timestamp or Int64 column as doubles; nulls become NaN. */
+export function numbers(table: Table, name: string): Float64Array {
+  const c = column(table, name)
+  const raw = c.toArray() as ArrayLike<number | bigint>
+  const out = new Float64Array(raw.length)
+  for (let i = 0; i < raw.length; i++) out[i] = Number(raw[i])
+  if (c.nullCount > 0) for (let i = 0; i < out.length; i++) if (!c.isValid(i)) out[i] = Number.NaN
+  return out
+}
+
+/** An Int64 column as bigints (exact), nulls as null. */
+export function bigints(table: Table, name: string): (bigint | null)[] {
+  const c = column(table, name)
+  const out: (bigint | null)[] = []
+  for (let i = 0; i < c.length; i++)
+    out.push(c.isValid(i) ? BigInt(c.get(i) as bigint | number) : null)
+  return out
+}
+
+export function strings(table: Table, name: string): (string | null)[] {
+  const c = column(table, name)
+  const out: (string | null)[] = new Array<string | null>(c.length)
+  for (let i = 0; i < c.length; i++) {
+    const v = c.get(i) as string | null
+    out[i] = v ?? null
+  }
+  return out
+}
+
+export function hasColumn(table: Table, name: string): boolean {
+  return table.getChild(name) !== null
+}
+
+// ----------------------------------------------------------------------------------------- machine
+
+/** The checked-out commit, read from .git without running git; undefined when unknown. */
+export function gitCommit(): string | undefined {
+  try {
+    const gitDir = path.join(REPO_ROOT, '.git')
+    const head = readFileSync(path.join(gitDir, 'HEAD'), 'utf8').trim()
+    if (!head.startsWith('ref: ')) return /^[0-9a-f]{40}$/.test(head) ? head : undefined
+    const ref = head.slice(5)
+    const loose = path.join(gitDir, ref)
+    if (existsSync(loose)) return readFileSync(loose, 'utf8').trim()
+    const packed = path.join(gitDir, 'packed-refs')
+    if (!existsSync(packed)) return undefined
+    for (const line of readFileSync(packed, 'utf8').split('\n')) {
+      const [sha, name] = line.split(' ')
+      if (name === ref && sha) return sha
+    }
+  } catch {
+    // no repository
+  }
+  return undefined
+}
+
+export function machineInfo(py: PythonInfo | undefined): Record<string, unknown> {
+  const cpus = os.cpus()
+  return {
+    date: new Date().toISOString(),
+    host: os.hostname(),
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model,
+    totalMemMb: Math.round(os.totalmem() / 2 ** 20),
+    node: process.version,
+    python: py?.python,
+    pandas: py?.pandas,
+    pyarrow: py?.pyarrow,
+    numpy: py?.numpy,
+    gitCommit: gitCommit() ?? null,
+  }
+}
+
+// ----------------------------------------------------------------------------------------- results
+
+/** Replaces one benchmark's entry in bench/results.json and keeps every other key. */
+export function saveResults(name: string, entry: unknown): void {
+  let all: Record<string, unknown> = {}
+  if (existsSync(RESULTS_FILE)) {
+    try {
+      all = JSON.parse(readFileSync(RESULTS_FILE, 'utf8')) as Record<string, unknown>
+    } catch {
+      log(`${RESULTS_FILE} is not valid JSON; starting it afresh`)
+    }
+  }
+  all[name] = entry
+  writeFileSync(RESULTS_FILE, JSON.stringify(all, null, 2) + '\n')
+  log(`results written to ${path.relative(REPO_ROOT, RESULTS_FILE)} (key "${name}")`)
+}
+
+/** A fixed-width text table; `align` has one letter per column, l(eft) or r(ight). */
+export function table(
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+  align: string
+): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (align[i] === 'r' ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n')
+}

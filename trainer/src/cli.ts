@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander'
+import { parseShard } from '@fcv/core'
+import { loadParams } from './params/load.ts'
+import { recordResourceUsageAtExit } from './io/rusage.ts'
+import { runCommand } from './commands/run-command.ts'
+import { ingestCommand, featuresCommand, pipelineCommand } from './commands/stages.ts'
+import { generateCommand } from './commands/generate.ts'
+
+recordResourceUsageAtExit(process.env['FCV_RUSAGE_OUT'])
+
+const program = new Command('fcv')
+  .description('fcv: forward customer value. Predict each customer’s spend over the next 90 days.')
+  .showHelpAfterError()
+
+/** The options every pipeline stage takes: a params file and key=value overrides. */
+function withParams(cmd: Command): Command {
+  return cmd
+    .option('--params <file>', 'parameters file', 'params.yaml')
+    .addOption(
+      new Option('--set <key=value>', 'override a parameter, e.g. --set data.path=log.csv (repeatable)')
+        .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value])
+        .default([])
+    )
+}
+
+interface StageOptions {
+  params: string
+  set: string[]
+  shard?: string
+}
+
+withParams(program.command('ingest'))
+  .description('read, validate and clean the transaction log into data/interim/')
+  .action((o: StageOptions) => runCommand('ingest', () => ingestCommand(loadParams(o.params, o.set))))
+
+withParams(program.command('features'))
+  .description('build train/valid/test feature rows at rolling cutoffs into data/processed/')
+  .option('--shard <i/n>', 'only customers whose id hashes to shard i of n')
+  .action((o: StageOptions) =>
+    runCommand('features', () =>
+      featuresCommand(loadParams(o.params, o.set), o.shard === undefined ? undefined : parseShard(o.shard))
+    )
+  )
+
+withParams(program.command('pipeline'))
+  .description('run every stage in order (what `dvc repro` runs), without DVC')
+  .action((o: StageOptions) => runCommand('pipeline', () => pipelineCommand(loadParams(o.params, o.set))))
+
+program
+  .command('generate')
+  .description('write a synthetic transaction log in the retail log format')
+  .requiredOption('--out <file>', 'output file (.csv or .csv.gz)')
+  .option('--customers <n>', 'number of customers', '1000')
+  .option('--years <n>', 'years of history', '2')
+  .option('--seed <n>', 'random seed', '1')
+  .option('--start <date>', 'first day, YYYY-MM-DD', '2021-01-01')
+  .action((o: { out: string; customers: string; years: string; seed: string; start: string }) =>
+    runCommand('generate', () => generateCommand(o))
+  )
+
+await program.parseAsync()

@@ -1,0 +1,24 @@
+import type { Shard } from '@fcv/core'
+import { runFeatures } from '../features/index.ts'
+import { runIngest } from '../ingest/index.ts'
+import type { Params } from '../params/schema.ts'
+
+export async function ingestCommand(params: Params): Promise<void> {
+  await runIngest(params, { progress: true })
+  process.stdout.write(`ingest: wrote ${params.ingest.out_dir}/transactions.arrow\n`)
+}
+
+export async function featuresCommand(params: Params, shard?: Shard): Promise<void> {
+  const report = await runFeatures(params, shard ? { shard } : {})
+  const where = shard ? `${params.features.out_dir}/shards/${shard.index}-of-${shard.count}` : params.features.out_dir
+  process.stdout.write(
+    `features: wrote ${where}/{train,valid,test}.arrow and schema.json ` +
+      `(${report.splits.train.rows} train, ${report.splits.valid.rows} valid, ${report.splits.test.rows} test rows)\n`
+  )
+}
+
+/** The stages in order, the same code `dvc repro` runs stage by stage. */
+export async function pipelineCommand(params: Params): Promise<void> {
+  await ingestCommand(params)
+  await featuresCommand(params)
+}

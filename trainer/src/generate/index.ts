@@ -1,0 +1,3 @@
+export { runGenerate, type GenerateOptions, type GenerateSummary } from './run.ts'
+export { customersForRows, expectedOrdersPerCustomer, expectedRows } from './sizing.ts'
+export { LOG_HEADER, type RowCounts } from './log-writer.ts'

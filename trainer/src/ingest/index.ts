@@ -1,0 +1,107 @@
+// The ingest stage: transaction log (CSV, CSV.gz or whitespace text, columns mapped in params.yaml)
+// -> data/interim/{transactions.arrow, quarantine.csv, ingest-report.json}. One streaming pass; memory
+// holds one Arrow batch, a chunk of text and the duplicate fingerprints, whatever the size of the log.
+
+import { writeFile } from 'node:fs/promises'
+import type { Params } from '../params/schema.ts'
+import { interimSchema } from '../interim/schema.ts'
+import { CsvSyntaxError, CsvTokenizer, type Tokenizer } from './csv-tokenizer.ts'
+import { IngestError } from './errors.ts'
+import { openInput } from './input.ts'
+import { InterimWriter } from './interim-writer.ts'
+import { OutputSet } from './output-files.ts'
+import { ProgressMeter, formatCount } from './progress.ts'
+import { QuarantineWriter } from './quarantine-writer.ts'
+import { QUARANTINE_REASONS } from './reasons.ts'
+import { ReportBuilder, type IngestReport } from './report.ts'
+import { RowPipeline } from './row-pipeline.ts'
+import { WhitespaceTokenizer } from './whitespace-tokenizer.ts'
+
+export { IngestError } from './errors.ts'
+export type { IngestReport } from './report.ts'
+export { INVALID_REASONS, RULE_REASONS, type QuarantineReason } from './reasons.ts'
+export { OUTPUT_NAMES } from './output-files.ts'
+
+export interface IngestOptions {
+  /** Where progress and the summary go, one line per call; default stderr. */
+  log?: (line: string) => void
+  /** Log a progress line about every second; default true. */
+  progress?: boolean
+}
+
+function summarize(r: IngestReport): string {
+  const dropped = QUARANTINE_REASONS.filter((k) => r.by_reason[k] > 0)
+    .map((k) => `${k} ${formatCount(r.by_reason[k])}`)
+    .join(', ')
+  return (
+    `ingest: ${formatCount(r.rows_read)} rows in ${(r.duration_ms / 1000).toFixed(1)} s: ` +
+    `${formatCount(r.rows_kept)} kept, ${formatCount(r.rows_quarantined)} quarantined` +
+    `${dropped ? ` (${dropped})` : ''} -> ${r.output_dir}`
+  )
+}
+
+function asIngestError(e: unknown, file: string): unknown {
+  if (e instanceof CsvSyntaxError) {
+    return new IngestError(`${file}:${e.line}:${e.column}: ${e.message}`, { cause: e })
+  }
+  return e
+}
+
+export async function runIngest(
+  params: Params,
+  options: IngestOptions = {}
+): Promise<IngestReport> {
+  const started = performance.now()
+  const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`))
+  const { data } = params
+  const file = data.path
+  const input = await openInput(file, data.compression)
+  const out = await OutputSet.prepare(params.ingest.out_dir)
+  let writer: InterimWriter | undefined
+  let quarantine: QuarantineWriter | undefined
+  try {
+    const schema = interimSchema({
+      currency: data.currency,
+      currencyExponent: data.currency_exponent,
+      source: file,
+    })
+    writer = await InterimWriter.create(out.temp.transactions, schema)
+    quarantine = await QuarantineWriter.create(out.temp.quarantine)
+    const report = new ReportBuilder()
+    const rows = new RowPipeline(data, file, { writer, quarantine, report })
+    const tokenizer: Tokenizer =
+      data.format === 'csv'
+        ? new CsvTokenizer(rows.onRecord, data.delimiter)
+        : new WhitespaceTokenizer(rows.onRecord)
+    const progress = new ProgressMeter(log, input.sizeBytes, options.progress ?? true)
+    for await (const chunk of input.chunks) {
+      tokenizer.push(chunk)
+      await writer.flush()
+      await quarantine.flush()
+      progress.update(report.rowsRead, input.bytesRead())
+    }
+    tokenizer.end()
+    rows.finish(params.ingest.max_invalid_fraction)
+    await writer.finish()
+    await quarantine.finish()
+    const result = report.build({
+      path: file,
+      sizeBytes: input.sizeBytes,
+      sha256: input.sha256(),
+      gzip: input.gzip,
+      currency: data.currency,
+      currencyExponent: data.currency_exponent,
+      outputDir: out.dir,
+      durationMs: performance.now() - started,
+    })
+    await writeFile(out.temp.report, `${JSON.stringify(result, null, 2)}\n`, { flag: 'wx' })
+    await out.commit()
+    log(summarize(result))
+    return result
+  } catch (e) {
+    await writer?.abort()
+    await quarantine?.abort()
+    await out.discard()
+    throw asIngestError(e, file)
+  }
+}

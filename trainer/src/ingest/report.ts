@@ -1,0 +1,127 @@
+// ingest-report.json: what was read, kept and dropped, and the totals later stages can check against.
+// Distinct customers and orders are counted with 64-bit fingerprints (see hash64-set.ts), not sets of
+// strings, so the count stays cheap for logs of millions of customers.
+
+import { Hash64Set, fingerprintString, type Fingerprint } from './hash64-set.ts'
+import { IngestError } from './errors.ts'
+import { QUARANTINE_REASONS, isInvalidReason, type QuarantineReason } from './reasons.ts'
+import type { CleanRow } from './row-validator.ts'
+
+export interface IngestReport {
+  input_path: string
+  input_size_bytes: number
+  input_sha256: string
+  input_compression: 'gzip' | 'none'
+  /** Data rows, not counting the header or blank lines. */
+  rows_read: number
+  rows_kept: number
+  rows_quarantined: number
+  /** Rows that could not be read (wrong_field_count and bad_*), a subset of rows_quarantined. */
+  invalid_rows: number
+  by_reason: Record<QuarantineReason, number>
+  /** Distinct customer ids among kept rows. */
+  customers: number
+  /** Distinct order ids among kept rows. */
+  orders: number
+  /** Kept rows with a negative amount (returns and cancellations). */
+  returns: number
+  /** First and last kept timestamp, ISO 8601 UTC; null when nothing was kept. */
+  date_range: { first: string | null; last: string | null }
+  currency: string
+  currency_exponent: number
+  total_amount_minor: number
+  /** total_amount_minor in major units, as an exact decimal string. */
+  total_amount: string
+  output_dir: string
+  duration_ms: number
+}
+
+/** Minor units as an exact major-unit decimal: (-123, 2) -> "-1.23". */
+export function formatMinor(minor: number, exponent: number): string {
+  const sign = minor < 0 ? '-' : ''
+  const digits = String(Math.abs(minor)).padStart(exponent + 1, '0')
+  if (exponent === 0) return sign + digits
+  return `${sign}${digits.slice(0, -exponent)}.${digits.slice(-exponent)}`
+}
+
+export class ReportBuilder {
+  rowsRead = 0
+  rowsKept = 0
+  invalidRows = 0
+  readonly byReason = Object.fromEntries(QUARANTINE_REASONS.map((r) => [r, 0])) as Record<
+    QuarantineReason,
+    number
+  >
+  private readonly customers = new Hash64Set(1 << 12)
+  private readonly orders = new Hash64Set(1 << 12)
+  private readonly fp: Fingerprint = { h1: 0, h2: 0 }
+  private lastCustomer = ''
+  private lastOrder: string | null = null
+  private returns = 0
+  private first = Number.POSITIVE_INFINITY
+  private last = Number.NEGATIVE_INFINITY
+  private totalMinor = 0
+
+  kept(row: CleanRow): void {
+    this.rowsKept++
+    // Lines of one order come together: skip re-hashing an id equal to the previous row's.
+    if (row.customerId !== this.lastCustomer) {
+      this.customers.add(fingerprintString(row.customerId, this.fp))
+      this.lastCustomer = row.customerId
+    }
+    if (row.orderId !== null && row.orderId !== this.lastOrder) {
+      this.orders.add(fingerprintString(row.orderId, this.fp))
+      this.lastOrder = row.orderId
+    }
+    if (row.amountMinor < 0) this.returns++
+    if (row.timestamp < this.first) this.first = row.timestamp
+    if (row.timestamp > this.last) this.last = row.timestamp
+    // Both terms are safe integers, so the sum is exact unless it leaves the safe range.
+    this.totalMinor += row.amountMinor
+    if (!Number.isSafeInteger(this.totalMinor)) {
+      throw new IngestError('the total amount exceeds 2^53 minor units and cannot be kept exactly')
+    }
+  }
+
+  quarantined(reason: QuarantineReason): void {
+    this.byReason[reason]++
+    if (isInvalidReason(reason)) this.invalidRows++
+  }
+
+  build(input: {
+    path: string
+    sizeBytes: number
+    sha256: string
+    gzip: boolean
+    currency: string
+    currencyExponent: number
+    outputDir: string
+    durationMs: number
+  }): IngestReport {
+    const kept = this.rowsKept > 0
+    return {
+      input_path: input.path,
+      input_size_bytes: input.sizeBytes,
+      input_sha256: input.sha256,
+      input_compression: input.gzip ? 'gzip' : 'none',
+      rows_read: this.rowsRead,
+      rows_kept: this.rowsKept,
+      rows_quarantined: this.rowsRead - this.rowsKept,
+      invalid_rows: this.invalidRows,
+      by_reason: { ...this.byReason },
+      customers: this.customers.size,
+      orders: this.orders.size,
+      returns: this.returns,
+      date_range: {
+        first: kept ? new Date(this.first).toISOString() : null,
+        last: kept ? new Date(this.last).toISOString() : null,
+      },
+      currency: input.currency,
+      currency_exponent: input.currencyExponent,
+      total_amount_minor: this.totalMinor,
+      total_amount: formatMinor(this.totalMinor, input.currencyExponent),
+      output_dir: input.outputDir,
+      duration_ms: Math.round(input.durationMs),
+    }
+  }
+}

@@ -1,0 +1,96 @@
+// Routes each tokenized record: the first one fixes the column layout (header row, or first data row
+// when there is none), every data row is then kept (Arrow + report) or quarantined with its reason.
+
+import type { DataParams } from '../params/schema.ts'
+import { describeColumn, resolveColumns, type ColumnLayout } from './columns.ts'
+import { IngestError } from './errors.ts'
+import type { InterimWriter } from './interim-writer.ts'
+import type { QuarantineWriter } from './quarantine-writer.ts'
+import { QUARANTINE_REASONS, isInvalidReason } from './reasons.ts'
+import { formatCount } from './progress.ts'
+import type { ReportBuilder } from './report.ts'
+import { RowValidator } from './row-validator.ts'
+
+const SHOWN_INVALID_ROWS = 5
+
+export interface RowSinks {
+  writer: InterimWriter
+  quarantine: QuarantineWriter
+  report: ReportBuilder
+}
+
+export class RowPipeline {
+  private readonly data: DataParams
+  private readonly file: string
+  private readonly sinks: RowSinks
+  private layout: ColumnLayout | null = null
+  private validator: RowValidator | null = null
+  /** `FILE:LINE: column "X": reason: detail` for the first few unreadable rows. */
+  private readonly firstInvalid: string[] = []
+
+  constructor(data: DataParams, file: string, sinks: RowSinks) {
+    this.data = data
+    this.file = file
+    this.sinks = sinks
+  }
+
+  readonly onRecord = (fields: string[], line: number, raw: string): void => {
+    let validator = this.validator
+    if (validator === null) {
+      const layout = resolveColumns(this.data, fields, this.file)
+      this.layout = layout
+      validator = this.validator = new RowValidator(this.data, layout)
+      if (this.data.header) return
+    }
+    const { report, writer, quarantine } = this.sinks
+    report.rowsRead++
+    const rejected = validator.check(fields)
+    if (rejected === null) {
+      writer.append(validator.row, line)
+      report.kept(validator.row)
+      return
+    }
+    const { reason, column, detail } = rejected
+    report.quarantined(reason)
+    quarantine.add(line, reason, column >= 0 ? (this.layout?.names[column] ?? '') : '', detail, raw)
+    if (isInvalidReason(reason) && this.firstInvalid.length < SHOWN_INVALID_ROWS) {
+      const where =
+        column >= 0 && this.layout
+          ? `${describeColumn(this.layout, this.data.header, column)}: `
+          : ''
+      this.firstInvalid.push(`${this.file}:${line}: ${where}${reason}: ${detail}`)
+    }
+  }
+
+  /** After the last record: fails on an empty file or too many unreadable rows. */
+  finish(maxInvalidFraction: number): void {
+    const { report } = this.sinks
+    if (this.layout === null) throw new IngestError(`${this.file} is empty`)
+    if (report.rowsRead === 0) {
+      throw new IngestError(
+        this.data.header
+          ? `${this.file} has a header but no data rows`
+          : `${this.file} has no data rows`
+      )
+    }
+    const invalid = report.invalidRows
+    if (invalid <= maxInvalidFraction * report.rowsRead) return
+    const counts = QUARANTINE_REASONS.filter(
+      (r) => isInvalidReason(r) && report.byReason[r] > 0
+    ).sort((a, b) => report.byReason[b] - report.byReason[a])
+    const top = counts[0]
+    const hint =
+      top === 'bad_timestamp'
+        ? ` Check data.timestamp_format (${this.data.timestamp_format}).`
+        : top === 'wrong_field_count'
+          ? ` Check data.delimiter and data.format.`
+          : ''
+    throw new IngestError(
+      `${this.file}: ${formatCount(invalid)} of ${formatCount(report.rowsRead)} data rows ` +
+        `(${((100 * invalid) / report.rowsRead).toFixed(1)}%) cannot be read ` +
+        `(${counts.map((r) => `${r} ${formatCount(report.byReason[r])}`).join(', ')}), more than ` +
+        `ingest.max_invalid_fraction = ${maxInvalidFraction} allows, so nothing was written.${hint} ` +
+        `First unreadable rows:\n  ${this.firstInvalid.join('\n  ')}`
+    )
+  }
+}

@@ -1,0 +1,14 @@
+export {
+  readInterim,
+  readInterimMeta,
+  type InterimColumns,
+  type InterimMeta,
+  type ReadInterimOptions,
+} from './read.ts'
+export {
+  INTERIM_FIELDS,
+  INTERIM_FORMAT_VERSION,
+  INTERIM_METADATA_KEYS,
+  interimSchema,
+  type InterimSource,
+} from './schema.ts'

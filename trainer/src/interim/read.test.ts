@@ -1,0 +1,162 @@
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Schema } from 'apache-arrow'
+import { describe, expect, it } from 'vitest'
+import { InterimWriter } from '../ingest/interim-writer.ts'
+import type { CleanRow } from '../ingest/row-validator.ts'
+import { tempDir } from '../ingest/test-fixtures.ts'
+import { readInterim, readInterimMeta } from './read.ts'
+import { INTERIM_FIELDS, INTERIM_METADATA_KEYS, interimSchema } from './schema.ts'
+import { Utf8Interner } from './utf8-interner.ts'
+
+const ROWS: CleanRow[] = [
+  row('c1', 1_000, 125, 'o1', 'p1', 'United Kingdom'),
+  row('c2', -5, -9_007_199_254_740_991, 'o2', null, 'Côte d’Ivoire'),
+  row('c1', 2 ** 40, 9_007_199_254_740_991, 'o1', 'p2', null),
+  row('Zoë', 4_000, -1, null, 'p1', 'United Kingdom'),
+  row('c2', 5_000, 0, 'o3', 'p3', 'France'),
+  row('c3', 6_000, 42, 'o4', 'p1', 'France'),
+  row('c1', 7_000, 7, 'o5', '', 'France'),
+]
+
+function row(
+  customerId: string,
+  timestamp: number,
+  amountMinor: number,
+  orderId: string | null,
+  productId: string | null,
+  country: string | null
+): CleanRow {
+  return {
+    customerId,
+    timestamp,
+    amountMinor,
+    orderId,
+    productId,
+    country,
+    quantity: 1,
+    unitPrice: null,
+  }
+}
+
+async function writeTable(
+  rows: readonly CleanRow[],
+  schema: Schema,
+  batchRows = 3
+): Promise<string> {
+  const path = join(await tempDir(), 'transactions.arrow')
+  const writer = await InterimWriter.create(path, schema, batchRows)
+  rows.forEach((r, i) => writer.append(r, i + 2))
+  await writer.finish()
+  return path
+}
+
+const schema = interimSchema({ currency: 'EUR', currencyExponent: 2, source: 'log.csv' })
+
+describe('readInterim', () => {
+  it('reads every row across batches with exact amounts, dense ids and -1 for nulls', async () => {
+    const path = await writeTable(ROWS, schema)
+    const cols = await readInterim(path)
+    expect(cols.length).toBe(7)
+    expect(cols.customerIds).toEqual(['c1', 'c2', 'Zoë', 'c3'])
+    expect(Array.from(cols.customer)).toEqual([0, 1, 0, 2, 1, 3, 0])
+    expect(Array.from(cols.timestamp)).toEqual(ROWS.map((r) => r.timestamp))
+    expect(Array.from(cols.amountMinor)).toEqual(ROWS.map((r) => r.amountMinor))
+    expect(Array.from(cols.order)).toEqual([0, 1, 0, -1, 2, 3, 4])
+    expect(Array.from(cols.product)).toEqual([0, -1, 1, 0, 2, 0, 3])
+    expect(Array.from(cols.country)).toEqual([0, 1, -1, 0, 2, 2, 2])
+    expect(cols.countries).toEqual(['United Kingdom', 'Côte d’Ivoire', 'France'])
+    expect(cols.currency).toBe('EUR')
+    expect(cols.currencyExponent).toBe(2)
+  })
+
+  it('keeps only the customers `keep` accepts, asking once per customer', async () => {
+    const path = await writeTable(ROWS, schema)
+    const asked: string[] = []
+    const cols = await readInterim(path, {
+      keep: (id) => {
+        asked.push(id)
+        return id !== 'c1'
+      },
+    })
+    expect(asked).toEqual(['c1', 'c2', 'Zoë', 'c3'])
+    expect(cols.length).toBe(4)
+    expect(cols.customerIds).toEqual(['c2', 'Zoë', 'c3'])
+    expect(Array.from(cols.customer)).toEqual([0, 1, 0, 2])
+    expect(Array.from(cols.order)).toEqual([0, -1, 1, 2]) // dense over kept rows only
+    expect(cols.countries).toEqual(['Côte d’Ivoire', 'United Kingdom', 'France'])
+  })
+
+  it('reads an empty table', async () => {
+    const cols = await readInterim(await writeTable([], schema))
+    expect(cols.length).toBe(0)
+    expect(cols.customerIds).toEqual([])
+    expect(cols.timestamp.length).toBe(0)
+  })
+
+  it('grows its arrays past many batches', async () => {
+    const many = Array.from({ length: 5000 }, (_, i) =>
+      row(`c${i % 777}`, i * 1000, i - 2500, `o${i >> 2}`, `p${i % 13}`, i % 2 ? 'A' : 'B')
+    )
+    const cols = await readInterim(await writeTable(many, schema, 256))
+    expect(cols.length).toBe(5000)
+    expect(cols.customerIds.length).toBe(777)
+    expect(cols.amountMinor[4999]).toBe(2499)
+    expect(cols.customerIds[cols.customer[4999] as number]).toBe(`c${4999 % 777}`)
+    expect(cols.order[4999]).toBe(1249)
+  })
+
+  it('fails clearly on a missing file, a file that is not Arrow, or another format version', async () => {
+    const dir = await tempDir()
+    await expect(readInterim(join(dir, 'none.arrow'))).rejects.toThrow(
+      /none\.arrow: no such file; run `fcv ingest` first/
+    )
+    const junk = join(dir, 'junk.arrow')
+    await writeFile(junk, 'not arrow at all')
+    await expect(readInterim(junk)).rejects.toThrow(/junk\.arrow: not a readable interim table/)
+    const old = new Schema(
+      [...INTERIM_FIELDS],
+      new Map([[INTERIM_METADATA_KEYS.formatVersion, '0']])
+    )
+    const path = await writeTable(ROWS, old)
+    await expect(readInterimMeta(path)).rejects.toThrow(
+      /interim format version "0", this fcv reads "1"/
+    )
+  })
+})
+
+describe('readInterimMeta', () => {
+  it('gives metadata and the row count from batch headers', async () => {
+    const meta = await readInterimMeta(await writeTable(ROWS, schema))
+    expect(meta).toMatchObject({
+      rows: 7,
+      batches: 3,
+      currency: 'EUR',
+      currencyExponent: 2,
+      source: 'log.csv',
+      formatVersion: '1',
+    })
+    expect(meta.metadata['fcv.currency']).toBe('EUR')
+  })
+})
+
+describe('Utf8Interner', () => {
+  it('gives one id per distinct byte string, in order of first appearance', () => {
+    const interner = new Utf8Interner()
+    const encoder = new TextEncoder()
+    const ids: number[] = []
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 20_000; i++) {
+        const bytes = encoder.encode(`v${(i * 7919) % 20_000}é`)
+        const padded = new Uint8Array(bytes.length + 4)
+        padded.set(bytes, 2)
+        ids.push(interner.intern(padded, 2, 2 + bytes.length))
+      }
+    }
+    expect(interner.size).toBe(20_000)
+    expect(ids.slice(40_000)).toEqual(ids.slice(0, 20_000))
+    expect(interner.strings[ids[1] as number]).toBe('v7919é')
+    expect(interner.intern(new Uint8Array(0), 0, 0)).toBe(20_000)
+    expect(interner.strings[20_000]).toBe('')
+  })
+})

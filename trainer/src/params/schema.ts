@@ -1,0 +1,139 @@
+import { z } from 'zod'
+
+// params.yaml, validated once. Every command reads it through loadParams(), so `--set` overrides and
+// the file are checked by the same rules and an error names the key at fault.
+
+/** A column is named by its header text, or by its 0-based position when the file has no header. */
+const ColumnRef = z.union([z.string().min(1), z.number().int().nonnegative()])
+
+export const TIMESTAMP_FORMATS = [
+  'YYYY-MM-DD HH:MM:SS',
+  'iso8601',
+  'YYYYMMDD',
+  'DD/MM/YYYY HH:MM',
+  'MM/DD/YYYY HH:MM',
+  'epoch_s',
+  'epoch_ms',
+] as const
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz })
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Why a pattern is not a regular expression, or undefined when it is one. */
+function regExpProblem(pattern: string): string | undefined {
+  try {
+    new RegExp(pattern)
+    return undefined
+  } catch (e) {
+    return (e as Error).message
+  }
+}
+
+export const DataParamsSchema = z
+  .object({
+    path: z.string().min(1),
+    format: z.enum(['csv', 'whitespace']).default('csv'),
+    compression: z.enum(['auto', 'gzip', 'none']).default('auto'),
+    delimiter: z.string().length(1).default(','),
+    header: z.boolean().default(true),
+    columns: z.object({
+      customer_id: ColumnRef,
+      timestamp: ColumnRef,
+      amount: ColumnRef.nullable().default(null),
+      quantity: ColumnRef.nullable().default(null),
+      unit_price: ColumnRef.nullable().default(null),
+      order_id: ColumnRef.nullable().default(null),
+      product_id: ColumnRef.nullable().default(null),
+      country: ColumnRef.nullable().default(null),
+    }),
+    timestamp_format: z.enum(TIMESTAMP_FORMATS),
+    /** IANA zone of wall-clock timestamps; ignored for epoch and zoned ISO 8601 values. */
+    timezone: z
+      .string()
+      .min(1)
+      .refine(isTimeZone, { error: (iss) => `unknown IANA time zone "${String(iss.input)}"` })
+      .default('UTC'),
+    currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as GBP'),
+    currency_exponent: z.number().int().min(0).max(4).default(2),
+    cancellation: z
+      .object({
+        /** Orders whose id starts with this are cancellations: kept, as negative amounts. */
+        order_id_prefix: z.string().nullable().default(null),
+      })
+      .default({ order_id_prefix: null }),
+    exclude_products: z
+      .object({
+        /** Exact product codes that are not products (postage, fees, adjustments). */
+        codes: z.array(z.string()).default([]),
+        /** Regular expressions over the product code, for families such as gift vouchers. */
+        patterns: z
+          .array(
+            z.string().refine((p) => regExpProblem(p) === undefined, {
+              error: (iss) => `not a regular expression: ${regExpProblem(String(iss.input))}`,
+            })
+          )
+          .default([]),
+      })
+      .default({ codes: [], patterns: [] }),
+  })
+  .superRefine((d, ctx) => {
+    const c = d.columns
+    const hasAmount = c.amount !== null
+    const hasLine = c.quantity !== null && c.unit_price !== null
+    if (hasAmount === hasLine) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['columns'],
+        message: 'map either columns.amount, or both columns.quantity and columns.unit_price',
+      })
+    }
+    if (!d.header) {
+      for (const [key, ref] of Object.entries(c)) {
+        if (typeof ref === 'string') {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['columns', key],
+            message:
+              'the file has no header (data.header: false), so name columns by 0-based position',
+          })
+        }
+      }
+    }
+  })
+
+const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD')
+
+export const FeaturesParamsSchema = z.object({
+  test_cutoff: IsoDate,
+  step_days: z.number().int().min(1),
+  count: z.number().int().min(1).max(60),
+  horizon_days: z.number().int().min(1).default(90),
+  cap_days: z.number().int().min(1).default(730),
+  country_top_k: z.number().int().min(1).default(12),
+  /** Transactions held at once; a larger log is processed in passes over groups of customers. */
+  max_rows_in_memory: z.number().int().min(1000).default(4_000_000),
+})
+
+export const ParamsSchema = z.object({
+  data: DataParamsSchema,
+  ingest: z
+    .object({
+      out_dir: z.string().min(1).default('data/interim'),
+      /** Share of data rows that may fail to parse before the run fails instead of quarantining. */
+      max_invalid_fraction: z.number().min(0).max(1).default(0.01),
+    })
+    .default({ out_dir: 'data/interim', max_invalid_fraction: 0.01 }),
+  features: FeaturesParamsSchema.extend({
+    out_dir: z.string().min(1).default('data/processed'),
+  }),
+})
+
+export type Params = z.infer<typeof ParamsSchema>
+export type DataParams = Params['data']
+export type FeaturesParams = Params['features']
