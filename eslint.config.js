@@ -3,7 +3,9 @@ import tseslint from 'typescript-eslint'
 import globals from 'globals'
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', 'data/**', 'models/**', 'reports/**', '.venv/**', '**/dist/**'] },
+  {
+    ignores: ['**/node_modules/**', 'data/**', 'models/**', 'reports/**', '.venv/**', '**/dist/**'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

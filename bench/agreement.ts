@@ -12,7 +12,7 @@ import {
   type FeatureSpec,
   type History,
   type Split,
-} from '../core/src/index.ts'
+} from '@fcv/core'
 import type { Table } from 'apache-arrow'
 import { bigints, hasColumn, numbers, readArrow, strings } from './common.ts'
 

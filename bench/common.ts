@@ -1,7 +1,7 @@
 // Helpers shared by the benchmarks: progress lines, child processes with timing and rusage, Arrow
 // column access, machine information and results.json.
 
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import {
   createWriteStream,
   existsSync,
@@ -17,7 +17,15 @@ import { tableFromIPC, type Table, type Vector } from 'apache-arrow'
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..')
 export const BENCH_OUT = path.join(REPO_ROOT, 'bench', 'out')
 export const RESULTS_FILE = path.join(REPO_ROOT, 'bench', 'results.json')
-export const CLI = path.join(REPO_ROOT, 'trainer', 'src', 'cli.ts')
+/** The bundled CLI: what `npm run fcv`, DVC and users run (see the build stage in dvc.yaml). */
+export const CLI = path.join(REPO_ROOT, 'trainer', 'dist', 'fcv.mjs')
+
+/** Rebuilds the bundle from the current sources, so a benchmark never measures a stale build. */
+export function buildCli(): void {
+  const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, stdio: 'inherit' })
+  if (r.status !== 0)
+    throw new Error('npm run build failed; the benchmark needs trainer/dist/fcv.mjs')
+}
 
 const t0 = performance.now()
 

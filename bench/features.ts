@@ -14,14 +14,7 @@ import {
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { createGunzip } from 'node:zlib'
-import {
-  addDays,
-  formatDay,
-  parseInstant,
-  planCutoffs,
-  type Cutoff,
-  type Split,
-} from '../core/src/index.ts'
+import { addDays, formatDay, parseInstant, planCutoffs, type Cutoff, type Split } from '@fcv/core'
 import { loadParams } from '../trainer/src/params/load.ts'
 import type { Params } from '../trainer/src/params/schema.ts'
 import {
@@ -40,6 +33,7 @@ import {
 } from './agreement.ts'
 import {
   BENCH_OUT,
+  buildCli,
   CLI,
   REPO_ROOT,
   capture,
@@ -170,7 +164,7 @@ async function syntheticInput(o: {
   }
   if ((await capture(process.execPath, [CLI, 'generate', '--help'])) === undefined) {
     throw new StepError(
-      `the generator is not available (node trainer/src/cli.ts generate --help fails)`
+      `the generator is not available (node trainer/dist/fcv.mjs generate --help fails)`
     )
   }
   const partial = path.join(BENCH_OUT, `${id}.partial.csv.gz`)
@@ -476,8 +470,11 @@ export async function featuresBenchmark(argv: string[]): Promise<number> {
   log(
     `python ${py.python} (${py.executable}), pandas ${py.pandas}, pyarrow ${py.pyarrow}, numpy ${py.numpy}`
   )
+  buildCli()
   if ((await capture(process.execPath, [CLI, 'features', '--help'])) === undefined) {
-    throw new StepError('the fcv CLI is not ready: `node trainer/src/cli.ts features --help` fails')
+    throw new StepError(
+      'the fcv CLI is not ready: `node trainer/dist/fcv.mjs features --help` fails'
+    )
   }
   const params = loadParams(path.join(REPO_ROOT, 'params.yaml'))
   const dataParamsFile = path.join(BENCH_OUT, 'data-params.json')

@@ -4,4 +4,4 @@
 set -euo pipefail
 source "$(dirname "$0")/setup.sh"
 cd "$FCV_ROOT"
-node trainer/src/cli.ts pipeline "$@"
+node trainer/dist/fcv.mjs pipeline "$@"

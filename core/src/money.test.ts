@@ -11,7 +11,8 @@ describe('parseDecimal', () => {
     expect(parseDecimal('.5')).toEqual({ units: 5, scale: 1 })
   })
   it('rejects what is not a number', () => {
-    for (const s of ['', '-', '.', '1.2.3', '1e5', 'abc', '1,5', ' 1']) expect(parseDecimal(s)).toBeUndefined()
+    for (const s of ['', '-', '.', '1.2.3', '1e5', 'abc', '1,5', ' 1'])
+      expect(parseDecimal(s)).toBeUndefined()
   })
   it('refuses more digits than it can keep exactly', () => {
     expect(() => parseDecimal('12345678901234567890')).toThrow(MoneyError)

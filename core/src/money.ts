@@ -75,7 +75,8 @@ export function toMinorUnits(amount: Decimal, exponent: number): number {
  */
 export function lineAmountMinor(quantity: Decimal, unitPrice: Decimal, exponent: number): number {
   const product = quantity.units * unitPrice.units
-  if (!Number.isSafeInteger(product)) throw new MoneyError('quantity x price is too large to hold exactly')
+  if (!Number.isSafeInteger(product))
+    throw new MoneyError('quantity x price is too large to hold exactly')
   return toMinorUnits({ units: product, scale: quantity.scale + unitPrice.scale }, exponent)
 }
 

@@ -18,7 +18,10 @@ function withParams(cmd: Command): Command {
   return cmd
     .option('--params <file>', 'parameters file', 'params.yaml')
     .addOption(
-      new Option('--set <key=value>', 'override a parameter, e.g. --set data.path=log.csv (repeatable)')
+      new Option(
+        '--set <key=value>',
+        'override a parameter, e.g. --set data.path=log.csv (repeatable)'
+      )
         .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value])
         .default([])
     )
@@ -32,20 +35,27 @@ interface StageOptions {
 
 withParams(program.command('ingest'))
   .description('read, validate and clean the transaction log into data/interim/')
-  .action((o: StageOptions) => runCommand('ingest', () => ingestCommand(loadParams(o.params, o.set))))
+  .action((o: StageOptions) =>
+    runCommand('ingest', () => ingestCommand(loadParams(o.params, o.set)))
+  )
 
 withParams(program.command('features'))
   .description('build train/valid/test feature rows at rolling cutoffs into data/processed/')
   .option('--shard <i/n>', 'only customers whose id hashes to shard i of n')
   .action((o: StageOptions) =>
     runCommand('features', () =>
-      featuresCommand(loadParams(o.params, o.set), o.shard === undefined ? undefined : parseShard(o.shard))
+      featuresCommand(
+        loadParams(o.params, o.set),
+        o.shard === undefined ? undefined : parseShard(o.shard)
+      )
     )
   )
 
 withParams(program.command('pipeline'))
   .description('run every stage in order (what `dvc repro` runs), without DVC')
-  .action((o: StageOptions) => runCommand('pipeline', () => pipelineCommand(loadParams(o.params, o.set))))
+  .action((o: StageOptions) =>
+    runCommand('pipeline', () => pipelineCommand(loadParams(o.params, o.set)))
+  )
 
 program
   .command('generate')

@@ -15,7 +15,14 @@ const tx = (
   orderId: string,
   productId = 'P1',
   country = 'United Kingdom'
-): Transaction => ({ customerId: 'c1', timestamp: daysBefore(days), amountMinor, orderId, productId, country })
+): Transaction => ({
+  customerId: 'c1',
+  timestamp: daysBefore(days),
+  amountMinor,
+  orderId,
+  productId,
+  country,
+})
 
 function named(vector: (number | string)[] | undefined): Record<string, number | string> {
   if (!vector) throw new Error('customer not in population')

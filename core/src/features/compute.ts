@@ -36,7 +36,11 @@ function firstSighting(product: number, epoch: number): boolean {
  * timestamp < t0. Returns undefined when the customer has no purchase before t0: such a customer is
  * not in the population at t0.
  */
-export function computeFeatures(h: History, t0: number, spec: FeatureSpec): FeatureVector | undefined {
+export function computeFeatures(
+  h: History,
+  t0: number,
+  spec: FeatureSpec
+): FeatureVector | undefined {
   const end = lowerBound(h, t0)
   const scale = 10 ** spec.currencyExponent
   const windowStart = WINDOWS_DAYS.map((d) => t0 - d * DAY_MS)

@@ -42,7 +42,9 @@ describe('leakage guard', () => {
           const before = features(history)
           const past = history.filter((t) => t.timestamp < t0)
           const changed = history.map((t, i) =>
-            t.timestamp >= t0 ? { ...t, amountMinor: newAmount(i), orderId: 'A', productId: 'p9' } : t
+            t.timestamp >= t0
+              ? { ...t, amountMinor: newAmount(i), orderId: 'A', productId: 'p9' }
+              : t
           )
           expect(features([...history, ...added])).toEqual(before)
           expect(features(past)).toEqual(before)
@@ -57,7 +59,10 @@ describe('leakage guard', () => {
     fc.assert(
       fc.property(fc.array(txArb, { maxLength: 40 }), (history) => {
         const inWindow = history.filter((t) => t.timestamp >= t0 && t.timestamp < t0 + 90 * DAY_MS)
-        const expected = Math.max(0, inWindow.reduce((s, t) => s + t.amountMinor, 0))
+        const expected = Math.max(
+          0,
+          inWindow.reduce((s, t) => s + t.amountMinor, 0)
+        )
         expect(labelMinor(historyFromTransactions(history), t0, 90)).toBe(expected)
       }),
       { numRuns: 300 }
@@ -65,7 +70,11 @@ describe('leakage guard', () => {
   })
 
   it('transactions exactly at t0 count in the label, one millisecond earlier in the features', () => {
-    const at = (timestamp: number): Transaction => ({ customerId: 'c', timestamp, amountMinor: 700 })
+    const at = (timestamp: number): Transaction => ({
+      customerId: 'c',
+      timestamp,
+      amountMinor: 700,
+    })
     const base = [at(t0 - 10 * DAY_MS)]
     const h1 = historyFromTransactions([...base, at(t0)])
     const h2 = historyFromTransactions([...base, at(t0 - 1)])
@@ -73,7 +82,9 @@ describe('leakage guard', () => {
     expect(labelMinor(h1, t0, 90)).toBe(700)
     expect(labelMinor(h2, t0, 90)).toBe(0)
     expect(labelMinor(h3, t0, 90)).toBe(0)
-    expect(computeFeatures(h1, t0, spec)).toEqual(computeFeatures(historyFromTransactions(base), t0, spec))
+    expect(computeFeatures(h1, t0, spec)).toEqual(
+      computeFeatures(historyFromTransactions(base), t0, spec)
+    )
     expect(computeFeatures(h2, t0, spec)![4]).toBe(14)
   })
 })

@@ -51,33 +51,60 @@ const FEATURES: readonly FeatureDef[] = [
   ...windowed('spend', 'net spend (purchases minus returns, major currency units)'),
   ...windowed('purchase_days', 'distinct UTC days with at least one purchase line'),
   ...windowed('orders', 'orders with a positive net value (by the time of their first line)'),
-  { name: 'recency_days', kind: 'numeric', definition: 'days from the last purchase line to t0, capped' },
-  { name: 'tenure_days', kind: 'numeric', definition: 'days from the first purchase line to t0, capped' },
+  {
+    name: 'recency_days',
+    kind: 'numeric',
+    definition: 'days from the last purchase line to t0, capped',
+  },
+  {
+    name: 'tenure_days',
+    kind: 'numeric',
+    definition: 'days from the first purchase line to t0, capped',
+  },
   {
     name: 'mean_gap_days',
     kind: 'numeric',
-    definition: '(last purchase day - first purchase day) / (purchase days - 1); the cap when fewer than 2',
+    definition:
+      '(last purchase day - first purchase day) / (purchase days - 1); the cap when fewer than 2',
   },
-  { name: 'mean_order_value', kind: 'numeric', definition: 'mean net value of orders with a positive value' },
+  {
+    name: 'mean_order_value',
+    kind: 'numeric',
+    definition: 'mean net value of orders with a positive value',
+  },
   { name: 'max_order_value', kind: 'numeric', definition: 'largest net value of an order' },
-  { name: 'first_order_value', kind: 'numeric', definition: 'net value of the first positive order' },
+  {
+    name: 'first_order_value',
+    kind: 'numeric',
+    definition: 'net value of the first positive order',
+  },
   { name: 'returns_count', kind: 'numeric', definition: 'orders with a negative net value' },
   {
     name: 'returned_value_ratio',
     kind: 'numeric',
     definition: 'returned value / purchased value, clipped to [0, 1]',
   },
-  { name: 'distinct_products', kind: 'numeric', definition: 'distinct product ids among purchase lines' },
-  { name: 'one_time_buyer', kind: 'numeric', definition: '1 when all purchases fall on one day, else 0' },
+  {
+    name: 'distinct_products',
+    kind: 'numeric',
+    definition: 'distinct product ids among purchase lines',
+  },
+  {
+    name: 'one_time_buyer',
+    kind: 'numeric',
+    definition: '1 when all purchases fall on one day, else 0',
+  },
   {
     name: 'spend_same_window_last_year',
     kind: 'numeric',
-    definition: 'net spend in [t0 - 365 days, t0 - 365 days + horizon): the label window a year earlier',
+    definition:
+      'net spend in [t0 - 365 days, t0 - 365 days + horizon): the label window a year earlier',
   },
   {
     name: 'country',
     kind: 'categorical',
-    definition: 'country of the latest line that names one ("" if none); top-k fitted at training, else "other"',
+    definition:
+      'country of the latest line that names one ("" if none); top-k fitted at training, else "other"',
   },
 ]
 

@@ -15,4 +15,10 @@ export async function runCommand(name: string, body: () => Promise<void>): Promi
 }
 
 /** Error classes whose message is the whole story for the user. */
-const EXPECTED_ERRORS = new Set(['ParamsError', 'IngestError', 'MoneyError', 'RangeError', 'InputError'])
+const EXPECTED_ERRORS = new Set([
+  'ParamsError',
+  'IngestError',
+  'MoneyError',
+  'RangeError',
+  'InputError',
+])

@@ -10,7 +10,9 @@ export async function ingestCommand(params: Params): Promise<void> {
 
 export async function featuresCommand(params: Params, shard?: Shard): Promise<void> {
   const report = await runFeatures(params, shard ? { shard } : {})
-  const where = shard ? `${params.features.out_dir}/shards/${shard.index}-of-${shard.count}` : params.features.out_dir
+  const where = shard
+    ? `${params.features.out_dir}/shards/${shard.index}-of-${shard.count}`
+    : params.features.out_dir
   process.stdout.write(
     `features: wrote ${where}/{train,valid,test}.arrow and schema.json ` +
       `(${report.splits.train.rows} train, ${report.splits.valid.rows} valid, ${report.splits.test.rows} test rows)\n`

@@ -40,7 +40,9 @@ async function rowsOf(dir: string): Promise<string[]> {
     const names = [...Object.keys(t.numeric), ...Object.keys(t.categorical)]
     for (let i = 0; i < t.rows; i++) {
       const values = names.map((n) => t.numeric[n]?.[i] ?? t.categorical[n]?.[i])
-      lines.push(JSON.stringify([split, t.customerIds[i], t.cutoffs[i], ...values, t.labelMinor[i]]))
+      lines.push(
+        JSON.stringify([split, t.customerIds[i], t.cutoffs[i], ...values, t.labelMinor[i]])
+      )
     }
   }
   return lines.sort()
@@ -107,7 +109,12 @@ describe('fcv features on the sample', () => {
       })
       byCustomer.set(id, list)
     }
-    const spec = featureSpecV1({ horizonDays: 90, capDays: 730, currencyExponent: 2, countryTopK: 12 })
+    const spec = featureSpecV1({
+      horizonDays: 90,
+      capDays: 730,
+      currencyExponent: 2,
+      countryTopK: 12,
+    })
     const table: FeatureTable = await readFeatureTable(join(work, 'full/train.arrow'))
     const names = spec.features.map((f) => f.name)
     for (let i = 0; i < table.rows; i += 37) {
@@ -132,11 +139,15 @@ describe('fcv features on the sample', () => {
       customerSets.push(new Set(rows.map((r) => JSON.parse(r)[1] as string)))
     }
     expect(shards.sort()).toEqual(full)
-    for (const a of customerSets[0]!) expect(customerSets[1]!.has(a) || customerSets[2]!.has(a)).toBe(false)
+    for (const a of customerSets[0]!)
+      expect(customerSets[1]!.has(a) || customerSets[2]!.has(a)).toBe(false)
   })
 
   it('gives the same rows when memory forces several passes', async () => {
-    const p = params([`features.out_dir=${join(work, 'passes')}`, 'features.max_rows_in_memory=20000'])
+    const p = params([
+      `features.out_dir=${join(work, 'passes')}`,
+      'features.max_rows_in_memory=20000',
+    ])
     const report = await runFeatures(p, { log: quiet })
     expect(report.passes).toBeGreaterThanOrEqual(6)
     expect(await rowsOf(join(work, 'passes'))).toEqual(full)

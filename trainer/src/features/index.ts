@@ -56,7 +56,10 @@ function passOf(customerId: string, passes: number): number {
  * cutoff. Memory is bounded by reading the interim log in passes over disjoint customer groups, so
  * it grows with customers (the output), not with transactions.
  */
-export async function runFeatures(params: Params, options: FeaturesOptions = {}): Promise<FeaturesReport> {
+export async function runFeatures(
+  params: Params,
+  options: FeaturesOptions = {}
+): Promise<FeaturesReport> {
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'))
   const p = params.features
   // Features read what ingest wrote: one setting, so the two can never disagree.
@@ -111,7 +114,10 @@ export async function runFeatures(params: Params, options: FeaturesOptions = {})
     const splits = Object.fromEntries(
       SPLITS.map((s) => {
         const rows = writers.get(s)!.rows
-        return [s, { file: `${s}.arrow`, rows, positive_share: rows ? positives.get(s)! / rows : 0 }]
+        return [
+          s,
+          { file: `${s}.arrow`, rows, positive_share: rows ? positives.get(s)! / rows : 0 },
+        ]
       })
     ) as Record<Split, SplitSummary>
     const report: FeaturesReport = {
@@ -131,13 +137,21 @@ export async function runFeatures(params: Params, options: FeaturesOptions = {})
     }
     await writeFile(join(tmp, 'schema.json'), JSON.stringify(report, null, 2) + '\n')
     for (const s of SPLITS) {
-      log(`features: ${s}: ${splits[s].rows} rows, ${(splits[s].positive_share * 100).toFixed(1)}% with a purchase in the label window`)
+      log(
+        `features: ${s}: ${splits[s].rows} rows, ${(splits[s].positive_share * 100).toFixed(1)}% with a purchase in the label window`
+      )
     }
     return report
   })
 }
 
-type Emit = (split: Split, customerId: string, t0: number, vector: (number | string)[], labelMinor: number) => void
+type Emit = (
+  split: Split,
+  customerId: string,
+  t0: number,
+  vector: (number | string)[],
+  labelMinor: number
+) => void
 
 function emitRows(
   groups: ReturnType<typeof groupByCustomer>,

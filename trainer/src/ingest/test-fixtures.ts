@@ -1,19 +1,22 @@
 // Helpers for the ingest and interim tests: temp dirs, fixture files and params built from a small
 // mapping, so no test depends on data outside the repository.
 
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
-import { expect } from 'vitest'
+import { expect, onTestFinished } from 'vitest'
 import { loadParams } from '../params/load.ts'
 import { DataParamsSchema, type Params } from '../params/schema.ts'
 import { CsvTokenizer } from './csv-tokenizer.ts'
 import { IngestError, runIngest } from './index.ts'
 
+/** A fresh directory, removed when the calling test finishes. */
 export async function tempDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'fcv-ingest-test-'))
+  const dir = await mkdtemp(join(tmpdir(), 'fcv-ingest-test-'))
+  onTestFinished(() => rm(dir, { recursive: true, force: true }))
+  return dir
 }
 
 /** Writes a fixture (text is gzipped when the name ends in .gz, bytes as given); returns its path. */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
-import { z } from 'zod'
+import type { z } from 'zod'
 import { ParamsSchema, type Params } from './schema.ts'
 
 export class ParamsError extends Error {

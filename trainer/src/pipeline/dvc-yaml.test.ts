@@ -10,12 +10,18 @@ import { loadParams } from '../params/load.ts'
 // section that does not exist, or a dependency path that is not in the repository.
 
 const root = resolve(import.meta.dirname, '../../..')
+const OutSchema = z.union([
+  z.string(),
+  z
+    .record(z.string(), z.strictObject({ cache: z.boolean() }))
+    .refine((o) => Object.keys(o).length === 1),
+])
 const StageSchema = z.strictObject({
   desc: z.string().min(1),
-  cmd: z.string().regex(/^node trainer\/src\/cli\.ts [a-z]+/),
+  cmd: z.string().regex(/^(node trainer\/dist\/fcv\.mjs [a-z]+|npm run build --silent)$/),
   deps: z.array(z.string()).min(1),
-  params: z.array(z.string()).min(1),
-  outs: z.array(z.string()).min(1),
+  params: z.array(z.string()).min(1).optional(),
+  outs: z.array(OutSchema).min(1),
 })
 const DvcSchema = z.strictObject({ stages: z.record(z.string(), StageSchema) })
 
@@ -26,32 +32,51 @@ const raw = parseYaml(readFileSync(join(root, 'params.yaml'), 'utf8')) as Record
 function lookup(path: string): unknown {
   return path.split('.').reduce<unknown>((node, k) => (node as Record<string, unknown>)[k], params)
 }
-const interpolate = (s: string) => s.replace(/\$\{([^}]+)\}/g, (_m, key: string) => String(lookup(key)))
+const interpolate = (s: string) =>
+  s.replace(/\$\{([^}]+)\}/g, (_m, key: string) => String(lookup(key)))
+const outPaths = (outs: z.infer<typeof OutSchema>[]) =>
+  outs.map((o) => interpolate(typeof o === 'string' ? o : Object.keys(o)[0]!))
+const stageCommand = (cmd: string) => /^node trainer\/dist\/fcv\.mjs ([a-z]+)/.exec(cmd)?.[1]
 
 describe('dvc.yaml', () => {
-  it('declares ingest then features', () => {
-    expect(Object.keys(dvc.stages)).toEqual(['ingest', 'features'])
+  it('declares build, ingest, then features', () => {
+    expect(Object.keys(dvc.stages)).toEqual(['build', 'ingest', 'features'])
+  })
+  it('builds the bundle the other stages run, from every source they need', () => {
+    const build = dvc.stages['build']!
+    expect(outPaths(build.outs)).toEqual(['trainer/dist/fcv.mjs'])
+    expect(build.deps).toEqual(
+      expect.arrayContaining(['core/src', 'trainer/src', 'package-lock.json'])
+    )
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+    expect(pkg.scripts.build).toContain('trainer/dist/fcv.mjs')
   })
   for (const [name, stage] of Object.entries(dvc.stages)) {
-    it(`stage ${name} runs an existing fcv command`, () => {
-      const sub = stage.cmd.split(' ')[3]!
-      const help = execFileSync(process.execPath, [join(root, 'trainer/src/cli.ts'), sub, '--help'], {
-        encoding: 'utf8',
-      })
+    const sub = stageCommand(stage.cmd)
+    if (!sub) continue
+    it(`stage ${name} runs an existing fcv command and depends on the bundle`, () => {
+      expect(stage.deps).toContain('trainer/dist/fcv.mjs')
+      const help = execFileSync(
+        process.execPath,
+        [join(root, 'trainer/src/cli.ts'), sub, '--help'],
+        {
+          encoding: 'utf8',
+        }
+      )
       expect(help).toContain(`Usage: fcv ${sub}`)
     })
     it(`stage ${name} names params sections and source paths that exist`, () => {
-      for (const p of stage.params) expect(raw, `params.yaml section ${p}`).toHaveProperty(p)
+      for (const p of stage.params ?? []) expect(raw, `params.yaml section ${p}`).toHaveProperty(p)
       for (const dep of stage.deps.map(interpolate)) {
         const produced = Object.values(dvc.stages).some((s) =>
-          s.outs.map(interpolate).some((o) => dep === o || dep.startsWith(o + '/'))
+          outPaths(s.outs).some((o) => dep === o || dep.startsWith(o + '/'))
         )
         expect(produced || existsSync(join(root, dep)), `dependency ${dep}`).toBe(true)
       }
     })
   }
   it('features depends on what ingest writes', () => {
-    const ingestOut = dvc.stages['ingest']!.outs.map(interpolate)
+    const ingestOut = outPaths(dvc.stages['ingest']!.outs)
     const featureDeps = dvc.stages['features']!.deps.map(interpolate)
     expect(featureDeps.some((d) => ingestOut.some((o) => d.startsWith(o + '/')))).toBe(true)
   })
