@@ -1,5 +1,5 @@
-// Helpers shared by the benchmarks: progress lines, child processes with timing and rusage, Arrow
-// column access, machine information and results.json.
+// Helpers shared by the benchmarks: paths, progress lines, child processes with timing and rusage,
+// the Python probe, machine information and results.json.
 
 import { spawn, spawnSync } from 'node:child_process'
 import {
@@ -12,13 +12,30 @@ import {
 } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { tableFromIPC, type Table, type Vector } from 'apache-arrow'
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..')
 export const BENCH_OUT = path.join(REPO_ROOT, 'bench', 'out')
 export const RESULTS_FILE = path.join(REPO_ROOT, 'bench', 'results.json')
 /** The bundled CLI: what `npm run fcv`, DVC and users run (see the build stage in dvc.yaml). */
 export const CLI = path.join(REPO_ROOT, 'trainer', 'dist', 'fcv.mjs')
+
+/**
+ * One input's run directory in the features benchmark: the timed steps write it, the agreement
+ * check reads it.
+ */
+export function runLayout(inputId: string) {
+  const dir = path.join(BENCH_OUT, 'runs', inputId)
+  return {
+    dir,
+    logs: path.join(dir, 'logs'),
+    fcvInterim: path.join(dir, 'fcv-interim'),
+    fcvProcessed: path.join(dir, 'fcv-processed'),
+    pandas: path.join(dir, 'pandas'),
+    fcvIngestRusage: path.join(dir, 'fcv-ingest.rusage.json'),
+    fcvFeaturesRusage: path.join(dir, 'fcv-features.rusage.json'),
+    pandasRusage: path.join(dir, 'pandas.rusage.json'),
+  }
+}
 
 /** Rebuilds the bundle from the current sources, so a benchmark never measures a stale build. */
 export function buildCli(): void {
@@ -150,51 +167,6 @@ export async function findPython(): Promise<PythonInfo> {
     throw new StepError(`${executable} cannot import pandas, pyarrow and numpy.\n${VENV_HELP}`)
   }
   return { executable, ...(JSON.parse(out) as Omit<PythonInfo, 'executable'>) }
-}
-
-// ------------------------------------------------------------------------------------------- arrow
-
-export function readArrow(file: string): Table {
-  return tableFromIPC(readFileSync(file))
-}
-
-function column(table: Table, name: string): Vector {
-  const c = table.getChild(name)
-  if (!c) throw new StepError(`column "${name}" missing`)
-  return c
-}
-
-/** A numeric, timestamp or Int64 column as doubles; nulls become NaN. */
-export function numbers(table: Table, name: string): Float64Array {
-  const c = column(table, name)
-  const raw = c.toArray() as ArrayLike<number | bigint>
-  const out = new Float64Array(raw.length)
-  for (let i = 0; i < raw.length; i++) out[i] = Number(raw[i])
-  if (c.nullCount > 0) for (let i = 0; i < out.length; i++) if (!c.isValid(i)) out[i] = Number.NaN
-  return out
-}
-
-/** An Int64 column as bigints (exact), nulls as null. */
-export function bigints(table: Table, name: string): (bigint | null)[] {
-  const c = column(table, name)
-  const out: (bigint | null)[] = []
-  for (let i = 0; i < c.length; i++)
-    out.push(c.isValid(i) ? BigInt(c.get(i) as bigint | number) : null)
-  return out
-}
-
-export function strings(table: Table, name: string): (string | null)[] {
-  const c = column(table, name)
-  const out: (string | null)[] = new Array<string | null>(c.length)
-  for (let i = 0; i < c.length; i++) {
-    const v = c.get(i) as string | null
-    out[i] = v ?? null
-  }
-  return out
-}
-
-export function hasColumn(table: Table, name: string): boolean {
-  return table.getChild(name) !== null
 }
 
 // ----------------------------------------------------------------------------------------- machine

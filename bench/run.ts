@@ -2,7 +2,7 @@
 // Each benchmark is a function of its own arguments that returns an exit code; add new ones to
 // BENCHMARKS. Figures go to bench/results.json under the benchmark's name, other keys are kept.
 
-import { featuresBenchmark } from './features.ts'
+import { featuresBenchmark } from './features/index.ts'
 import { StepError } from './common.ts'
 
 interface Benchmark {

@@ -1,0 +1,152 @@
+// Feature rows of one split (fcv's, pandas' or core's) and their comparison: rows joined on
+// customer + cutoff, numeric columns within REL_TOL, country and labels equal.
+
+import type { FeatureSpec, Split } from '@fcv/core'
+import { bigints, hasColumn, numbers, readArrow, strings } from './arrow-columns.ts'
+import { numericNames, schemaIssues } from './spec.ts'
+
+/** Relative tolerance for numeric columns. */
+export const REL_TOL = 1e-9
+
+/** One split's rows, column-wise; keys are `customer \u0000 cutoff-ms`. */
+export interface FeatureRows {
+  keys: string[]
+  numeric: Map<string, Float64Array>
+  country: (string | null)[]
+  labelMinor: (bigint | null)[]
+}
+
+export function rowsFromArrow(
+  file: string,
+  spec: FeatureSpec
+): { rows: FeatureRows; schema: string[] } {
+  const t = readArrow(file)
+  const customer = strings(t, 'customer_id')
+  const cutoff = numbers(t, 'cutoff')
+  const numeric = new Map<string, Float64Array>()
+  for (const n of numericNames(spec)) {
+    numeric.set(n, hasColumn(t, n) ? numbers(t, n) : new Float64Array(t.numRows).fill(Number.NaN))
+  }
+  return {
+    rows: {
+      keys: customer.map((c, i) => `${c}\u0000${cutoff[i]}`),
+      numeric,
+      country: hasColumn(t, 'country')
+        ? strings(t, 'country')
+        : new Array<null>(t.numRows).fill(null),
+      labelMinor: hasColumn(t, 'label_minor')
+        ? bigints(t, 'label_minor')
+        : new Array<null>(t.numRows).fill(null),
+    },
+    schema: schemaIssues(t, spec),
+  }
+}
+
+export interface Example {
+  split: Split
+  customer: string
+  cutoff: string
+  a: unknown
+  b: unknown
+}
+
+export interface Comparison {
+  rowsA: number
+  rowsB: number
+  onlyA: number
+  onlyB: number
+  onlyAExamples: string[]
+  onlyBExamples: string[]
+  /** Columns in spec order, then label and label_minor: rows that differ. */
+  mismatches: Record<string, number>
+  examples: Record<string, Example[]>
+  totalMismatches: number
+}
+
+function sameNumber(a: number, b: number): boolean {
+  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b)
+  if (a === b) return true
+  return Math.abs(a - b) <= REL_TOL * Math.max(Math.abs(a), Math.abs(b))
+}
+
+function describeKey(key: string): { customer: string; cutoff: string } {
+  const [customer = '', ms = 'NaN'] = key.split('\u0000')
+  const t = Number(ms)
+  return { customer, cutoff: Number.isFinite(t) ? new Date(t).toISOString().slice(0, 10) : ms }
+}
+
+export function emptyComparison(spec: FeatureSpec): Comparison {
+  const mismatches: Record<string, number> = {}
+  for (const f of spec.features) mismatches[f.name] = 0
+  mismatches['label'] = 0
+  mismatches['label_minor'] = 0
+  return {
+    rowsA: 0,
+    rowsB: 0,
+    onlyA: 0,
+    onlyB: 0,
+    onlyAExamples: [],
+    onlyBExamples: [],
+    mismatches,
+    examples: {},
+    totalMismatches: 0,
+  }
+}
+
+/** Joins b onto a by key and counts differing values per column; accumulates into `acc`. */
+export function compareRows(
+  split: Split,
+  a: FeatureRows,
+  b: FeatureRows,
+  spec: FeatureSpec,
+  acc: Comparison,
+  maxExamples = 5
+): void {
+  const index = new Map<string, number>()
+  b.keys.forEach((k, i) => index.set(k, i))
+  acc.rowsA += a.keys.length
+  acc.rowsB += b.keys.length
+  const seen = new Uint8Array(b.keys.length)
+  const note = (col: string, key: string, va: unknown, vb: unknown) => {
+    acc.mismatches[col] = (acc.mismatches[col] ?? 0) + 1
+    acc.totalMismatches++
+    const list = (acc.examples[col] ??= [])
+    if (list.length < maxExamples) list.push({ split, ...describeKey(key), a: va, b: vb })
+  }
+  const names = [...spec.features.map((f) => f.name), 'label']
+  a.keys.forEach((key, i) => {
+    const j = index.get(key)
+    if (j === undefined) {
+      acc.onlyA++
+      if (acc.onlyAExamples.length < maxExamples) {
+        const d = describeKey(key)
+        acc.onlyAExamples.push(`${split} ${d.customer} @ ${d.cutoff}`)
+      }
+      return
+    }
+    seen[j] = 1
+    for (const name of names) {
+      if (name === 'country') {
+        const va = a.country[i] ?? ''
+        const vb = b.country[j] ?? ''
+        if (va !== vb) note(name, key, va, vb)
+        continue
+      }
+      const va = a.numeric.get(name)?.[i] ?? Number.NaN
+      const vb = b.numeric.get(name)?.[j] ?? Number.NaN
+      if (!sameNumber(va, vb)) note(name, key, va, vb)
+    }
+    const la = a.labelMinor[i] ?? null
+    const lb = b.labelMinor[j] ?? null
+    if (la !== lb)
+      note('label_minor', key, la === null ? null : String(la), lb === null ? null : String(lb))
+  })
+  b.keys.forEach((key, j) => {
+    if (seen[j]) return
+    acc.onlyB++
+    if (acc.onlyBExamples.length < maxExamples) {
+      const d = describeKey(key)
+      acc.onlyBExamples.push(`${split} ${d.customer} @ ${d.cutoff}`)
+    }
+  })
+}

@@ -1,0 +1,36 @@
+// The summary printed after all inputs: the timing table, how to read it, generation times,
+// the targets' verdicts and the overall agreement verdict.
+
+import { table } from '../common.ts'
+import type { Input } from './inputs.ts'
+import { targetLine, type Target } from './targets.ts'
+
+export function printSummary(
+  tableRows: string[][],
+  inputs: readonly Input[],
+  targets: readonly Target[],
+  agreementOk: boolean
+): void {
+  process.stdout.write(
+    '\n' +
+      table(['input', 'rows', 'step', 'wall s', 'peak RSS MB', 'CPU s'], tableRows, 'lrlrrr') +
+      '\n\n'
+  )
+  process.stdout.write(
+    'wall s: spawn to exit of each child (median of the runs); the pandas phase rows are timed inside\n' +
+      'the Python process (without interpreter start and imports). Peak RSS: max over the runs.\n'
+  )
+  for (const input of inputs) {
+    if (input.generation) {
+      const g = input.generation as { generateS?: number; cached?: boolean; date?: string }
+      process.stdout.write(
+        `${input.id}: generated in ${g.generateS} s (not counted${g.cached ? `; cached since ${g.date}` : ''})\n`
+      )
+    }
+  }
+  process.stdout.write('\n')
+  for (const t of targets) process.stdout.write(targetLine(t) + '\n')
+  process.stdout.write(
+    `agreement ${agreementOk ? 'PASS' : 'FAIL'}  fcv vs pandas outputs (details above)\n`
+  )
+}

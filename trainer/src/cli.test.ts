@@ -1,0 +1,77 @@
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
+
+// The bundled CLI is what DVC, the README and users run: build it and drive it as a user would.
+
+const root = resolve(import.meta.dirname, '../..')
+const cli = join(root, 'trainer/dist/fcv.mjs')
+const work = mkdtempSync(join(tmpdir(), 'fcv-cli-'))
+
+function fcv(...args: string[]) {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8' })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+beforeAll(() => {
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'ignore' })
+}, 60_000)
+
+describe('fcv (bundled)', () => {
+  it('lists its commands', () => {
+    const r = fcv('--help')
+    expect(r.code).toBe(0)
+    for (const c of ['ingest', 'features', 'pipeline', 'generate']) expect(r.stdout).toContain(c)
+  })
+
+  it('runs generate then the pipeline on the result, with overrides', () => {
+    const log = join(work, 'log.csv.gz')
+    const g = fcv('generate', '--customers', '300', '--years', '2', '--seed', '5', '--out', log)
+    expect(g.code, g.stderr).toBe(0)
+    const p = fcv(
+      'pipeline',
+      '--set',
+      `data.path=${log}`,
+      '--set',
+      `ingest.out_dir=${join(work, 'interim')}`,
+      '--set',
+      `features.out_dir=${join(work, 'processed')}`,
+      '--set',
+      'features.test_cutoff=2022-09-01',
+      '--set',
+      'features.count=4'
+    )
+    expect(p.code, p.stderr).toBe(0)
+    expect(p.stderr).toMatch(/ingest: [\d,]+ rows in/)
+    const schema = JSON.parse(readFileSync(join(work, 'processed/schema.json'), 'utf8'))
+    expect(schema.cutoffs).toHaveLength(5)
+    expect(schema.splits.test.rows).toBeGreaterThan(50)
+    const report = JSON.parse(readFileSync(join(work, 'interim/ingest-report.json'), 'utf8'))
+    expect(report.by_reason.missing_customer_id).toBeGreaterThan(0)
+    expect(report.by_reason.duplicate).toBeGreaterThan(0)
+  })
+
+  it('explains bad parameters in one line, without a stack trace, and exits 1', () => {
+    const r = fcv('ingest', '--set', 'features.count=zero')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('features.count')
+    expect(r.stderr).not.toMatch(/\n\s+at /)
+  })
+
+  it('names a missing input file and leaves no output', () => {
+    const out = join(work, 'missing-out')
+    const r = fcv('ingest', '--set', 'data.path=/nonexistent/log.csv', '--set', `ingest.out_dir=${out}`)
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('/nonexistent/log.csv')
+    expect(r.stderr).not.toMatch(/\n\s+at /)
+    expect(existsSync(out)).toBe(false)
+  })
+
+  it('rejects a malformed shard', () => {
+    const r = fcv('features', '--shard', '3/3')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/shard "3\/3" must be i\/n/)
+  })
+})
