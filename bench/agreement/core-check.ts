@@ -10,13 +10,14 @@ import {
   type History,
   type Split,
 } from '@fcv/core'
+import { groupByCustomer } from '../../trainer/src/features/customer-order.ts'
 import { hasColumn, numbers, readArrow, strings } from './arrow-columns.ts'
 import type { FeatureRows } from './feature-rows.ts'
 import { numericNames, SPLITS } from './spec.ts'
 
 /**
  * Runs core's computeFeatures and labelMinor over a transactions.arrow file at every cutoff, with
- * each customer's lines in time order and, within a timestamp, in log order (source_line).
+ * each customer's lines in time order and, within a timestamp, in log order (the file's row order).
  */
 export function coreFeatureRows(
   txFile: string,
@@ -28,9 +29,6 @@ export function coreFeatureRows(
   const cust = strings(t, 'customer_id')
   const ts = numbers(t, 'timestamp')
   const amt = numbers(t, 'amount_minor')
-  const line = hasColumn(t, 'source_line')
-    ? numbers(t, 'source_line')
-    : Float64Array.from({ length: n }, (_, i) => i)
   const keyed = (values: (string | null)[]) => {
     const map = new Map<string, number>()
     const out = new Int32Array(values.length)
@@ -59,29 +57,20 @@ export function coreFeatureRows(
     hasColumn(t, 'country') ? strings(t, 'country') : new Array<null>(n).fill(null)
   )
 
-  // Counting sort by customer, then time and line within each customer.
+  // The trainer's own grouping (stable by log order, then time within each customer), so this
+  // check runs core over pandas' rows exactly as the feature stage runs it over fcv's.
+  const groups = groupByCustomer({
+    length: n,
+    customer: customers.out,
+    customerIds: customers.names,
+    timestamp: Float64Array.from(ts),
+    amountMinor: Float64Array.from(amt),
+    order: orders.out,
+    product: products.out,
+    country: countries.out,
+    countries: countries.names,
+  })
   const nc = customers.names.length
-  const starts = new Uint32Array(nc + 1)
-  for (let i = 0; i < n; i++) starts[(customers.out[i] as number) + 1]!++
-  for (let c = 0; c < nc; c++) starts[c + 1]! += starts[c] as number
-  const fill = starts.slice(0, nc)
-  const idx = new Uint32Array(n)
-  for (let i = 0; i < n; i++) idx[fill[customers.out[i] as number]!++] = i
-  for (let c = 0; c < nc; c++) {
-    const part = idx.subarray(starts[c], starts[c + 1])
-    part.sort(
-      (x, y) => (ts[x] as number) - (ts[y] as number) || (line[x] as number) - (line[y] as number)
-    )
-  }
-  const pick = <T extends Float64Array | Int32Array>(src: ArrayLike<number>, dst: T): T => {
-    for (let i = 0; i < n; i++) dst[i] = src[idx[i] as number] as number
-    return dst
-  }
-  const timestamp = pick(ts, new Float64Array(n))
-  const amountMinor = pick(amt, new Float64Array(n))
-  const order = pick(orders.out, new Int32Array(n))
-  const product = pick(products.out, new Int32Array(n))
-  const country = pick(countries.out, new Int32Array(n))
 
   const names = numericNames(spec)
   const countryAt = spec.features.findIndex((f) => f.name === 'country')
@@ -94,14 +83,9 @@ export function coreFeatureRows(
   const scale = 10 ** spec.currencyExponent
   for (let c = 0; c < nc; c++) {
     const h: History = {
-      start: starts[c] as number,
-      end: starts[c + 1] as number,
-      timestamp,
-      amountMinor,
-      order,
-      product,
-      country,
-      countries: countries.names,
+      ...groups.history,
+      start: groups.offsets[c] as number,
+      end: groups.offsets[c + 1] as number,
     }
     for (const { t0, split } of cutoffs) {
       const v = computeFeatures(h, t0, spec)

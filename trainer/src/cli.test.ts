@@ -62,7 +62,13 @@ describe('fcv (bundled)', () => {
 
   it('names a missing input file and leaves no output', () => {
     const out = join(work, 'missing-out')
-    const r = fcv('ingest', '--set', 'data.path=/nonexistent/log.csv', '--set', `ingest.out_dir=${out}`)
+    const r = fcv(
+      'ingest',
+      '--set',
+      'data.path=/nonexistent/log.csv',
+      '--set',
+      `ingest.out_dir=${out}`
+    )
     expect(r.code).toBe(1)
     expect(r.stderr).toContain('/nonexistent/log.csv')
     expect(r.stderr).not.toMatch(/\n\s+at /)
