@@ -49,7 +49,10 @@ describe('dvc.yaml', () => {
       expect.arrayContaining(['core/src', 'trainer/src', 'package-lock.json'])
     )
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
-    expect(pkg.scripts.build).toContain('trainer/dist/fcv.mjs')
+    expect(pkg.scripts.build).toBe('rolldown -c rolldown.config.ts')
+    const config = readFileSync(join(root, 'rolldown.config.ts'), 'utf8')
+    expect(config).toContain(`file: 'trainer/dist/fcv.mjs'`)
+    expect(config).toContain(`input: 'trainer/src/cli.ts'`)
   })
   for (const [name, stage] of Object.entries(dvc.stages)) {
     const sub = stageCommand(stage.cmd)
