@@ -1,4 +1,5 @@
 import { DAY_MS, utcDay } from '../time.ts'
+import { DenseKeySlots } from './dense-keys.ts'
 import { lowerBound, type History } from './history.ts'
 import { WINDOWS_DAYS, type FeatureSpec } from './spec.ts'
 
@@ -7,28 +8,17 @@ export type FeatureVector = (number | string)[]
 
 const W = WINDOWS_DAYS.length
 
-// Distinct products are counted with a reusable stamp array instead of a Set per call: product keys
-// are dense dictionary indices in every runtime, and this loop runs millions of times in training.
-let productStamp = new Int32Array(1024)
-let stampEpoch = 0
+// Reused across calls (see dense-keys.ts). Order and product keys are dense dictionary indices in
+// every runtime; rows without an order id fall back to a Map keyed by timestamp.
+const productSeen = new DenseKeySlots()
+const orderSlots = new DenseKeySlots()
 
-function nextEpoch(): number {
-  if (stampEpoch === 0x7fffffff) {
-    productStamp.fill(0)
-    stampEpoch = 0
-  }
-  return ++stampEpoch
-}
-
-function firstSighting(product: number, epoch: number): boolean {
-  if (product >= productStamp.length) {
-    const grown = new Int32Array(Math.max(product + 1, productStamp.length * 2))
-    grown.set(productStamp)
-    productStamp = grown
-  }
-  if (productStamp[product] === epoch) return false
-  productStamp[product] = epoch
-  return true
+/** Running sums over depths 0..W-1: the value for each window from per-depth amounts. */
+function cumulative(perDepth: readonly number[]): number[] {
+  const out = new Array<number>(W)
+  let sum = 0
+  for (let k = 0; k < W; k++) out[k] = sum += perDepth[k] as number
+  return out
 }
 
 /**
@@ -47,9 +37,15 @@ export function computeFeatures(
   const seasonStart = t0 - 365 * DAY_MS
   const seasonEnd = seasonStart + spec.horizonDays * DAY_MS
 
-  const spend = new Array<number>(W).fill(0)
-  const days = new Array<number>(W).fill(0)
-  const lastDayInWindow = new Array<number>(W).fill(Number.NaN)
+  // Windows nest (30d inside 90d inside ...), and rows come in time order, so each row has a depth m:
+  // the narrowest window holding it (W = none), never increasing along the rows. Sums are kept per
+  // depth and added up afterwards, instead of testing every window on every row.
+  const spendAt = new Array<number>(W + 1).fill(0)
+  // Purchase days per depth as a difference array: a new day counts in every window holding its row;
+  // a later row of the same day deeper in (nearer t0) adds that day to the windows between.
+  const daysAt = new Array<number>(W + 1).fill(0)
+  let depth = W
+  let lastPurchaseDepth = W
   let spendTotal = 0
   let daysTotal = 0
   let lastDay = Number.NaN
@@ -60,11 +56,12 @@ export function computeFeatures(
   let returned = 0
   let season = 0
   let countryIndex = -1
-  const epoch = nextEpoch()
+  productSeen.clear()
+  orderSlots.clear()
   let distinctProducts = 0
   // Orders: key -> slot; value and first-line time per slot, in order of first appearance. Lines of
-  // one order are nearly always adjacent, so the previous key is checked before the map.
-  const orderSlot = new Map<number, number>()
+  // one order are nearly always adjacent, so the previous key is checked first.
+  let untimedOrders: Map<number, number> | undefined
   const orderValue: number[] = []
   const orderTime: number[] = []
   let prevKey = Number.NaN
@@ -74,7 +71,8 @@ export function computeFeatures(
     const t = h.timestamp[i] as number
     const a = h.amountMinor[i] as number
     spendTotal += a
-    for (let k = 0; k < W; k++) if (t >= (windowStart[k] as number)) spend[k]! += a
+    while (depth > 0 && t >= (windowStart[depth - 1] as number)) depth--
+    spendAt[depth]! += a
     if (t >= seasonStart && t < seasonEnd) season += a
     const c = h.country[i] as number
     if (c >= 0) countryIndex = c
@@ -82,10 +80,12 @@ export function computeFeatures(
     const o = h.order[i] as number
     const key = o >= 0 ? o : -1 - t // without order ids, one timestamp is one order
     if (key !== prevKey) {
-      const known = orderSlot.get(key)
-      if (known === undefined) {
+      const untimed = o < 0 ? (untimedOrders ??= new Map()) : undefined
+      const known = untimed ? (untimed.get(key) ?? -1) : orderSlots.get(o)
+      if (known < 0) {
         slot = orderValue.length
-        orderSlot.set(key, slot)
+        if (untimed) untimed.set(key, slot)
+        else orderSlots.set(o, slot)
         orderValue.push(0)
         orderTime.push(t)
       } else {
@@ -104,15 +104,17 @@ export function computeFeatures(
         daysTotal++
         if (Number.isNaN(firstDay)) firstDay = day
         lastDay = day
+        daysAt[depth]!++
+      } else if (depth < lastPurchaseDepth) {
+        daysAt[depth]!++
+        daysAt[lastPurchaseDepth]!--
       }
-      for (let k = 0; k < W; k++) {
-        if (t >= (windowStart[k] as number) && day !== lastDayInWindow[k]) {
-          days[k]!++
-          lastDayInWindow[k] = day
-        }
-      }
+      lastPurchaseDepth = depth
       const p = h.product[i] as number
-      if (p >= 0 && firstSighting(p, epoch)) distinctProducts++
+      if (p >= 0 && productSeen.get(p) < 0) {
+        productSeen.set(p, 0)
+        distinctProducts++
+      }
     } else if (a < 0) {
       returned -= a
     }
@@ -139,6 +141,8 @@ export function computeFeatures(
 
   const cap = spec.capDays
   const money = (minor: number) => minor / scale
+  const spend = cumulative(spendAt)
+  const days = cumulative(daysAt)
   return [
     ...spend.map(money),
     money(spendTotal),
