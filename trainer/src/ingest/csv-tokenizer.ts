@@ -70,6 +70,20 @@ export class CsvTokenizer implements Tokenizer {
     this.maxRecordChars = maxRecordChars
   }
 
+  /** True between records: no part of a record is held. */
+  get idle(): boolean {
+    return this.pending === null && this.carryLength === 0
+  }
+
+  /** The physical line the next record starts on; set it only between records (when idle). */
+  get nextLine(): number {
+    return this.line
+  }
+
+  set nextLine(line: number) {
+    this.line = line
+  }
+
   push(chunk: string): void {
     if (chunk.length === 0) return
     if (!this.started) {

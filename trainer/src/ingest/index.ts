@@ -1,13 +1,15 @@
 // The ingest stage: transaction log (CSV, CSV.gz or whitespace text, columns mapped in params.yaml)
 // -> data/interim/{transactions.arrow, quarantine.csv, ingest-report.json}. One streaming pass; memory
-// holds one Arrow batch, a chunk of text and the duplicate fingerprints, whatever the size of the log.
+// holds one Arrow batch, a chunk of input, the duplicate fingerprints and the distinct ids (customers,
+// orders, products, countries), whatever the size of the log.
 
 import { writeFile } from 'node:fs/promises'
 import type { Params } from '../params/schema.ts'
 import { interimSchema } from '../interim/schema.ts'
-import { CsvSyntaxError, CsvTokenizer, type Tokenizer } from './csv-tokenizer.ts'
+import { CsvByteTokenizer, splitterOptions } from './csv-bytes.ts'
+import { CsvSyntaxError, type Tokenizer } from './csv-tokenizer.ts'
 import { IngestError } from './errors.ts'
-import { openInput } from './input.ts'
+import { openCsvInput, openInput, type InputStream } from './input.ts'
 import { InterimWriter } from './interim-writer.ts'
 import { OutputSet } from './output-files.ts'
 import { ProgressMeter, formatCount } from './progress.ts'
@@ -27,6 +29,8 @@ export interface IngestOptions {
   log?: (line: string) => void
   /** Log a progress line about every second; default true. */
   progress?: boolean
+  /** Read CSV in a worker thread; default: when the file is over WORKER_MIN_BYTES. */
+  worker?: boolean
 }
 
 function summarize(r: IngestReport): string {
@@ -38,6 +42,24 @@ function summarize(r: IngestReport): string {
     `${formatCount(r.rows_kept)} kept, ${formatCount(r.rows_quarantined)} quarantined` +
     `${dropped ? ` (${dropped})` : ''} -> ${r.output_dir}`
   )
+}
+
+/** Bytes in, text to a string tokenizer out. */
+class DecodingTokenizer {
+  private readonly decoder = new TextDecoder('utf-8')
+  private readonly tokenizer: Tokenizer
+  constructor(tokenizer: Tokenizer) {
+    this.tokenizer = tokenizer
+  }
+  push(chunk: Buffer): void {
+    const text = this.decoder.decode(chunk, { stream: true })
+    if (text.length > 0) this.tokenizer.push(text)
+  }
+  end(): void {
+    const tail = this.decoder.decode()
+    if (tail.length > 0) this.tokenizer.push(tail)
+    this.tokenizer.end()
+  }
 }
 
 function asIngestError(e: unknown, file: string): unknown {
@@ -55,8 +77,18 @@ export async function runIngest(
   const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`))
   const { data } = params
   const file = data.path
-  const input = await openInput(file, data.compression)
-  const out = await OutputSet.prepare(params.ingest.out_dir)
+  const csvInput =
+    data.format === 'csv'
+      ? await openCsvInput(file, data.compression, splitterOptions(data.delimiter), options.worker)
+      : null
+  const input: InputStream<unknown> = csvInput ?? (await openInput(file, data.compression))
+  let out: OutputSet
+  try {
+    out = await OutputSet.prepare(params.ingest.out_dir)
+  } catch (e) {
+    await input.close()
+    throw e
+  }
   let writer: InterimWriter | undefined
   let quarantine: QuarantineWriter | undefined
   try {
@@ -69,21 +101,31 @@ export async function runIngest(
     quarantine = await QuarantineWriter.create(out.temp.quarantine)
     const report = new ReportBuilder()
     const rows = new RowPipeline(data, file, { writer, quarantine, report })
-    const tokenizer: Tokenizer =
-      data.format === 'csv'
-        ? new CsvTokenizer(rows.onRecord, data.delimiter)
-        : new WhitespaceTokenizer(rows.onRecord)
     const progress = new ProgressMeter(log, input.sizeBytes, options.progress ?? true)
-    for await (const chunk of input.chunks) {
-      tokenizer.push(chunk)
-      await writer.flush()
-      await quarantine.flush()
+    const afterChunk = async () => {
+      await writer?.flush()
+      await quarantine?.flush()
       progress.update(report.rowsRead, input.bytesRead())
     }
-    tokenizer.end()
+    if (csvInput !== null) {
+      const tokenizer = new CsvByteTokenizer(rows.onLine, rows.onRecord, data.delimiter)
+      for await (const piece of csvInput.chunks) {
+        tokenizer.pushPiece(piece)
+        await afterChunk()
+      }
+      tokenizer.end()
+    } else {
+      const tokenizer = new DecodingTokenizer(new WhitespaceTokenizer(rows.onRecord))
+      for await (const chunk of input.chunks as AsyncIterable<Buffer>) {
+        tokenizer.push(chunk)
+        await afterChunk()
+      }
+      tokenizer.end()
+    }
     rows.finish(params.ingest.max_invalid_fraction)
-    await writer.finish()
-    await quarantine.finish()
+    // Both files are synced to disk; let the two syncs overlap.
+    const finished = await Promise.allSettled([writer.finish(), quarantine.finish()])
+    for (const f of finished) if (f.status === 'rejected') throw f.reason
     const result = report.build({
       path: file,
       sizeBytes: input.sizeBytes,
@@ -93,12 +135,15 @@ export async function runIngest(
       currencyExponent: data.currency_exponent,
       outputDir: out.dir,
       durationMs: performance.now() - started,
+      customers: writer.distinctCustomers,
+      orders: writer.distinctOrders,
     })
     await writeFile(out.temp.report, `${JSON.stringify(result, null, 2)}\n`, { flag: 'wx' })
     await out.commit()
     log(summarize(result))
     return result
   } catch (e) {
+    await input.close()
     await writer?.abort()
     await quarantine?.abort()
     await out.discard()

@@ -27,17 +27,15 @@ describe('ReportBuilder', () => {
     unitPrice: null,
   })
 
-  it('counts distinct customers and orders, ignoring null orders', () => {
+  it('sums kept rows and reports the distinct counts it is given', () => {
     const b = new ReportBuilder()
-    for (const [c, o] of [
-      ['a', 'x'],
-      ['a', 'x'],
-      ['b', 'y'],
-      ['a', 'z'],
-      ['c', null],
+    for (const [c, o, amount] of [
+      ['a', 'x', 3],
+      ['a', 'x', -1],
+      ['b', 'y', 2],
     ] as const) {
       b.rowsRead++
-      b.kept(row(c, 1, o))
+      b.kept(row(c, amount, o))
     }
     const r = b.build({
       path: 'p',
@@ -48,8 +46,16 @@ describe('ReportBuilder', () => {
       currencyExponent: 2,
       outputDir: 'o',
       durationMs: 1,
+      customers: 2,
+      orders: 2,
     })
-    expect(r).toMatchObject({ customers: 3, orders: 3, rows_kept: 5, total_amount_minor: 5 })
+    expect(r).toMatchObject({
+      customers: 2,
+      orders: 2,
+      rows_kept: 3,
+      returns: 1,
+      total_amount_minor: 4,
+    })
   })
 
   it('refuses a total it cannot hold exactly', () => {

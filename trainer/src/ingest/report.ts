@@ -1,11 +1,8 @@
 // ingest-report.json: what was read, kept and dropped, and the totals later stages can check against.
-// Distinct customers and orders are counted with 64-bit fingerprints (see hash64-set.ts), not sets of
-// strings, so the count stays cheap for logs of millions of customers.
+// Distinct customers and orders are the interim writer's key counts (exact, see interim-writer.ts).
 
-import { Hash64Set, fingerprintString, type Fingerprint } from './hash64-set.ts'
 import { IngestError } from './errors.ts'
 import { QUARANTINE_REASONS, isInvalidReason, type QuarantineReason } from './reasons.ts'
-import type { CleanRow } from './row-validator.ts'
 
 export interface IngestReport {
   input_path: string
@@ -52,32 +49,20 @@ export class ReportBuilder {
     QuarantineReason,
     number
   >
-  private readonly customers = new Hash64Set(1 << 12)
-  private readonly orders = new Hash64Set(1 << 12)
-  private readonly fp: Fingerprint = { h1: 0, h2: 0 }
-  private lastCustomer = ''
-  private lastOrder: string | null = null
   private returns = 0
   private first = Number.POSITIVE_INFINITY
   private last = Number.NEGATIVE_INFINITY
   private totalMinor = 0
 
-  kept(row: CleanRow): void {
+  /** Counts a kept row (the object is read, not held). */
+  kept(row: { readonly timestamp: number; readonly amountMinor: number }): void {
+    const { timestamp, amountMinor } = row
     this.rowsKept++
-    // Lines of one order come together: skip re-hashing an id equal to the previous row's.
-    if (row.customerId !== this.lastCustomer) {
-      this.customers.add(fingerprintString(row.customerId, this.fp))
-      this.lastCustomer = row.customerId
-    }
-    if (row.orderId !== null && row.orderId !== this.lastOrder) {
-      this.orders.add(fingerprintString(row.orderId, this.fp))
-      this.lastOrder = row.orderId
-    }
-    if (row.amountMinor < 0) this.returns++
-    if (row.timestamp < this.first) this.first = row.timestamp
-    if (row.timestamp > this.last) this.last = row.timestamp
+    if (amountMinor < 0) this.returns++
+    if (timestamp < this.first) this.first = timestamp
+    if (timestamp > this.last) this.last = timestamp
     // Both terms are safe integers, so the sum is exact unless it leaves the safe range.
-    this.totalMinor += row.amountMinor
+    this.totalMinor += amountMinor
     if (!Number.isSafeInteger(this.totalMinor)) {
       throw new IngestError('the total amount exceeds 2^53 minor units and cannot be kept exactly')
     }
@@ -97,6 +82,9 @@ export class ReportBuilder {
     currencyExponent: number
     outputDir: string
     durationMs: number
+    /** Distinct customer ids and non-null order ids among kept rows. */
+    customers: number
+    orders: number
   }): IngestReport {
     const kept = this.rowsKept > 0
     return {
@@ -109,8 +97,8 @@ export class ReportBuilder {
       rows_quarantined: this.rowsRead - this.rowsKept,
       invalid_rows: this.invalidRows,
       by_reason: { ...this.byReason },
-      customers: this.customers.size,
-      orders: this.orders.size,
+      customers: input.customers,
+      orders: input.orders,
       returns: this.returns,
       date_range: {
         first: kept ? new Date(this.first).toISOString() : null,

@@ -1,15 +1,18 @@
 // Routes each tokenized record: the first one fixes the column layout (header row, or first data row
 // when there is none), every data row is then kept (Arrow + report) or quarantined with its reason.
+// Records arrive either as plain lines read in place from the input bytes (onLine) or as fields
+// (onRecord); both go through the same validator, fields after being encoded into a FieldRecord.
 
 import type { DataParams } from '../params/schema.ts'
 import { describeColumn, resolveColumns, type ColumnLayout } from './columns.ts'
 import { IngestError } from './errors.ts'
+import { FieldEncoder, type FieldRecord } from './field-record.ts'
 import type { InterimWriter } from './interim-writer.ts'
 import type { QuarantineWriter } from './quarantine-writer.ts'
 import { QUARANTINE_REASONS, isInvalidReason } from './reasons.ts'
 import { formatCount } from './progress.ts'
 import type { ReportBuilder } from './report.ts'
-import { RowValidator } from './row-validator.ts'
+import { RowValidator, type Rejection } from './row-validator.ts'
 
 const SHOWN_INVALID_ROWS = 5
 
@@ -25,6 +28,7 @@ export class RowPipeline {
   private readonly sinks: RowSinks
   private layout: ColumnLayout | null = null
   private validator: RowValidator | null = null
+  private readonly encoder: FieldEncoder
   /** `FILE:LINE: column "X": reason: detail` for the first few unreadable rows. */
   private readonly firstInvalid: string[] = []
 
@@ -32,6 +36,18 @@ export class RowPipeline {
     this.data = data
     this.file = file
     this.sinks = sinks
+    this.encoder = new FieldEncoder(data.delimiter)
+  }
+
+  /** A plain ASCII line from the byte tokenizer; false until the layout is known. */
+  readonly onLine = (record: FieldRecord, line: number): boolean => {
+    const validator = this.validator
+    if (validator === null) return false
+    this.sinks.report.rowsRead++
+    const rejected = validator.check(record)
+    if (rejected === null) this.keep(validator, line)
+    else this.reject(rejected, line, null, record)
+    return true
   }
 
   readonly onRecord = (fields: string[], line: number, raw: string): void => {
@@ -39,20 +55,49 @@ export class RowPipeline {
     if (validator === null) {
       const layout = resolveColumns(this.data, fields, this.file)
       this.layout = layout
-      validator = this.validator = new RowValidator(this.data, layout)
+      validator = this.validator = new RowValidator(
+        this.data,
+        layout,
+        this.sinks.writer.productCodes
+      )
       if (this.data.header) return
     }
-    const { report, writer, quarantine } = this.sinks
-    report.rowsRead++
-    const rejected = validator.check(fields)
-    if (rejected === null) {
-      writer.append(validator.row, line)
-      report.kept(validator.row)
-      return
-    }
+    this.sinks.report.rowsRead++
+    const rejected = validator.check(this.encoder.encode(fields))
+    if (rejected === null) this.keep(validator, line)
+    else this.reject(rejected, line, raw, null)
+  }
+
+  private keep(validator: RowValidator, line: number): void {
+    const row = validator.row
+    this.sinks.writer.appendParsed(row, line)
+    this.sinks.report.kept(row)
+  }
+
+  /** Quarantines a row; its raw text is `raw`, or the line `plain` holds when raw is null. */
+  private reject(
+    rejected: Rejection,
+    line: number,
+    raw: string | null,
+    plain: FieldRecord | null
+  ): void {
+    const { report, quarantine } = this.sinks
     const { reason, column, detail } = rejected
     report.quarantined(reason)
-    quarantine.add(line, reason, column >= 0 ? (this.layout?.names[column] ?? '') : '', detail, raw)
+    const name = column >= 0 ? (this.layout?.names[column] ?? '') : ''
+    if (raw !== null) quarantine.add(line, reason, name, detail, raw)
+    else if (plain !== null) {
+      const { info, at } = plain
+      quarantine.addBytes(
+        line,
+        reason,
+        name,
+        detail,
+        plain.bytes,
+        info[at] as number,
+        info[at + 1] as number
+      )
+    }
     if (isInvalidReason(reason) && this.firstInvalid.length < SHOWN_INVALID_ROWS) {
       const where =
         column >= 0 && this.layout

@@ -6,6 +6,8 @@
 import type { TIMESTAMP_FORMATS } from '../params/schema.ts'
 import { makeWallClockToUtc, utcFromFields, type WallClockToUtc } from './wall-clock.ts'
 
+export { makeWallClockToUtc, type WallClockToUtc } from './wall-clock.ts'
+
 export type TimestampFormat = (typeof TIMESTAMP_FORMATS)[number]
 
 /** Returns epoch milliseconds, or undefined when the text is not a valid time in the format. */
@@ -132,10 +134,15 @@ function buildParser(format: TimestampFormat, toUtc: WallClockToUtc): TimestampP
 
 /**
  * A parser for one format and zone. It remembers the last text it parsed, because consecutive lines
- * of a log (the lines of one order) usually carry the same timestamp.
+ * of a log (the lines of one order) usually carry the same timestamp. Pass `toUtc` to share one
+ * zone conversion (and its cache of offsets) with a bytes parser.
  */
-export function makeTimestampParser(format: TimestampFormat, timezone: string): TimestampParser {
-  const parse = buildParser(format, makeWallClockToUtc(timezone))
+export function makeTimestampParser(
+  format: TimestampFormat,
+  timezone: string,
+  toUtc: WallClockToUtc = makeWallClockToUtc(timezone)
+): TimestampParser {
+  const parse = buildParser(format, toUtc)
   let lastText: string | undefined
   let lastValue: number | undefined
   return (text) => {
@@ -144,5 +151,53 @@ export function makeTimestampParser(format: TimestampFormat, timezone: string): 
     lastText = text
     lastValue = value !== undefined && Math.abs(value) <= MAX_EPOCH_MS ? value : undefined
     return lastValue
+  }
+}
+
+/** Reads epoch ms from the bytes [from, to); NaN means "not the simple case: parse the text". */
+export type TimestampBytesParser = (bytes: Uint8Array, from: number, to: number) => number
+
+function digit(bytes: Uint8Array, at: number): number {
+  const d = (bytes[at] as number) - 48
+  return d >= 0 && d <= 9 ? d : Number.NaN
+}
+
+/**
+ * For the formats that read `YYYY-MM-DD HH:MM:SS` (or with a T) as wall-clock time, that exact shape
+ * straight from ASCII bytes: the same fields, validation and conversion (`toUtc`, the text parser's)
+ * as the text parser, without a regular expression or a string. Anything else (another shape, an
+ * impossible date) returns NaN, for the text parser to decide. Null for the other formats.
+ */
+export function makeTimestampBytesParser(
+  format: TimestampFormat,
+  toUtc: WallClockToUtc
+): TimestampBytesParser | null {
+  if (format !== 'YYYY-MM-DD HH:MM:SS' && format !== 'iso8601') return null
+  return (b, from, to) => {
+    if (to - from !== 19) return Number.NaN
+    const sep = b[from + 10]
+    if (
+      b[from + 4] !== 45 /* - */ ||
+      b[from + 7] !== 45 ||
+      (sep !== 32 /* space */ && sep !== 84) /* T */ ||
+      b[from + 13] !== 58 /* : */ ||
+      b[from + 16] !== 58
+    ) {
+      return Number.NaN
+    }
+    const y =
+      digit(b, from) * 1000 +
+      digit(b, from + 1) * 100 +
+      digit(b, from + 2) * 10 +
+      digit(b, from + 3)
+    const mo = digit(b, from + 5) * 10 + digit(b, from + 6)
+    const d = digit(b, from + 8) * 10 + digit(b, from + 9)
+    const h = digit(b, from + 11) * 10 + digit(b, from + 12)
+    const mi = digit(b, from + 14) * 10 + digit(b, from + 15)
+    const s = digit(b, from + 17) * 10 + digit(b, from + 18)
+    // A NaN field (not a digit) fails valid() too.
+    if (!valid(y, mo, d, h, mi, s)) return Number.NaN
+    const t = toUtc(y, mo, d, h, mi, s, 0)
+    return Math.abs(t) <= MAX_EPOCH_MS ? t : Number.NaN
   }
 }

@@ -56,7 +56,8 @@ export function makeWallClockToUtc(timezone: string): WallClockToUtc {
     const before = offsetAt(local - DAY_MS)
     const after = offsetAt(local + DAY_MS)
     const fitsBefore = offsetAt(local - before) === before
-    const fitsAfter = offsetAt(local - after) === after
+    // The same question when the offsets agree (nearly always): ask Intl once.
+    const fitsAfter = after === before ? fitsBefore : offsetAt(local - after) === after
     if (fitsBefore && fitsAfter) return Math.max(before, after) // overlap: the earlier instant
     if (fitsBefore) return before
     if (fitsAfter) return after
@@ -96,8 +97,26 @@ export function makeWallClockToUtc(timezone: string): WallClockToUtc {
   }
 }
 
-/** Offset of the zone from UTC (local minus UTC, in ms) at an instant. */
+/**
+ * Offset of the zone from UTC (local minus UTC, in ms) at an instant. Answers are remembered by the
+ * whole second asked (the only input that matters): resolving adjacent days asks some instants
+ * twice, and each answer costs a formatToParts call (several microseconds).
+ */
 function makeOffsetAt(timezone: string): (instant: number) => number {
+  const ask = makeIntlOffsetAt(timezone)
+  const known = new Map<number, number>()
+  return (instant) => {
+    const whole = Math.floor(instant / 1000) * 1000
+    let offset = known.get(whole)
+    if (offset === undefined) {
+      offset = ask(whole)
+      known.set(whole, offset)
+    }
+    return offset
+  }
+}
+
+function makeIntlOffsetAt(timezone: string): (instant: number) => number {
   const format = new Intl.DateTimeFormat('en-US', {
     timeZone: timezone,
     hourCycle: 'h23',

@@ -1,6 +1,6 @@
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { Schema } from 'apache-arrow'
+import { Schema, tableFromIPC, tableToIPC } from 'apache-arrow'
 import { describe, expect, it } from 'vitest'
 import { InterimWriter } from '../ingest/interim-writer.ts'
 import type { CleanRow } from '../ingest/row-validator.ts'
@@ -84,7 +84,21 @@ describe('readInterim', () => {
     expect(cols.customerIds).toEqual(['c2', 'Zoë', 'c3'])
     expect(Array.from(cols.customer)).toEqual([0, 1, 0, 2])
     expect(Array.from(cols.order)).toEqual([0, -1, 1, 2]) // dense over kept rows only
+    expect(Array.from(cols.product)).toEqual([-1, 0, 1, 0])
+    expect(Array.from(cols.country)).toEqual([0, 1, 2, 2])
     expect(cols.countries).toEqual(['Côte d’Ivoire', 'United Kingdom', 'France'])
+    expect(Array.from(cols.amountMinor)).toEqual([-9_007_199_254_740_991, -1, 0, 42])
+    expect(Array.from(cols.timestamp)).toEqual([-5, 4_000, 5_000, 6_000])
+  })
+
+  it('reads the same with a filter that keeps everyone, and nothing with one that keeps no one', async () => {
+    const path = await writeTable(ROWS, schema)
+    const all = await readInterim(path)
+    expect(await readInterim(path, { keep: () => true })).toEqual(all)
+    const none = await readInterim(path, { keep: () => false })
+    expect(none.length).toBe(0)
+    expect(none.customerIds).toEqual([])
+    expect(none.countries).toEqual([])
   })
 
   it('reads an empty table', async () => {
@@ -120,7 +134,35 @@ describe('readInterim', () => {
     )
     const path = await writeTable(ROWS, old)
     await expect(readInterimMeta(path)).rejects.toThrow(
-      /interim format version "0", this fcv reads "1"/
+      /interim format version "0", this fcv reads "2"/
+    )
+  })
+})
+
+describe('interim key columns', () => {
+  it('are written dense, in order of first appearance, -1 for null, and counted', async () => {
+    const path = join(await tempDir(), 'transactions.arrow')
+    const writer = await InterimWriter.create(path, schema, 3)
+    ROWS.forEach((r, i) => writer.append(r, i + 2))
+    expect(writer.distinctCustomers).toBe(4)
+    expect(writer.distinctOrders).toBe(5)
+    await writer.finish()
+    const table = tableFromIPC(await readFile(path))
+    const column = (name: string) => Array.from(table.getChild(name)?.toArray() as Int32Array)
+    expect(column('customer_key')).toEqual([0, 1, 0, 2, 1, 3, 0])
+    expect(column('order_key')).toEqual([0, 1, 0, -1, 2, 3, 4])
+    expect(column('product_key')).toEqual([0, -1, 1, 0, 2, 0, 3])
+    expect(column('country_key')).toEqual([0, 1, -1, 0, 2, 2, 2])
+  })
+
+  it('are checked on reading: a key that is not the next new one fails clearly', async () => {
+    const table = tableFromIPC(await readFile(await writeTable(ROWS, schema, 100)))
+    const keys = table.getChild('product_key')?.data[0]?.values as Int32Array
+    keys[2] = 7
+    const path = join(await tempDir(), 'damaged.arrow')
+    await writeFile(path, tableToIPC(table, 'file'))
+    await expect(readInterim(path)).rejects.toThrow(
+      /damaged\.arrow: column "product_key" holds key 7 where ingest writes dense keys/
     )
   })
 })
@@ -134,7 +176,7 @@ describe('readInterimMeta', () => {
       currency: 'EUR',
       currencyExponent: 2,
       source: 'log.csv',
-      formatVersion: '1',
+      formatVersion: '2',
     })
     expect(meta.metadata['fcv.currency']).toBe('EUR')
   })

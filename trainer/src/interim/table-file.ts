@@ -1,8 +1,10 @@
-// Opening an interim table: the Arrow file reader over a file handle (so batches are read one at a
-// time), the format check, and the metadata and row count without reading any column data.
+// Opening an interim table: its schema and the places of its record batches, from the file's footer
+// (so batches are read one at a time, by batches.ts), the format check, and the metadata and row
+// count without reading any column data.
 
 import { open, type FileHandle } from 'node:fs/promises'
-import { Message, RecordBatchReader, type Schema } from 'apache-arrow'
+import { Message, type Schema } from 'apache-arrow'
+import { Footer } from 'apache-arrow/ipc/metadata/file'
 import { INTERIM_FORMAT_VERSION, INTERIM_METADATA_KEYS } from './schema.ts'
 
 export interface InterimMeta {
@@ -15,9 +17,38 @@ export interface InterimMeta {
   metadata: Record<string, string>
 }
 
-export async function openTable(
-  path: string
-): Promise<{ handle: FileHandle; reader: RecordBatchReader }> {
+/** Where a record batch is: its message (metadata, then body) starts at `offset`. */
+export interface BatchBlock {
+  offset: number
+  metaDataLength: number
+  bodyLength: number
+}
+
+export interface OpenTable {
+  handle: FileHandle
+  schema: Schema
+  blocks: BatchBlock[]
+}
+
+const MAGIC = 'ARROW1'
+
+/** Reads exactly `length` bytes at `position`. */
+async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
+  const buf = Buffer.alloc(length)
+  let done = 0
+  while (done < length) {
+    const { bytesRead } = await handle.read(buf, done, length - done, position + done)
+    if (bytesRead === 0) throw new Error('unexpected end of file')
+    done += bytesRead
+  }
+  return buf
+}
+
+/**
+ * Opens an Arrow IPC file: 'ARROW1' and padding, the stream, the footer, its int32 length and
+ * 'ARROW1' again.
+ */
+export async function openTable(path: string): Promise<OpenTable> {
   let handle: FileHandle
   try {
     handle = await open(path, 'r')
@@ -27,10 +58,17 @@ export async function openTable(
     throw new Error(`${path}: ${why}`, { cause: e })
   }
   try {
-    const reader = await RecordBatchReader.from(handle)
-    await reader.open()
-    if (!reader.isFile()) throw new Error('not an Arrow IPC file')
-    return { handle, reader }
+    const { size } = await handle.stat()
+    const tail = 4 + MAGIC.length
+    if (size < 8 + tail) throw new Error('not an Arrow IPC file')
+    const [head, end] = await Promise.all([readAt(handle, 0, 8), readAt(handle, size - tail, tail)])
+    if (head.toString('latin1', 0, 6) !== MAGIC || end.toString('latin1', 4) !== MAGIC) {
+      throw new Error('not an Arrow IPC file')
+    }
+    const footerLength = end.readInt32LE(0)
+    if (footerLength <= 0 || footerLength > size - 8 - tail) throw new Error('bad footer length')
+    const footer = Footer.decode(await readAt(handle, size - tail - footerLength, footerLength))
+    return { handle, schema: footer.schema, blocks: [...footer.recordBatches()] }
   } catch (e) {
     await handle.close().catch(() => {})
     throw new Error(`${path}: not a readable interim table: ${(e as Error).message}`, { cause: e })
@@ -59,12 +97,12 @@ export function checkMetadata(path: string, schema: Schema): Omit<InterimMeta, '
 
 /** Schema metadata and row count, from the file footer and batch headers only (no column data). */
 export async function readInterimMeta(path: string): Promise<InterimMeta> {
-  const { handle, reader } = await openTable(path)
+  const { handle, schema, blocks } = await openTable(path)
   try {
-    const base = checkMetadata(path, reader.schema)
+    const base = checkMetadata(path, schema)
     let rows = 0
     let batches = 0
-    for (const block of reader.footer?.recordBatches() ?? []) {
+    for (const block of blocks) {
       const header = Buffer.alloc(block.metaDataLength)
       await handle.read(header, 0, header.length, block.offset)
       // Encapsulated message: 0xFFFFFFFF, int32 length, flatbuffer (pre-0.15 files omit the marker).
