@@ -4,6 +4,7 @@
 import type { FeatureSpec, Split } from '@fcv/core'
 import { bigints, hasColumn, numbers, readArrow, strings } from './arrow-columns.ts'
 import { numericNames, schemaIssues } from './spec.ts'
+import { emptyDifference, noteOnly, type RowSetDifference } from './row-set.ts'
 
 /** Relative tolerance for numeric columns. */
 export const REL_TOL = 1e-9
@@ -50,13 +51,7 @@ export interface Example {
   b: unknown
 }
 
-export interface Comparison {
-  rowsA: number
-  rowsB: number
-  onlyA: number
-  onlyB: number
-  onlyAExamples: string[]
-  onlyBExamples: string[]
+export interface Comparison extends RowSetDifference {
   /** Columns in spec order, then label and label_minor: rows that differ. */
   mismatches: Record<string, number>
   examples: Record<string, Example[]>
@@ -81,16 +76,16 @@ export function emptyComparison(spec: FeatureSpec): Comparison {
   mismatches['label'] = 0
   mismatches['label_minor'] = 0
   return {
-    rowsA: 0,
-    rowsB: 0,
-    onlyA: 0,
-    onlyB: 0,
-    onlyAExamples: [],
-    onlyBExamples: [],
+    ...emptyDifference(),
     mismatches,
     examples: {},
     totalMismatches: 0,
   }
+}
+
+function rowName(split: Split, key: string): string {
+  const d = describeKey(key)
+  return `${split} ${d.customer} @ ${d.cutoff}`
 }
 
 /** Joins b onto a by key and counts differing values per column; accumulates into `acc`. */
@@ -117,11 +112,7 @@ export function compareRows(
   a.keys.forEach((key, i) => {
     const j = index.get(key)
     if (j === undefined) {
-      acc.onlyA++
-      if (acc.onlyAExamples.length < maxExamples) {
-        const d = describeKey(key)
-        acc.onlyAExamples.push(`${split} ${d.customer} @ ${d.cutoff}`)
-      }
+      noteOnly(acc, 'A', rowName(split, key), maxExamples)
       return
     }
     seen[j] = 1
@@ -142,11 +133,6 @@ export function compareRows(
       note('label_minor', key, la === null ? null : String(la), lb === null ? null : String(lb))
   })
   b.keys.forEach((key, j) => {
-    if (seen[j]) return
-    acc.onlyB++
-    if (acc.onlyBExamples.length < maxExamples) {
-      const d = describeKey(key)
-      acc.onlyBExamples.push(`${split} ${d.customer} @ ${d.cutoff}`)
-    }
+    if (!seen[j]) noteOnly(acc, 'B', rowName(split, key), maxExamples)
   })
 }

@@ -3,15 +3,10 @@
 
 import type { Table } from 'apache-arrow'
 import { bigints, hasColumn, numbers, readArrow, strings } from './arrow-columns.ts'
+import { emptyDifference, noteOnly, type RowSetDifference } from './row-set.ts'
 
-export interface IngestComparison {
-  rowsA: number
-  rowsB: number
-  /** Cleaned lines (customer|time ms|amount|order|product|country) in one output and not the other. */
-  onlyA: number
-  onlyB: number
-  onlyAExamples: string[]
-  onlyBExamples: string[]
+/** Row differences are cleaned lines (customer|time ms|amount|order|product|country). */
+export interface IngestComparison extends RowSetDifference {
   customersA: number
   customersB: number
   /** Customers whose line count or net amount differ. */
@@ -99,25 +94,17 @@ export function compareTransactions(
   const a = readArrow(fileA)
   const b = readArrow(fileB)
   const full = Math.max(a.numRows, b.numRows) <= FULL_COMPARE_ROWS
-  let onlyA = 0
-  let onlyB = 0
-  const onlyAExamples: string[] = []
-  const onlyBExamples: string[] = []
+  const diff = { ...emptyDifference(), rowsA: a.numRows, rowsB: b.numRows }
   if (full) {
     const counts = new Map<string, number>()
     for (const k of lineKeys(b)) counts.set(k, (counts.get(k) ?? 0) + 1)
     for (const k of lineKeys(a)) {
       const n = counts.get(k) ?? 0
       if (n > 0) counts.set(k, n - 1)
-      else {
-        onlyA++
-        if (onlyAExamples.length < maxExamples) onlyAExamples.push(k)
-      }
+      else noteOnly(diff, 'A', k, maxExamples)
     }
     for (const [k, n] of counts) {
-      if (n === 0) continue
-      onlyB += n
-      if (onlyBExamples.length < maxExamples) onlyBExamples.push(n > 1 ? `${k} (x${n})` : k)
+      if (n > 0) noteOnly(diff, 'B', n > 1 ? `${k} (x${n})` : k, maxExamples, n)
     }
   }
   const ca = perCustomer(a)
@@ -141,12 +128,7 @@ export function compareTransactions(
     }
   }
   return {
-    rowsA: a.numRows,
-    rowsB: b.numRows,
-    onlyA,
-    onlyB,
-    onlyAExamples,
-    onlyBExamples,
+    ...diff,
     customersA: ca.size,
     customersB: cb.size,
     customersDiffering,

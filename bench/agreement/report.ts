@@ -4,6 +4,7 @@
 import { table } from '../common.ts'
 import { REL_TOL } from './feature-rows.ts'
 import type { AgreementResult } from './index.ts'
+import { differenceExamples } from './row-set.ts'
 import { SPLITS } from './spec.ts'
 
 export function printAgreement(inputId: string, r: AgreementResult): void {
@@ -17,8 +18,7 @@ export function printAgreement(inputId: string, r: AgreementResult): void {
       `customers ${i.customersA}/${i.customersB}, differing ${i.customersDiffering}; ` +
       `net amount ${i.amountSumA}/${i.amountSumB} minor`
   )
-  for (const e of i.onlyAExamples) out.push(`    only in fcv:    ${e}`)
-  for (const e of i.onlyBExamples) out.push(`    only in pandas: ${e}`)
+  out.push(...differenceExamples(i, 'fcv', 'pandas'))
   for (const e of i.customerExamples) out.push(`    customer ${e}`)
   const c = r.fcvVsPandas
   out.push(
@@ -28,8 +28,7 @@ export function printAgreement(inputId: string, r: AgreementResult): void {
       ).join(', ') +
       `; only in fcv ${c.onlyA}, only in pandas ${c.onlyB}`
   )
-  for (const e of c.onlyAExamples) out.push(`    only in fcv:    ${e}`)
-  for (const e of c.onlyBExamples) out.push(`    only in pandas: ${e}`)
+  out.push(...differenceExamples(c, 'fcv', 'pandas'))
   for (const side of ['fcv', 'pandas'] as const) {
     for (const [split, issues] of Object.entries(r.schema[side])) {
       if (issues.length) out.push(`  schema of ${side} ${split}.arrow: ${issues.join('; ')}`)
@@ -75,8 +74,7 @@ export function printAgreement(inputId: string, r: AgreementResult): void {
     if (!cmp) continue
     if (cmp !== c && (cmp.onlyA || cmp.onlyB)) {
       out.push(`  ${name}: rows only in core ${cmp.onlyA}, only in the output ${cmp.onlyB}`)
-      for (const e of cmp.onlyAExamples) out.push(`    only in core:   ${e}`)
-      for (const e of cmp.onlyBExamples) out.push(`    only in output: ${e}`)
+      out.push(...differenceExamples(cmp, 'core', 'output'))
     }
     for (const [col, list] of Object.entries(cmp.examples)) {
       for (const e of list.slice(0, 3)) {

@@ -1,17 +1,8 @@
 import type { History } from '@fcv/core'
+import type { InterimColumns } from '../interim/index.ts'
 
 /** The columns the feature stage needs, one entry per transaction, in any order. */
-export interface TransactionColumns {
-  readonly length: number
-  readonly customer: Int32Array
-  readonly customerIds: readonly string[]
-  readonly timestamp: Float64Array
-  readonly amountMinor: Float64Array
-  readonly order: Int32Array
-  readonly product: Int32Array
-  readonly country: Int32Array
-  readonly countries: readonly string[]
-}
+export type TransactionColumns = Readonly<Omit<InterimColumns, 'currency' | 'currencyExponent'>>
 
 /** Transactions regrouped so each customer's rows are contiguous and in time order. */
 export interface CustomerGroups {

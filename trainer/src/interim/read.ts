@@ -10,10 +10,9 @@ import { checkMetadata, openTable } from './table-file.ts'
 
 export { readInterimMeta, type InterimMeta } from './table-file.ts'
 
-export interface InterimColumns {
+/** Rows in columns: the reader's output without its dictionaries, or the kept rows of one batch. */
+interface Piece {
   length: number
-  /** Distinct kept customer ids; index = value in `customer`. */
-  customerIds: string[]
   customer: Int32Array
   /** Epoch milliseconds. */
   timestamp: Float64Array
@@ -25,6 +24,11 @@ export interface InterimColumns {
   product: Int32Array
   /** Index into `countries`, -1 when null. */
   country: Int32Array
+}
+
+export interface InterimColumns extends Piece {
+  /** Distinct kept customer ids; index = value in `customer`. */
+  customerIds: string[]
   countries: string[]
   currency: string
   currencyExponent: number
@@ -68,17 +72,6 @@ function readInt64(words: Int32Array, n: number, out: Float64Array, at: number):
 function utf8At(column: RawColumn, row: number): string {
   const { offsets, data } = column
   return decoder.decode(data.subarray(offsets[row] as number, offsets[row + 1] as number))
-}
-
-/** Rows in columns: the output, or the kept rows of one batch. */
-interface Piece {
-  length: number
-  customer: Int32Array
-  timestamp: Float64Array
-  amountMinor: Float64Array
-  order: Int32Array
-  product: Int32Array
-  country: Int32Array
 }
 
 function piece(n: number): Piece {
