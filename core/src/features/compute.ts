@@ -8,17 +8,30 @@ export type FeatureVector = (number | string)[]
 
 const W = WINDOWS_DAYS.length
 
-// Reused across calls (see dense-keys.ts). Order and product keys are dense dictionary indices in
-// every runtime; rows without an order id fall back to a Map keyed by timestamp.
+/**
+ * Scratch reused across calls (see dense-keys.ts): training computes features for every customer at
+ * every cutoff, and allocating per call costs more than the arithmetic. Order and product keys are
+ * dense dictionary indices in every runtime; rows without an order id fall back to a Map keyed by
+ * timestamp.
+ */
 const productSeen = new DenseKeySlots()
 const orderSlots = new DenseKeySlots()
+let scratchRows = 0
+/** Prefix sums by row (index j holds the sum over rows before start + j): spend and day marks. */
+let spendBefore = new Float64Array(0)
+let daysBefore = new Int32Array(0)
+/** Count of purchase rows before each row, and the rows of the purchases in order. */
+let purchasesBefore = new Int32Array(0)
+let purchaseRows = new Int32Array(0)
 
-/** Running sums over depths 0..W-1: the value for each window from per-depth amounts. */
-function cumulative(perDepth: readonly number[]): number[] {
-  const out = new Array<number>(W)
-  let sum = 0
-  for (let k = 0; k < W; k++) out[k] = sum += perDepth[k] as number
-  return out
+function ensureScratch(rows: number): void {
+  if (rows + 1 <= scratchRows) return
+  const n = Math.max(rows + 1, scratchRows * 2, 1024)
+  spendBefore = new Float64Array(n)
+  daysBefore = new Int32Array(n)
+  purchasesBefore = new Int32Array(n)
+  purchaseRows = new Int32Array(n)
+  scratchRows = n
 }
 
 /**
@@ -31,33 +44,43 @@ export function computeFeatures(
   t0: number,
   spec: FeatureSpec
 ): FeatureVector | undefined {
-  const end = lowerBound(h, t0)
-  const scale = 10 ** spec.currencyExponent
-  const windowStart = WINDOWS_DAYS.map((d) => t0 - d * DAY_MS)
-  const seasonStart = t0 - 365 * DAY_MS
-  const seasonEnd = seasonStart + spec.horizonDays * DAY_MS
+  return computeFeaturesAtCutoffs(h, [t0], spec)[0]
+}
 
-  // Windows nest (30d inside 90d inside ...), and rows come in time order, so each row has a depth m:
-  // the narrowest window holding it (W = none), never increasing along the rows. Sums are kept per
-  // depth and added up afterwards, instead of testing every window on every row.
-  const spendAt = new Array<number>(W + 1).fill(0)
-  // Purchase days per depth as a difference array: a new day counts in every window holding its row;
-  // a later row of the same day deeper in (nearer t0) adds that day to the windows between.
-  const daysAt = new Array<number>(W + 1).fill(0)
-  let depth = W
-  let lastPurchaseDepth = W
+/**
+ * computeFeatures at each of `cutoffs` (ascending), in one pass over the history: what only grows
+ * with the rows (totals, first and last purchase, orders, products, country) is carried from one
+ * cutoff to the next, and each window is read from prefix sums, so the rows are visited once however
+ * many cutoffs there are.
+ */
+export function computeFeaturesAtCutoffs(
+  h: History,
+  cutoffs: readonly number[],
+  spec: FeatureSpec
+): (FeatureVector | undefined)[] {
+  const out: (FeatureVector | undefined)[] = []
+  const start = h.start
+  const last = cutoffs.length > 0 ? (cutoffs[cutoffs.length - 1] as number) : Number.NaN
+  for (let k = 1; k < cutoffs.length; k++) {
+    if (!((cutoffs[k] as number) >= (cutoffs[k - 1] as number))) {
+      throw new RangeError('computeFeaturesAtCutoffs: cutoffs must be in ascending order')
+    }
+  }
+  const end = lowerBound(h, last)
+  ensureScratch(end - start)
+  productSeen.clear()
+  orderSlots.clear()
+
   let spendTotal = 0
-  let daysTotal = 0
+  let days = 0
+  let purchases = 0
   let lastDay = Number.NaN
   let firstDay = Number.NaN
   let firstPurchase = Number.NaN
   let lastPurchase = Number.NaN
   let purchased = 0
   let returned = 0
-  let season = 0
   let countryIndex = -1
-  productSeen.clear()
-  orderSlots.clear()
   let distinctProducts = 0
   // Orders: key -> slot; value and first-line time per slot, in order of first appearance. Lines of
   // one order are nearly always adjacent, so the previous key is checked first.
@@ -67,13 +90,40 @@ export function computeFeatures(
   let prevKey = Number.NaN
   let slot = -1
 
-  for (let i = h.start; i < end; i++) {
-    const t = h.timestamp[i] as number
+  let k = 0
+  for (let i = start; ; i++) {
+    const j = i - start
+    spendBefore[j] = spendTotal
+    daysBefore[j] = days
+    purchasesBefore[j] = purchases
+    // Every cutoff at or before this row's time sees exactly the rows before it.
+    const t = i < end ? (h.timestamp[i] as number) : Number.POSITIVE_INFINITY
+    while (k < cutoffs.length && (cutoffs[k] as number) <= t) {
+      const t0 = cutoffs[k] as number
+      out.push(
+        Number.isNaN(firstPurchase)
+          ? undefined
+          : vectorAt(h, t0, i, spec, {
+              spendTotal,
+              days,
+              firstDay,
+              lastDay,
+              firstPurchase,
+              lastPurchase,
+              purchased,
+              returned,
+              countryIndex,
+              distinctProducts,
+              orderValue,
+              orderTime,
+            })
+      )
+      k++
+    }
+    if (i >= end) break
+
     const a = h.amountMinor[i] as number
     spendTotal += a
-    while (depth > 0 && t >= (windowStart[depth - 1] as number)) depth--
-    spendAt[depth]! += a
-    if (t >= seasonStart && t < seasonEnd) season += a
     const c = h.country[i] as number
     if (c >= 0) countryIndex = c
 
@@ -99,17 +149,13 @@ export function computeFeatures(
       purchased += a
       if (Number.isNaN(firstPurchase)) firstPurchase = t
       lastPurchase = t
+      purchaseRows[purchases++] = i
       const day = utcDay(t)
       if (day !== lastDay) {
-        daysTotal++
+        days++
         if (Number.isNaN(firstDay)) firstDay = day
         lastDay = day
-        daysAt[depth]!++
-      } else if (depth < lastPurchaseDepth) {
-        daysAt[depth]!++
-        daysAt[lastPurchaseDepth]!--
       }
-      lastPurchaseDepth = depth
       const p = h.product[i] as number
       if (p >= 0 && productSeen.get(p) < 0) {
         productSeen.set(p, 0)
@@ -119,7 +165,86 @@ export function computeFeatures(
       returned -= a
     }
   }
-  if (Number.isNaN(firstPurchase)) return undefined
+  return out
+}
+
+/** What the pass has accumulated over the rows before a cutoff. */
+interface Carried {
+  spendTotal: number
+  days: number
+  firstDay: number
+  lastDay: number
+  firstPurchase: number
+  lastPurchase: number
+  purchased: number
+  returned: number
+  countryIndex: number
+  distinctProducts: number
+  orderValue: readonly number[]
+  orderTime: readonly number[]
+}
+
+/** First row in [start, end) with timestamp >= t. */
+function firstAtOrAfter(h: History, start: number, end: number, t: number): number {
+  let lo = start
+  let hi = end
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if ((h.timestamp[mid] as number) < t) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/**
+ * Distinct UTC days with a purchase among rows [from, end), from the prefix arrays: the days first
+ * seen in that range, plus the range's first purchase day when it began before `from`.
+ */
+function purchaseDaysFrom(h: History, start: number, from: number, end: number): number {
+  const f = from - start
+  const e = end - start
+  let n = (daysBefore[e] as number) - (daysBefore[f] as number)
+  const before = purchasesBefore[f] as number
+  if (before > 0 && (purchasesBefore[e] as number) > before) {
+    const firstInside = purchaseRows[before] as number
+    const lastBefore = purchaseRows[before - 1] as number
+    if (utcDay(h.timestamp[firstInside] as number) === utcDay(h.timestamp[lastBefore] as number)) {
+      n++
+    }
+  }
+  return n
+}
+
+/** The feature vector at t0, whose rows are [h.start, end). */
+function vectorAt(
+  h: History,
+  t0: number,
+  end: number,
+  spec: FeatureSpec,
+  s: Carried
+): FeatureVector {
+  const start = h.start
+  const scale = 10 ** spec.currencyExponent
+  const money = (minor: number) => minor / scale
+  const spendAtEnd = spendBefore[end - start] as number
+
+  const spend = new Array<number>(W)
+  const days = new Array<number>(W)
+  const windowStart = new Array<number>(W)
+  for (let w = 0; w < W; w++) {
+    const from = t0 - (WINDOWS_DAYS[w] as number) * DAY_MS
+    windowStart[w] = from
+    const i = firstAtOrAfter(h, start, end, from)
+    spend[w] = money(spendAtEnd - (spendBefore[i - start] as number))
+    days[w] = purchaseDaysFrom(h, start, i, end)
+  }
+  // Spend in the horizon-long window one year before t0 (only rows before t0 are read).
+  const seasonStart = t0 - 365 * DAY_MS
+  const seasonEnd = Math.min(seasonStart + spec.horizonDays * DAY_MS, t0)
+  const seasonFrom = firstAtOrAfter(h, start, end, seasonStart)
+  const seasonTo = Math.max(seasonFrom, firstAtOrAfter(h, start, end, seasonEnd))
+  const season =
+    (spendBefore[seasonTo - start] as number) - (spendBefore[seasonFrom - start] as number)
 
   const orders = new Array<number>(W).fill(0)
   let ordersTotal = 0
@@ -127,40 +252,39 @@ export function computeFeatures(
   let maxOrder = Number.NEGATIVE_INFINITY
   let firstOrder = Number.NaN
   let returnsCount = 0
-  for (let s = 0; s < orderValue.length; s++) {
-    const v = orderValue[s] as number
+  const { orderValue, orderTime } = s
+  for (let o = 0; o < orderValue.length; o++) {
+    const v = orderValue[o] as number
     if (v > maxOrder) maxOrder = v
     if (v < 0) returnsCount++
     if (v <= 0) continue
     ordersTotal++
     positiveValueSum += v
     if (Number.isNaN(firstOrder)) firstOrder = v
-    const t = orderTime[s] as number
-    for (let k = 0; k < W; k++) if (t >= (windowStart[k] as number)) orders[k]!++
+    const t = orderTime[o] as number
+    for (let w = 0; w < W; w++) if (t >= (windowStart[w] as number)) orders[w]!++
   }
 
   const cap = spec.capDays
-  const money = (minor: number) => minor / scale
-  const spend = cumulative(spendAt)
-  const days = cumulative(daysAt)
+  const daysTotal = s.days
   return [
-    ...spend.map(money),
-    money(spendTotal),
+    ...spend,
+    money(s.spendTotal),
     ...days,
     daysTotal,
     ...orders,
     ordersTotal,
-    Math.min(cap, (t0 - lastPurchase) / DAY_MS),
-    Math.min(cap, (t0 - firstPurchase) / DAY_MS),
-    daysTotal >= 2 ? Math.min(cap, (lastDay - firstDay) / (daysTotal - 1)) : cap,
+    Math.min(cap, (t0 - s.lastPurchase) / DAY_MS),
+    Math.min(cap, (t0 - s.firstPurchase) / DAY_MS),
+    daysTotal >= 2 ? Math.min(cap, (s.lastDay - s.firstDay) / (daysTotal - 1)) : cap,
     ordersTotal > 0 ? money(positiveValueSum) / ordersTotal : 0,
     money(maxOrder),
     Number.isNaN(firstOrder) ? 0 : money(firstOrder),
     returnsCount,
-    purchased > 0 ? Math.min(1, returned / purchased) : 0,
-    distinctProducts,
+    s.purchased > 0 ? Math.min(1, s.returned / s.purchased) : 0,
+    s.distinctProducts,
     daysTotal === 1 ? 1 : 0,
     money(season),
-    countryIndex >= 0 ? (h.countries[countryIndex] as string) : '',
+    s.countryIndex >= 0 ? (h.countries[s.countryIndex] as string) : '',
   ]
 }

@@ -6,9 +6,9 @@ import { computeFeatures } from './compute.ts'
 import { historyFromTransactions } from './history.ts'
 import { featureSpecV1, WINDOWS_DAYS } from './spec.ts'
 
-// computeFeatures sums windows by depth (one pass); this checks it against the definition applied
+// computeFeatures reads windows from prefix sums; this checks them against the definition applied
 // naively, window by window, on histories crowded around the window edges (same-day rows on both
-// sides of t0 - N days, which is where a one-pass count can go wrong).
+// sides of t0 - N days: a purchase day straddling a window's start is where a count goes wrong).
 
 const spec = featureSpecV1({ horizonDays: 90, capDays: 730, currencyExponent: 2, countryTopK: 5 })
 const t0 = Date.UTC(2011, 5, 12, 10, 30) // not midnight: windows start mid-day

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import {
   addDays,
-  computeFeatures,
+  computeFeaturesAtCutoffs,
   customerHash,
   describeCutoffs,
   featureSpecV1,
@@ -162,19 +162,22 @@ function emitRows(
   let customers = 0
   let rows = 0
   const { offsets, history } = groups
+  const t0s = cutoffs.map((c) => c.t0) // ascending (planCutoffs)
   groups.customerIds.forEach((id, c) => {
     const start = offsets[c] as number
     const end = offsets[c + 1] as number
     if (start === end) return
     const h = { ...history, start, end }
+    // All cutoffs in one pass over the customer's rows.
+    const vectors = computeFeaturesAtCutoffs(h, t0s, spec)
     let any = false
-    for (const cut of cutoffs) {
-      const vector = computeFeatures(h, cut.t0, spec)
-      if (!vector) continue
+    cutoffs.forEach((cut, k) => {
+      const vector = vectors[k]
+      if (!vector) return
       emit(cut.split, id, cut.t0, vector, labelMinor(h, cut.t0, spec.horizonDays))
       rows++
       any = true
-    }
+    })
     if (any) customers++
   })
   return { customers, rows }
