@@ -33,6 +33,8 @@ export interface IngestOptions {
   worker?: boolean
 }
 
+const BYTES_PER_ROW_GUESS = 96
+
 function summarize(r: IngestReport): string {
   const dropped = QUARANTINE_REASONS.filter((k) => r.by_reason[k] > 0)
     .map((k) => `${k} ${formatCount(r.by_reason[k])}`)
@@ -100,7 +102,9 @@ export async function runIngest(
     writer = await InterimWriter.create(out.temp.transactions, schema)
     quarantine = await QuarantineWriter.create(out.temp.quarantine)
     const report = new ReportBuilder()
-    const rows = new RowPipeline(data, file, { writer, quarantine, report })
+    // Retail log lines run to ~90 bytes: an estimate of the rows, to size tables by.
+    const expectedRows = Math.floor(input.textBytes / BYTES_PER_ROW_GUESS)
+    const rows = new RowPipeline(data, file, { writer, quarantine, report }, { expectedRows })
     const progress = new ProgressMeter(log, input.sizeBytes, options.progress ?? true)
     const afterChunk = async () => {
       await writer?.flush()

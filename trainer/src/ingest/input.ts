@@ -3,19 +3,22 @@
 // so progress and the report's sha256 cost no second pass over the file. Decoding is left to the
 // tokenizer: the CSV one reads most lines without decoding them at all.
 //
-// A CSV log of more than a megabyte is read in a worker thread: reading, gunzipping, hashing and
-// cutting the text into lines and fields (line-split.ts) run beside the main thread, which is left
-// the rows. The CLI is one bundled file, so the worker runs the source text of self-contained
-// functions (inputWorker below, and line-split.ts) rather than a module of its own.
+// A CSV log of more than a megabyte is read in a worker thread (input-worker.ts): reading, gunzipping,
+// hashing and cutting the text into lines and fields (line-split.ts) run beside the main thread,
+// which is left the rows.
 
 import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import { open, stat } from 'node:fs/promises'
-import { Transform, pipeline, type Readable } from 'node:stream'
 import { Worker } from 'node:worker_threads'
-import { createGunzip } from 'node:zlib'
 import { IngestError } from './errors.ts'
-import { FIELDS_AT, LineSplitter, PLAIN, fingerprint, type SplitPiece } from './line-split.ts'
+import { fileText } from './file-text.ts'
+import {
+  pieceBuffers,
+  type FromInputWorker,
+  type InputWorkerData,
+  type ToInputWorker,
+} from './input-protocol.ts'
+import { FIELDS_AT, LineSplitter, PLAIN, type SplitPiece } from './line-split.ts'
 
 export type Compression = 'auto' | 'gzip' | 'none'
 
@@ -23,6 +26,8 @@ export interface InputStream<T> {
   readonly path: string
   readonly sizeBytes: number
   readonly gzip: boolean
+  /** About how many bytes of text the file holds (gunzipped): for sizing tables, not exact. */
+  readonly textBytes: number
   /** The (gunzipped) bytes, in pieces of a few hundred KB. */
   readonly chunks: AsyncIterable<T>
   /** Bytes of the file (compressed, when gzipped) read so far. */
@@ -44,12 +49,20 @@ export const WORKER_MIN_BYTES = 1 << 20
 
 const CHUNK_BYTES = 1 << 18
 
-async function startsWithGzipMagic(path: string): Promise<boolean> {
+/**
+ * Whether the file starts with the gzip magic bytes, and the size its trailer gives the gunzipped
+ * text (ISIZE: modulo 2^32, and the last member's only; a hint, never trusted as a size).
+ */
+async function gzipHead(path: string): Promise<{ magic: boolean; isize: number }> {
   const handle = await open(path, 'r')
   try {
-    const head = Buffer.alloc(2)
+    const head = Buffer.alloc(4)
     const { bytesRead } = await handle.read(head, 0, 2, 0)
-    return bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b
+    const magic = bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b
+    const { size } = await handle.stat()
+    if (!magic || size < 22) return { magic, isize: 0 }
+    await handle.read(head, 0, 4, size - 4)
+    return { magic, isize: head.readUInt32LE(0) }
   } finally {
     await handle.close()
   }
@@ -74,13 +87,14 @@ function describeReadError(path: string, e: NodeJS.ErrnoException): IngestError 
 async function inspect(
   path: string,
   compression: Compression
-): Promise<{ sizeBytes: number; gzip: boolean }> {
+): Promise<{ sizeBytes: number; gzip: boolean; textBytes: number }> {
   try {
     const info = await stat(path)
     if (info.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' })
-    const gzip =
-      compression === 'gzip' || (compression === 'auto' && (await startsWithGzipMagic(path)))
-    return { sizeBytes: info.size, gzip }
+    const head = compression === 'none' ? { magic: false, isize: 0 } : await gzipHead(path)
+    const gzip = compression === 'gzip' || (compression === 'auto' && head.magic)
+    const textBytes = gzip ? Math.max(head.isize, info.size) : info.size
+    return { sizeBytes: info.size, gzip, textBytes }
   } catch (e) {
     throw describeReadError(path, e as NodeJS.ErrnoException)
   }
@@ -90,26 +104,18 @@ export async function openInput(
   path: string,
   compression: Compression
 ): Promise<InputStream<Buffer>> {
-  const { sizeBytes, gzip } = await inspect(path, compression)
+  const { sizeBytes, gzip, textBytes } = await inspect(path, compression)
   let bytes = 0
   const hash = createHash('sha256')
   let digest = ''
 
   async function* read(): AsyncGenerator<Buffer> {
-    const file = createReadStream(path, { highWaterMark: CHUNK_BYTES })
-    const tap = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        bytes += chunk.length
-        hash.update(chunk)
-        done(null, chunk)
-      },
+    const text = fileText(path, gzip, CHUNK_BYTES, (chunk) => {
+      bytes += chunk.length
+      hash.update(chunk)
     })
-    // pipeline destroys every stage with the first error, so iterating the last one rethrows it.
-    const last: Readable = gzip
-      ? pipeline(file, tap, createGunzip({ chunkSize: CHUNK_BYTES }), () => {})
-      : pipeline(file, tap, () => {})
     try {
-      for await (const piece of last as AsyncIterable<Buffer>) {
+      for await (const piece of text) {
         if (piece.length > 0) yield piece
       }
     } catch (e) {
@@ -122,6 +128,7 @@ export async function openInput(
     path,
     sizeBytes,
     gzip,
+    textBytes,
     chunks: read(),
     bytesRead: () => bytes,
     sha256: () => digest,
@@ -139,8 +146,8 @@ export async function openCsvInput(
   split: SplitOptions,
   worker?: boolean
 ): Promise<InputStream<SplitPiece>> {
-  const { sizeBytes, gzip } = await inspect(path, compression)
-  if (worker ?? sizeBytes >= WORKER_MIN_BYTES) return readInWorker(path, sizeBytes, gzip, split)
+  const file = await inspect(path, compression)
+  if (worker ?? file.sizeBytes >= WORKER_MIN_BYTES) return readInWorker(path, file, split)
   const raw = await openInput(path, compression)
   async function* pieces(): AsyncGenerator<SplitPiece> {
     const splitter = new LineSplitter(split.delimiter, split.maxCarry)
@@ -155,91 +162,15 @@ export async function openCsvInput(
   return { ...raw, chunks: pieces() }
 }
 
-type FromWorker =
-  | { type: 'piece'; piece: SplitPiece; bytesRead: number }
-  | { type: 'end'; digest: string; bytesRead: number }
-  | { type: 'error'; code: string | undefined; message: string }
-  | { type: 'exit'; code: number }
+type FromWorker = FromInputWorker | { type: 'exit'; code: number }
 
 /** Pieces the worker may send ahead of the one being read: bounds memory. */
 const PIECES_AHEAD = 4
 
-/**
- * The worker: reads, gunzips and hashes the file, and posts the pieces a LineSplitter cuts, at most
- * `ahead` more than the main thread has taken (it posts each one back when done with it, for its
- * buffers to be reused). Run from its source text, so it names nothing outside itself but its
- * parameter.
- */
-function inputWorker(Splitter: typeof LineSplitter): void {
-  const { parentPort, workerData } = process.getBuiltinModule('node:worker_threads')
-  const { createReadStream } = process.getBuiltinModule('node:fs')
-  const { createGunzip } = process.getBuiltinModule('node:zlib')
-  const { createHash } = process.getBuiltinModule('node:crypto')
-  const { Transform, pipeline } = process.getBuiltinModule('node:stream')
-  const port = parentPort as NonNullable<typeof parentPort>
-  const { path, gzip, chunkBytes, delimiter, maxCarry, ahead } = workerData as {
-    path: string
-    gzip: boolean
-    chunkBytes: number
-    delimiter: number
-    maxCarry: number
-    ahead: number
-  }
-  const splitter = new Splitter(delimiter, maxCarry)
-  const hash = createHash('sha256')
-  let bytesRead = 0
-  let credit = ahead
-  let wake: (() => void) | null = null
-  port.on('message', (used: SplitPiece) => {
-    splitter.recycle(used)
-    credit++
-    const w = wake
-    wake = null
-    w?.()
-  })
-  async function post(pieces: SplitPiece[]): Promise<void> {
-    for (const piece of pieces) {
-      while (credit === 0) await new Promise<void>((resolve) => (wake = resolve))
-      credit--
-      const transfer = [piece.bytes.buffer as ArrayBuffer, piece.info.buffer as ArrayBuffer]
-      port.postMessage({ type: 'piece', piece, bytesRead }, transfer)
-    }
-  }
-  async function run(): Promise<void> {
-    const file = createReadStream(path, { highWaterMark: chunkBytes })
-    const tap = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        bytesRead += chunk.length
-        hash.update(chunk)
-        done(null, chunk)
-      },
-    })
-    const last = gzip
-      ? pipeline(file, tap, createGunzip({ chunkSize: chunkBytes }), () => {})
-      : pipeline(file, tap, () => {})
-    let first = true
-    for await (const chunk of last as AsyncIterable<Buffer>) {
-      if (!first) await post(splitter.push(chunk))
-      else {
-        // The main thread waits for the first lines: send them in smaller pieces.
-        first = false
-        for (let at = 0; at < chunk.length; at += 1 << 15) {
-          await post(splitter.push(chunk.subarray(at, at + (1 << 15))))
-        }
-      }
-    }
-    await post(splitter.end())
-    port.postMessage({ type: 'end', digest: hash.digest('hex'), bytesRead })
-  }
-  run().catch((e: NodeJS.ErrnoException) => {
-    port.postMessage({ type: 'error', code: e.code, message: String(e.message) })
-  })
-}
-
-const WORKER_SOURCE = `${fingerprint}
-const Splitter = ${LineSplitter};
-(${inputWorker})(Splitter);
-`
+// The bundled CLI runs this from trainer/dist next to ingest-worker.mjs; sources run the .ts.
+const WORKER_URL = import.meta.url.endsWith('.ts')
+  ? new URL('./input-worker.ts', import.meta.url)
+  : new URL('./ingest-worker.mjs', import.meta.url)
 
 /**
  * The lines of `piece` from stream position `from` on (a line start), or null when none: the worker
@@ -264,14 +195,20 @@ export function piecePast(piece: SplitPiece, from: number): SplitPiece | null {
 
 async function readInWorker(
   path: string,
-  sizeBytes: number,
-  gzip: boolean,
+  file: { sizeBytes: number; gzip: boolean; textBytes: number },
   split: SplitOptions
 ): Promise<InputStream<SplitPiece>> {
-  const worker = new Worker(WORKER_SOURCE, {
-    eval: true,
-    workerData: { path, gzip, chunkBytes: CHUNK_BYTES, ...split, ahead: PIECES_AHEAD },
-  })
+  const { gzip } = file
+  const options: InputWorkerData = {
+    path,
+    gzip,
+    chunkBytes: CHUNK_BYTES,
+    ...split,
+    ahead: PIECES_AHEAD,
+  }
+  const worker = new Worker(WORKER_URL, { workerData: options })
+  const send = (message: ToInputWorker, transfer: ArrayBuffer[] = []) =>
+    worker.postMessage(message, transfer)
   const inbox: FromWorker[] = []
   let wake: (() => void) | null = null
   const deliver = (message: FromWorker) => {
@@ -299,7 +236,7 @@ async function readInWorker(
   }
   /** Hands a piece back to the worker (its buffers, and room for one more piece). */
   function handBack(piece: SplitPiece): void {
-    worker.postMessage(piece, [piece.bytes.buffer as ArrayBuffer, piece.info.buffer as ArrayBuffer])
+    send(piece, pieceBuffers(piece))
   }
   /**
    * The start of the stream, read in this thread while the worker starts (that takes tens of ms)
@@ -354,8 +291,7 @@ async function readInWorker(
   }
   return {
     path,
-    sizeBytes,
-    gzip,
+    ...file,
     chunks: pieces(),
     bytesRead: () => bytes,
     sha256: () => digest,

@@ -4,10 +4,6 @@
 // thread, or in-process for small inputs and tests. Which lines are records (not inside a quoted
 // field that spans lines) is for the consumer to say (csv-bytes.ts): a line's kind says only how it
 // can be read if it is one.
-//
-// Everything here is self-contained (no imports, no module-level names), because the worker is
-// started from the source text of these functions: the CLI is one bundled file, with no separate
-// worker entry to load.
 
 /**
  * One piece of input cut at line feeds, and its line table. A line's record in `info` starts at the

@@ -22,6 +22,11 @@ export interface RowSinks {
   report: ReportBuilder
 }
 
+export interface RowPipelineOptions {
+  /** About how many rows the log holds, to size the duplicate set once (a hint). */
+  expectedRows?: number
+}
+
 export class RowPipeline {
   private readonly data: DataParams
   private readonly file: string
@@ -32,10 +37,13 @@ export class RowPipeline {
   /** `FILE:LINE: column "X": reason: detail` for the first few unreadable rows. */
   private readonly firstInvalid: string[] = []
 
-  constructor(data: DataParams, file: string, sinks: RowSinks) {
+  private readonly options: RowPipelineOptions
+
+  constructor(data: DataParams, file: string, sinks: RowSinks, options: RowPipelineOptions = {}) {
     this.data = data
     this.file = file
     this.sinks = sinks
+    this.options = options
     this.encoder = new FieldEncoder(data.delimiter)
   }
 
@@ -58,7 +66,8 @@ export class RowPipeline {
       validator = this.validator = new RowValidator(
         this.data,
         layout,
-        this.sinks.writer.productCodes
+        this.sinks.writer.productCodes,
+        this.options.expectedRows
       )
       if (this.data.header) return
     }

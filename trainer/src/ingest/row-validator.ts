@@ -121,7 +121,7 @@ export class RowValidator {
   private readonly cancelPrefix: Uint8Array | null
   private readonly parseTimestamp: TimestampParser
   private readonly parseTimestampBytes: TimestampBytesParser | null
-  private readonly seen = new Hash64Set(1 << 16)
+  private readonly seen: Hash64Set
   private readonly exclusion: ProductExclusion
   /**
    * Product codes by id, and the exclusion rule's verdict on each id: 0 not asked yet, 1 a product,
@@ -147,9 +147,18 @@ export class RowValidator {
   private timestamp = Number.NaN
   private readonly rejection: Rejection = { reason: 'duplicate', column: -1, detail: '' }
 
-  /** `productCodes` gives each distinct product code an id (the interim writer's, to share it). */
-  constructor(data: DataParams, layout: ColumnLayout, productCodes: Utf8Interner) {
+  /**
+   * `productCodes` gives each distinct product code an id (the interim writer's, to share it);
+   * `expectedRows` sizes the duplicate set, so it need not grow (and rehash) along the way.
+   */
+  constructor(
+    data: DataParams,
+    layout: ColumnLayout,
+    productCodes: Utf8Interner,
+    expectedRows = 0
+  ) {
     this.data = data
+    this.seen = new Hash64Set(Math.min(Math.max(1 << 12, expectedRows / 0.8), 1 << 26))
     this.codes = productCodes
     const { index } = layout
     this.fieldCount = layout.fieldCount

@@ -16,7 +16,13 @@ export const TIMESTAMP_FORMATS = [
   'epoch_ms',
 ] as const
 
+let canonicalZones: Set<string> | undefined
+
 function isTimeZone(tz: string): boolean {
+  // The canonical list answers in ~2 ms; a formatter loads ICU's zone data (~20 ms) and is only
+  // needed for aliases (e.g. "US/Eastern") and case variants, which the list leaves out.
+  canonicalZones ??= new Set(Intl.supportedValuesOf('timeZone'))
+  if (canonicalZones.has(tz)) return true
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz })
     return true
