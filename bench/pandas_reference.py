@@ -9,7 +9,9 @@ Does the work of `fcv ingest` + `fcv features` in idiomatic, vectorised pandas:
            codes/patterns, unit price <= 0 and zero amounts; amount = round(quantity x price x
            10^e) integer minor units, half away from zero (exact for prices with <= 6 decimals);
            cancellations (order id prefix) forced negative; wall-clock timestamps in
-           data.timezone -> UTC; cleaned transactions written as Arrow IPC (Feather)
+           data.timezone -> UTC; cleaned transactions written as Arrow IPC (Feather), the dropped
+           rows to quarantine.csv (reason, raw text) and the counts, distinct ids, date
+           range, total and input sha256 to ingest-report.json, as fcv ingest writes them
   features feature spec v1 (core/src/features/spec.ts, compute.ts) and the label (label.ts) at every
            cutoff of the plan (core/src/cutoffs.ts), one groupby pass per cutoff, no Python loops
            over customers; train/valid/test written as Arrow IPC (Feather)
@@ -21,6 +23,7 @@ Times each phase, prints them, and writes {"maxRssKb", "userMs", "systemMs", "wa
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import resource
@@ -32,6 +35,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 import pyarrow.feather as feather
 
 START = time.perf_counter()
@@ -110,20 +114,28 @@ def plan_cutoffs(
 # ---------------------------------------------------------------------------------------- ingest
 
 
-def read_log(path: str, data: dict) -> pd.DataFrame:
+def read_log(path: str, data: dict) -> tuple[pd.DataFrame, list[str]]:
     """Every column as text: an exact duplicate is a duplicate of the whole line, and malformed
-    values are found by the parsers below. Lines with the wrong number of fields are skipped."""
+    values are found by the parsers below. Lines with the wrong number of fields are set aside
+    (their text; pyarrow does not say where they were) for the quarantine."""
     if data.get('format', 'csv') != 'csv' or not data.get('header', True):
         raise SystemExit('pandas reference: only csv logs with a header row are supported')
-    return pd.read_csv(
+    bad: list[str] = []
+
+    def set_aside(row) -> str:  # pyarrow.csv.InvalidRow
+        bad.append(row.text)
+        return 'skip'
+
+    frame = pd.read_csv(
         path,
         engine='pyarrow',
         sep=data.get('delimiter', ','),
         dtype='str',
         keep_default_na=False,
         na_values=[''],
-        on_bad_lines='skip',
+        on_bad_lines=set_aside,
     )
+    return frame, bad
 
 
 NUMBER = r'^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*$'
@@ -160,8 +172,11 @@ def to_utc_ms(values: pd.Series, fmt: str, tz: str) -> pd.Series:
     return epoch_ms(local.dt.tz_localize(tz, ambiguous=True, nonexistent=pd.Timedelta(hours=1)))
 
 
-def clean(raw: pd.DataFrame, data: dict) -> tuple[pd.DataFrame, dict]:
-    """The ingest rules as boolean masks over the raw frame, then one filter."""
+def clean(
+    raw: pd.DataFrame, bad_lines: list[str], data: dict
+) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
+    """The ingest rules as boolean masks over the raw frame, then one filter. Returns the kept
+    transactions, the counts, and the quarantine (reason and raw text of every dropped row)."""
     c = data['columns']
     n = len(raw)
 
@@ -216,18 +231,22 @@ def clean(raw: pd.DataFrame, data: dict) -> tuple[pd.DataFrame, dict]:
         amount = np.where(cancelled, -np.abs(amount), amount)
     zero = amount == 0
 
-    # Drops counted rule by rule, in this order.
-    report: dict = {'rows_read': int(n)}
+    # Drops counted rule by rule, in this order; each dropped row keeps its first reason (fcv's
+    # quarantine codes) for the quarantine file.
+    report: dict = {'rows_read': int(n) + len(bad_lines)}
     keep = np.ones(n, dtype=bool)
-    for name, drop in (
-        ('dropped_invalid', invalid),
-        ('dropped_missing_customer', ~has_customer),
-        ('dropped_duplicate', dup),
-        ('dropped_excluded_product', excluded),
-        ('dropped_nonpositive_price', bad_price),
-        ('dropped_zero_amount', zero),
+    reason = np.full(n, '', dtype=object)
+    for name, code, drop in (
+        ('dropped_invalid', 'invalid', invalid),
+        ('dropped_missing_customer', 'missing_customer_id', ~has_customer),
+        ('dropped_duplicate', 'duplicate', dup),
+        ('dropped_excluded_product', 'excluded_product', excluded),
+        ('dropped_nonpositive_price', 'non_positive_price', bad_price),
+        ('dropped_zero_amount', 'zero_amount', zero),
     ):
-        report[name] = int((keep & drop).sum())
+        hit = keep & drop
+        report[name] = int(hit.sum()) + (len(bad_lines) if code == 'invalid' else 0)
+        reason[hit] = code
         keep = keep & ~drop
 
     def text(key: str) -> pd.Series | None:
@@ -256,7 +275,69 @@ def clean(raw: pd.DataFrame, data: dict) -> tuple[pd.DataFrame, dict]:
     ).reset_index(drop=True)
     out['timestamp'] = pd.to_datetime(out['timestamp'], unit='ms', utc=True).dt.as_unit('ms')
     report['rows_kept'] = int(len(out))
-    return out, report
+    dropped = ~keep
+    quarantine = pd.DataFrame(
+        {
+            'reason': np.concatenate([np.full(len(bad_lines), 'invalid', dtype=object),
+                                      reason[dropped]]),
+            'raw': pa.concat_arrays(
+                [pa.array(bad_lines, type=pa.large_string()), *raw_lines(raw, dropped).chunks]
+            ),
+        }
+    )
+    return out, report, quarantine
+
+
+def raw_lines(frame: pd.DataFrame, rows: np.ndarray) -> pa.ChunkedArray:
+    """The fields of the selected rows as CSV lines, a field quoted RFC 4180 style when it needs
+    it. pyarrow on the frame's Arrow-backed columns: filtering the frame first is slower."""
+    mask = pa.array(rows)
+    fields = []
+    for name in frame.columns:
+        a = pc.filter(pa.chunked_array(pa.array(frame[name])), mask)
+        text = lambda s: pa.scalar(s, type=a.type)  # noqa: E731 (pandas' strings are large_string)
+        a = pc.fill_null(a, text(''))
+        needs = pc.or_(pc.match_substring(a, ','), pc.match_substring(a, '"'))
+        needs = pc.or_(needs, pc.or_(pc.match_substring(a, '\n'), pc.match_substring(a, '\r')))
+        if pc.any(needs).as_py():  # most columns never need quotes: skip the work
+            escaped = pc.replace_substring(a, '"', '""')
+            quoted = pc.binary_join_element_wise(text('"'), escaped, text('"'), text(''))
+            a = pc.if_else(needs, quoted, a)
+        fields.append(a)
+    return pc.binary_join_element_wise(*fields, pa.scalar(',', type=fields[0].type))
+
+
+def write_quarantine(quarantine: pd.DataFrame, path: str) -> None:
+    """The dropped rows with their reason and raw text, as in fcv's quarantine.csv."""
+    pa_csv.write_csv(pa.Table.from_pandas(quarantine, preserve_index=False), path)
+
+
+def sha256_of(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def ingest_report(tx: pd.DataFrame, report: dict, path: str, input_path: str) -> None:
+    """What fcv's ingest-report.json holds: counts, distinct ids, date range, total amount."""
+    ts = tx['timestamp']
+    full = {
+        'input_path': input_path,
+        'input_sha256': sha256_of(input_path),
+        **report,
+        'customers': int(tx['customer_id'].nunique()),
+        'orders': int(tx['order_id'].nunique()),
+        'returns': int((tx['amount_minor'] < 0).sum()),
+        'date_range': {
+            'first': ts.min().isoformat() if len(tx) else None,
+            'last': ts.max().isoformat() if len(tx) else None,
+        },
+        'total_amount_minor': int(tx['amount_minor'].sum()),
+    }
+    with open(path, 'w', encoding='utf-8') as f:
+        json.dump(full, f, indent=2)
 
 
 # -------------------------------------------------------------------------------------- features
@@ -444,20 +525,23 @@ def main() -> None:
 
     log(f'read {args.input}')
     t = time.perf_counter()
-    raw = read_log(args.input, data)
+    raw, bad_lines = read_log(args.input, data)
     phase('read', t)
 
     log(f'clean {len(raw):,} rows')
     t = time.perf_counter()
-    tx, report = clean(raw, data)
+    tx, report, quarantine = clean(raw, bad_lines, data)
     del raw
     phase('clean', t)
     log('clean report ' + json.dumps(report))
 
+    # The same outputs as fcv ingest: transactions, quarantine.csv and ingest-report.json.
     t = time.perf_counter()
     tx_path = os.path.join(args.out_dir, 'transactions.arrow')
     write_arrow(tx, tx_path)
-    del tx
+    write_quarantine(quarantine, os.path.join(args.out_dir, 'quarantine.csv'))
+    ingest_report(tx, report, os.path.join(args.out_dir, 'ingest-report.json'), args.input)
+    del tx, quarantine
     phase('write_clean', t)
 
     cutoffs = plan_cutoffs(parse_day(args.test_cutoff), args.step_days, args.count,

@@ -1,6 +1,7 @@
 // Agreement check of one input's run between fcv and the pandas reference (the features
 // benchmark's only entry into this folder):
 //   ingest.ts        fcv's transactions.arrow vs pandas' (same cleaned lines?), per-rule drop counts
+//   quarantine.ts    fcv's quarantine.csv vs pandas' (same rows dropped, for the same reasons?)
 //   feature-rows.ts  fcv's train/valid/test vs pandas' (same rows, same values?), joined on
 //                    customer + cutoff
 //   core-check.ts    core/computeFeatures + labelMinor run here on each side's transactions vs that
@@ -22,12 +23,15 @@ import {
   type FeatureRows,
 } from './feature-rows.ts'
 import { cleaningCounts, compareTransactions, type IngestComparison } from './ingest.ts'
+import { compareQuarantine } from './quarantine.ts'
+import type { RowSetDifference } from './row-set.ts'
 import { SPLITS, specFor } from './spec.ts'
 
 export { printAgreement } from './report.ts'
 
 export interface AgreementResult {
   ingest: IngestComparison
+  quarantine: RowSetDifference
   cleaning: ReturnType<typeof cleaningCounts>
   fcvVsPandas: Comparison & { perSplit: Record<string, { fcv: number; pandas: number }> }
   schema: { fcv: Record<string, string[]>; pandas: Record<string, string[]> }
@@ -54,6 +58,12 @@ export function checkAgreement(
     path.join(run.fcvInterim, 'transactions.arrow'),
     path.join(run.pandas, 'transactions.arrow')
   )
+  log(`▶ agreement check [${input.id}]: quarantined lines and reasons`)
+  const quarantine = compareQuarantine(
+    path.join(run.fcvInterim, 'quarantine.csv'),
+    path.join(run.pandas, 'quarantine.csv'),
+    params.data.delimiter
+  )
   log(`▶ agreement check [${input.id}]: features (fcv vs pandas, joined on customer_id + cutoff)`)
   const fcvVsPandas = {
     ...emptyComparison(spec),
@@ -78,7 +88,14 @@ export function checkAgreement(
     readJson(path.join(run.fcvInterim, 'ingest-report.json')),
     (readJson(run.pandasRusage)?.['clean'] ?? null) as Record<string, number> | null
   )
-  const result: AgreementResult = { ingest, cleaning, fcvVsPandas, schema, agree: false }
+  const result: AgreementResult = {
+    ingest,
+    quarantine,
+    cleaning,
+    fcvVsPandas,
+    schema,
+    agree: false,
+  }
   if (coreCheck) {
     const cutoffs: Cutoff[] = planCutoffs({
       testCutoff: parseInstant(input.testCutoff),
@@ -112,6 +129,8 @@ export function checkAgreement(
     Object.values(schema.fcv).every((s) => s.length === 0) &&
     ingest.onlyA === 0 &&
     ingest.onlyB === 0 &&
+    quarantine.onlyA === 0 &&
+    quarantine.onlyB === 0 &&
     ingest.customersDiffering === 0
   log(
     `✓ agreement check [${input.id}]: ${result.agree ? 'fcv and pandas agree' : 'DIFFERENCES (see below)'}`

@@ -20,6 +20,12 @@ export function printAgreement(inputId: string, r: AgreementResult): void {
   )
   out.push(...differenceExamples(i, 'fcv', 'pandas'))
   for (const e of i.customerExamples) out.push(`    customer ${e}`)
+  const q = r.quarantine
+  out.push(
+    `  quarantine: fcv ${q.rowsA.toLocaleString('en')} rows, pandas ${q.rowsB.toLocaleString('en')}; ` +
+      `rows (reason + content) only in fcv ${q.onlyA}, only in pandas ${q.onlyB}`
+  )
+  out.push(...differenceExamples(q, 'fcv', 'pandas'))
   const c = r.fcvVsPandas
   out.push(
     `  features rows: ` +
@@ -35,9 +41,7 @@ export function printAgreement(inputId: string, r: AgreementResult): void {
     }
   }
   if (r.cleaning.length) {
-    out.push(
-      '  cleaning (rows per rule; pandas skips lines with a wrong field count before counting):'
-    )
+    out.push('  cleaning (rows per rule; pandas counts lines with a wrong field count as invalid):')
     const cells = r.cleaning.map((x) => [x.rule, String(x.fcv ?? 'n/a'), String(x.pandas ?? 'n/a')])
     out.push(table(['rule', 'fcv ingest', 'pandas'], cells, 'lrr').replace(/^/gm, '    '))
   }

@@ -21,7 +21,7 @@ export const USAGE = `usage: npm run bench -- features [options]
   --quick             small synthetic log (${SYNTHETIC_QUICK.customers} customers), one run each (also FCV_BENCH_QUICK=1)
   --skip-synthetic    only the real log
   --skip-real         only the synthetic log
-  --runs N            timed runs per input (median reported); default 3 on the real log, 1 on synthetic
+  --runs N            timed runs per input (median reported); default 5 on the real log, 1 on synthetic
   --customers N       synthetic customers (default ${SYNTHETIC_FULL.customers}, quick ${SYNTHETIC_QUICK.customers})
   --years N           synthetic years (default ${SYNTHETIC_FULL.years})
   --seed N            synthetic seed (default ${SYNTHETIC_FULL.seed})
@@ -37,7 +37,7 @@ export interface FeaturesOptions {
   quick: boolean
   skipSynthetic: boolean
   skipReal: boolean
-  /** --runs; undefined: 3 runs on the real log (1 with --quick), 1 on the synthetic log. */
+  /** --runs; undefined: 5 runs on the real log (1 with --quick), 1 on the synthetic log. */
   runsOverride: number | undefined
   synthetic: SyntheticSize
   coreCheck: boolean
