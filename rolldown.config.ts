@@ -11,6 +11,9 @@ export default defineConfig({
     'ingest-worker': 'trainer/src/ingest/input-worker.ts',
   },
   platform: 'node',
+  // TensorFlow.js loads from node_modules: tfjs-node is a native addon found relative to its own
+  // package (it cannot be bundled) and optional, and tfjs is one large prebuilt file already.
+  external: [/^@tensorflow\//],
   resolve: { aliasFields: [], conditionNames: ['node', 'import', 'default'] },
   // Our own modules only declare things, except the CLI, which the launcher imports to run it (the
   // worker entries are entries); packages keep what their package.json declares.

@@ -1,6 +1,7 @@
 # Sourced by the README commands and .ci/run: makes a fresh Debian machine ready for fcv.
 #   - Node 22 LTS (from the npm registry when the system Node is older; cached outside the repo)
 #   - npm packages from the lockfile (npm ci), only when the lockfile changed
+#   - native TensorFlow for the trainer (scripts/build-tfjs-node.sh); pure-JS tfjs when that fails
 #   - the pinned Python tools (DVC, pandas for the benchmark reference) in .venv/
 #   - the bundled CLI, trainer/dist/ (fcv.mjs and a few chunks start in 0.1 s instead of 0.4 s)
 # Safe to source repeatedly; every step is skipped when already done.
@@ -35,9 +36,47 @@ fcv_ensure_npm_packages() {
   local want
   want="$(sha256sum "$FCV_ROOT/package-lock.json" | cut -d' ' -f1)-$(node --version)"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
-  fcv_log "installing npm packages (npm ci)"
-  (cd "$FCV_ROOT" && npm ci --no-audit --no-fund >&2) || return 1
+  # No install scripts: the only packages with one are @tensorflow/tfjs-node, whose script always
+  # fails offline (npm then removes the optional package; we build its addon below instead), and
+  # core-js, whose postinstall only prints a banner.
+  fcv_log "installing npm packages (npm ci --ignore-scripts)"
+  (cd "$FCV_ROOT" && npm ci --ignore-scripts --no-audit --no-fund >&2) || return 1
   echo "$want" >"$stamp"
+}
+
+# The native addon of @tensorflow/tfjs-node, built against the PyPI wheel's libtensorflow (cached in
+# $FCV_CACHE/libtf). In CI a failed build fails setup; elsewhere the trainer runs on pure-JS
+# @tensorflow/tfjs (several times slower) and the failure is remembered, so later setups do not
+# retry a download that cannot work: delete the stamp or run the script to try again.
+# FCV_BACKEND=js skips it.
+fcv_ensure_tfjs_node() {
+  local script="$FCV_ROOT/scripts/build-tfjs-node.sh"
+  local stamp="$FCV_ROOT/node_modules/.fcv-tfjs-node"
+  local want built=
+  want="$(sha256sum "$script" | cut -d' ' -f1)-$(node --version)-${FCV_TF_VERSION:-default}"
+  if [ "${FCV_BACKEND:-auto}" = js ]; then return 0; fi
+  ls "$FCV_ROOT"/node_modules/@tensorflow/tfjs-node/lib/napi-v*/tfjs_binding.node >/dev/null 2>&1 && built=1
+  if [ -n "$built" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "ok $want" ]; then return 0; fi
+  if [ -z "$built" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "failed $want" ] && [ "${CI:-}" != true ]; then
+    fcv_log "warning: native TensorFlow did not build earlier; using pure-JS tfjs (retry: rm $stamp)"
+    return 0
+  fi
+  if ! command -v g++ >/dev/null 2>&1 || ! command -v make >/dev/null 2>&1; then
+    fcv_log "g++/make missing; installing them from Debian to compile the TensorFlow addon"
+    { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q g++ make; } >&2 ||
+      fcv_log "could not install g++ and make"
+  fi
+  # pip comes from .venv (fcv_ensure_python runs first): Debian's python3 may have none.
+  if FCV_CACHE="$FCV_CACHE" bash "$script"; then
+    echo "ok $want" >"$stamp"
+    return 0
+  fi
+  echo "failed $want" >"$stamp"
+  if [ "${CI:-}" = true ]; then
+    fcv_log "native TensorFlow build failed (above); CI requires it"
+    return 1
+  fi
+  fcv_log "warning: native TensorFlow build failed (above); the trainer will use pure-JS tfjs (slower)"
 }
 
 fcv_ensure_python() {
@@ -65,4 +104,4 @@ fcv_build() {
   (cd "$FCV_ROOT" && npm run build --silent >/dev/null) || { fcv_log "npm run build failed"; return 1; }
 }
 
-fcv_ensure_node && fcv_ensure_npm_packages && fcv_ensure_python && fcv_build
+fcv_ensure_node && fcv_ensure_npm_packages && fcv_ensure_python && fcv_ensure_tfjs_node && fcv_build

@@ -6,6 +6,7 @@ import { recordResourceUsageAtExit } from './io/rusage.ts'
 import { runCommand } from './commands/run-command.ts'
 import { ingestCommand, featuresCommand, pipelineCommand } from './commands/stages.ts'
 import { generateCommand } from './commands/generate.ts'
+import { evaluateCommand, trainCommand, type BackendChoice } from './commands/model.ts'
 
 recordResourceUsageAtExit(process.env['FCV_RUSAGE_OUT'])
 
@@ -51,10 +52,33 @@ withParams(program.command('features'))
     )
   )
 
+const backendOption = () =>
+  new Option(
+    '--backend <name>',
+    'TensorFlow backend: native (tfjs-node), js, or auto (native when it loads)'
+  )
+    .choices(['auto', 'native', 'js'])
+    .env('FCV_BACKEND')
+
+withParams(program.command('train'))
+  .description('train the ZILN network on the feature rows into models/candidate/')
+  .addOption(backendOption())
+  .action((o: StageOptions & { backend?: BackendChoice }) =>
+    runCommand('train', () => trainCommand(loadParams(o.params, o.set), o.backend))
+  )
+
+withParams(program.command('evaluate'))
+  .description('score the model and the baselines on the test rows into reports/')
+  .addOption(backendOption())
+  .action((o: StageOptions & { backend?: BackendChoice }) =>
+    runCommand('evaluate', () => evaluateCommand(loadParams(o.params, o.set), o.backend))
+  )
+
 withParams(program.command('pipeline'))
   .description('run every stage in order (what `dvc repro` runs), without DVC')
-  .action((o: StageOptions) =>
-    runCommand('pipeline', () => pipelineCommand(loadParams(o.params, o.set)))
+  .addOption(backendOption())
+  .action((o: StageOptions & { backend?: BackendChoice }) =>
+    runCommand('pipeline', () => pipelineCommand(loadParams(o.params, o.set), o.backend))
   )
 
 program

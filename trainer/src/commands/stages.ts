@@ -2,6 +2,7 @@ import type { Shard } from '@fcv/core'
 import { runFeatures } from '../features/index.ts'
 import { runIngest } from '../ingest/index.ts'
 import type { Params } from '../params/schema.ts'
+import { evaluateCommand, trainCommand, type BackendChoice } from './model.ts'
 
 export async function ingestCommand(params: Params): Promise<void> {
   await runIngest(params, { progress: true })
@@ -20,7 +21,9 @@ export async function featuresCommand(params: Params, shard?: Shard): Promise<vo
 }
 
 /** The stages in order, the same code `dvc repro` runs stage by stage. */
-export async function pipelineCommand(params: Params): Promise<void> {
+export async function pipelineCommand(params: Params, backend?: BackendChoice): Promise<void> {
   await ingestCommand(params)
   await featuresCommand(params)
+  await trainCommand(params, backend)
+  await evaluateCommand(params, backend)
 }

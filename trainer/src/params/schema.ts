@@ -126,6 +126,30 @@ export const FeaturesParamsSchema = z.object({
   max_rows_in_memory: z.number().int().min(1000).default(4_000_000),
 })
 
+/** The ZILN network and how it is trained (trainer/src/model). */
+export const TrainParamsSchema = z.object({
+  out_dir: z.string().min(1).default('models/candidate'),
+  /** Units of the hidden ReLU layers, input side first. */
+  hidden: z.array(z.number().int().min(1).max(4096)).min(1).max(8).default([64, 32]),
+  learning_rate: z.number().gt(0).max(1).default(1e-3),
+  batch_size: z
+    .number()
+    .int()
+    .min(1)
+    .max(1 << 16)
+    .default(512),
+  max_epochs: z.number().int().min(1).max(10_000).default(200),
+  /** Epochs without a better validation loss before training stops (the best weights are kept). */
+  patience: z.number().int().min(1).default(12),
+  /** On a plateau of `lr_patience` epochs the learning rate is multiplied by `lr_factor`. */
+  lr_patience: z.number().int().min(1).default(4),
+  lr_factor: z.number().gt(0).lt(1).default(0.5),
+  min_learning_rate: z.number().gt(0).default(1e-5),
+  /** L2 penalty on the hidden layers' kernels. */
+  l2: z.number().min(0).default(1e-5),
+  seed: z.number().int().min(0).default(42),
+})
+
 export const ParamsSchema = z.object({
   data: DataParamsSchema,
   ingest: z
@@ -138,8 +162,16 @@ export const ParamsSchema = z.object({
   features: FeaturesParamsSchema.extend({
     out_dir: z.string().min(1).default('data/processed'),
   }),
+  train: TrainParamsSchema.default(TrainParamsSchema.parse({})),
+  evaluate: z
+    .object({
+      /** metrics.json, plots/ (DVC metrics and plots) and the human report. */
+      out_dir: z.string().min(1).default('reports'),
+    })
+    .default({ out_dir: 'reports' }),
 })
 
 export type Params = z.infer<typeof ParamsSchema>
 export type DataParams = Params['data']
 export type FeaturesParams = Params['features']
+export type TrainParams = Params['train']

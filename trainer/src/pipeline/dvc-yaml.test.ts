@@ -25,9 +25,24 @@ const StageSchema = z.strictObject({
   cmd: z.string().regex(/^(node trainer\/dist\/fcv\.mjs [a-z]+|npm run build --silent)$/),
   deps: z.array(z.string()).min(1),
   params: z.array(z.string()).min(1).optional(),
-  outs: z.array(OutSchema).min(1),
+  outs: z.array(OutSchema).min(1).optional(),
+  metrics: z.array(OutSchema).min(1).optional(),
+  plots: z.array(OutSchema).min(1).optional(),
 })
-const DvcSchema = z.strictObject({ stages: z.record(z.string(), StageSchema) })
+const PlotSchema = z
+  .record(
+    z.string(),
+    z.strictObject({
+      template: z.string(),
+      x: z.string(),
+      y: z.record(z.string(), z.array(z.string()).min(1)),
+    })
+  )
+  .refine((o) => Object.keys(o).length === 1)
+const DvcSchema = z.strictObject({
+  stages: z.record(z.string(), StageSchema),
+  plots: z.array(PlotSchema).optional(),
+})
 
 const dvc = DvcSchema.parse(parseYaml(readFileSync(join(root, 'dvc.yaml'), 'utf8')))
 const params = loadParams(join(root, 'params.yaml'))
@@ -44,11 +59,11 @@ const stageCommand = (cmd: string) => /^node trainer\/dist\/fcv\.mjs ([a-z]+)/.e
 
 describe('dvc.yaml', () => {
   it('declares build, ingest, then features', () => {
-    expect(Object.keys(dvc.stages)).toEqual(['build', 'ingest', 'features'])
+    expect(Object.keys(dvc.stages)).toEqual(['build', 'ingest', 'features', 'train', 'evaluate'])
   })
   it('builds the bundle the other stages run, from every source they need', () => {
     const build = dvc.stages['build']!
-    expect(outPaths(build.outs)).toEqual(['trainer/dist'])
+    expect(outPaths(build.outs ?? [])).toEqual(['trainer/dist'])
     expect(build.deps).toEqual(
       expect.arrayContaining(['core/src', 'trainer/src', 'package-lock.json', 'rolldown.config.ts'])
     )
@@ -79,14 +94,23 @@ describe('dvc.yaml', () => {
       for (const p of stage.params ?? []) expect(raw, `params.yaml section ${p}`).toHaveProperty(p)
       for (const dep of stage.deps.map(interpolate)) {
         const produced = Object.values(dvc.stages).some((s) =>
-          outPaths(s.outs).some((o) => dep === o || dep.startsWith(o + '/'))
+          outPaths(s.outs ?? []).some((o) => dep === o || dep.startsWith(o + '/'))
         )
         expect(produced || existsSync(join(root, dep)), `dependency ${dep}`).toBe(true)
       }
     })
   }
+  it('every plot reads a file the evaluate stage writes', () => {
+    const evaluate = dvc.stages['evaluate']!
+    const plotted = outPaths(evaluate.plots ?? [])
+    for (const plot of dvc.plots ?? []) {
+      for (const spec of Object.values(plot)) {
+        for (const file of Object.keys(spec.y)) expect(plotted, file).toContain(file)
+      }
+    }
+  })
   it('features depends on what ingest writes', () => {
-    const ingestOut = outPaths(dvc.stages['ingest']!.outs)
+    const ingestOut = outPaths(dvc.stages['ingest']!.outs ?? [])
     const featureDeps = dvc.stages['features']!.deps.map(interpolate)
     expect(featureDeps.some((d) => ingestOut.some((o) => d.startsWith(o + '/')))).toBe(true)
   })

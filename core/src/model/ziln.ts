@@ -1,0 +1,78 @@
+// The zero-inflated lognormal (ZILN) head, as scored by every runtime (Wang, Liu & Miao 2019; google/
+// lifetime_value zero_inflated_lognormal.py). A model emits three logits per customer:
+//   p = sigmoid(z0)                         probability of any purchase in the horizon
+//   mu = z1, sigma = max(softplus(z2), SIGMA_FLOOR)   lognormal of the amount, given a purchase
+// The expected value is p * exp(mu + sigma^2 / 2); quantiles follow from the mixture.
+
+import normalQuantile from '@stdlib/stats-base-dists-normal-quantile'
+
+/** sqrt(Keras epsilon 1e-7): the floor Google's loss puts under sigma. */
+export const SIGMA_FLOOR = Math.sqrt(1e-7)
+
+export interface ZilnParams {
+  /** Probability of a purchase in the horizon. */
+  p: number
+  mu: number
+  sigma: number
+}
+
+export interface ZilnPrediction {
+  /** Expected value over the horizon, major currency units. */
+  expected: number
+  pBuy: number
+  p10: number
+  p50: number
+  p90: number
+}
+
+/** softplus(x) = log(1 + e^x), without overflow for large x or lost precision for small. */
+export function softplus(x: number): number {
+  return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x))
+}
+
+/** The inverse of softplus, for initialising a bias to give a wanted sigma. */
+export function softplusInverse(y: number): number {
+  if (!(y > 0)) throw new RangeError(`softplusInverse: ${y} is not positive`)
+  return y > 30 ? y : Math.log(Math.expm1(y))
+}
+
+export function sigmoid(x: number): number {
+  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))
+}
+
+export function zilnParams(z0: number, z1: number, z2: number): ZilnParams {
+  return { p: sigmoid(z0), mu: z1, sigma: Math.max(softplus(z2), SIGMA_FLOOR) }
+}
+
+/**
+ * The q-quantile of the mixture: 0 while q <= P(no purchase), else the lognormal's quantile at the
+ * remaining probability. `maxLogValue` caps log(value), as for the mean.
+ */
+export function zilnQuantile(q: number, z: ZilnParams, maxLogValue = Infinity): number {
+  if (!(q >= 0 && q <= 1)) throw new RangeError(`zilnQuantile: q = ${q} is not in [0, 1]`)
+  const zeroMass = 1 - z.p
+  if (q <= zeroMass || z.p <= 0) return 0
+  const inner = Math.min((q - zeroMass) / z.p, 1)
+  return Math.exp(Math.min(z.mu + z.sigma * normalQuantile(inner, 0, 1), maxLogValue))
+}
+
+/**
+ * What a prediction reports from the head's logits. `maxLogValue` clamps mu + sigma^2/2 (and the
+ * quantiles' logs): a wide sigma on an unusual customer would otherwise give an absurd mean
+ * (google/lifetime_value#16); the trainer stores the clamp with the model.
+ */
+export function zilnPredict(
+  z0: number,
+  z1: number,
+  z2: number,
+  maxLogValue = Infinity
+): ZilnPrediction {
+  const z = zilnParams(z0, z1, z2)
+  return {
+    expected: z.p * Math.exp(Math.min(z.mu + (z.sigma * z.sigma) / 2, maxLogValue)),
+    pBuy: z.p,
+    p10: zilnQuantile(0.1, z, maxLogValue),
+    p50: zilnQuantile(0.5, z, maxLogValue),
+    p90: zilnQuantile(0.9, z, maxLogValue),
+  }
+}

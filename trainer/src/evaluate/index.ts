@@ -1,0 +1,241 @@
+// `fcv evaluate`: the model and every baseline scored on the same test rows (every customer with a
+// purchase before the test cutoff, zeros included), with the same metrics. Writes reports/metrics.json
+// (DVC metrics), reports/plots/*.csv (DVC plots) and prints the comparison table.
+
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import {
+  evaluateRegression,
+  featureSpecV1,
+  formatMetric,
+  type History,
+  type RegressionEvaluation,
+} from '@fcv/core'
+import { btydBaseline } from '../baselines/btyd/index.ts'
+import { SIMPLE_BASELINES } from '../baselines/simple.ts'
+import { groupByCustomer } from '../features/customer-order.ts'
+import type { FeatureTable } from '../features/read-table.ts'
+import { readInterim } from '../interim/index.ts'
+import { writeDirAtomically } from '../io/atomic-dir.ts'
+import { readFeatureSets } from '../model/feature-sets.ts'
+import { MODEL_FILES, loadModel } from '../model/model-files.ts'
+import { predictTable } from '../model/predict.ts'
+import type { TF } from '../model/tf.ts'
+import type { TrainResult } from '../model/train-loop.ts'
+import type { Params } from '../params/schema.ts'
+
+export const MODEL_NAME = 'ziln'
+export const BTYD_NAME = 'bgnbd_gamma_gamma'
+
+export interface EvaluateOptions {
+  tf: TF
+  log?: (line: string) => void
+}
+
+export interface ScoredModel {
+  name: string
+  description: string
+  evaluation: RegressionEvaluation | null
+  /** Why the model could not be scored (a BTYD fit that failed), else null. */
+  error: string | null
+}
+
+export interface MetricsReport {
+  test_cutoff: string
+  horizon_days: number
+  currency: string
+  customers: number
+  zero_share: number
+  models: Record<string, RegressionEvaluation['metrics'] | { error: string }>
+}
+
+/** The test customers' histories before the test cutoff, from the interim transactions. */
+async function testHistories(params: Params, test: FeatureTable): Promise<History[]> {
+  const cols = await readInterim(join(params.ingest.out_dir, 'transactions.arrow'), {
+    keep: (() => {
+      const wanted = new Set(test.customerIds)
+      return (id: string) => wanted.has(id)
+    })(),
+  })
+  const groups = groupByCustomer(cols)
+  const index = new Map(groups.customerIds.map((id, c) => [id, c]))
+  return test.customerIds.map((id) => {
+    const c = index.get(id)
+    if (c === undefined)
+      throw new Error(`evaluate: customer ${id} of the test set has no transactions`)
+    return {
+      ...groups.history,
+      start: groups.offsets[c] as number,
+      end: groups.offsets[c + 1] as number,
+    }
+  })
+}
+
+function btydPredictions(
+  histories: History[],
+  t0: number,
+  horizonDays: number,
+  scale: number
+): Float64Array {
+  const minor = btydBaseline(histories, t0, horizonDays)
+  return Float64Array.from(minor, (v) => (v === undefined ? 0 : v / scale))
+}
+
+function csv(header: string[], rows: (string | number)[][]): string {
+  return [header.join(','), ...rows.map((r) => r.join(','))].join('\n') + '\n'
+}
+
+function num(v: number): string {
+  return Number.isFinite(v) ? String(Math.round(v * 1e6) / 1e6) : ''
+}
+
+export async function runEvaluate(params: Params, options: EvaluateOptions) {
+  const { tf } = options
+  const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'))
+  const f = params.features
+  const spec = featureSpecV1({
+    horizonDays: f.horizon_days,
+    capDays: f.cap_days,
+    currencyExponent: params.data.currency_exponent,
+    countryTopK: f.country_top_k,
+  })
+  const sets = await readFeatureSets(f.out_dir, spec)
+  const test = sets.test
+  const testCutoff = sets.report.cutoffs.find((c) => c.split === 'test')
+  if (!testCutoff || test.rows === 0)
+    throw new Error(`${f.out_dir}/test.arrow has no rows to evaluate`)
+  const t0 = test.cutoffs[0] as number
+  const { model, metadata } = await loadModel(tf, params.train.out_dir)
+  if (metadata.featureSpec.version !== spec.version) {
+    throw new Error(
+      `${params.train.out_dir} was trained on feature spec ${metadata.featureSpec.version}, ` +
+        `the features are ${spec.version}: train again`
+    )
+  }
+  const y = test.label
+  const scored: ScoredModel[] = []
+  const predictions = predictTable(tf, model, metadata, test)
+  model.dispose()
+  scored.push({
+    name: MODEL_NAME,
+    description: 'ZILN network',
+    evaluation: evaluateRegression({ y, yhat: predictions.expected, pBuy: predictions.pBuy }),
+    error: null,
+  })
+  for (const b of SIMPLE_BASELINES) {
+    const yhat = b.predict(test, f.horizon_days)
+    scored.push({
+      name: b.name,
+      description: b.description,
+      evaluation: evaluateRegression({ y, yhat }),
+      error: null,
+    })
+  }
+  try {
+    const scale = 10 ** params.data.currency_exponent
+    const yhat = btydPredictions(await testHistories(params, test), t0, f.horizon_days, scale)
+    scored.push({
+      name: BTYD_NAME,
+      description: 'BG/NBD x Gamma-Gamma (fitted on the pre-cutoff history)',
+      evaluation: evaluateRegression({ y, yhat }),
+      error: null,
+    })
+  } catch (e) {
+    // The probabilistic baseline cannot always be fitted (too few repeat buyers); say so, go on.
+    const error = (e as Error).message
+    log(`evaluate: ${BTYD_NAME} could not be fitted: ${error}`)
+    scored.push({ name: BTYD_NAME, description: 'BG/NBD x Gamma-Gamma', evaluation: null, error })
+  }
+
+  const first = scored[0]!.evaluation!.metrics
+  const report: MetricsReport = {
+    test_cutoff: testCutoff.t0,
+    horizon_days: f.horizon_days,
+    currency: params.data.currency,
+    customers: first.customers,
+    zero_share: first.zero_share,
+    models: Object.fromEntries(
+      scored.map((s) => [s.name, s.evaluation ? s.evaluation.metrics : { error: s.error ?? '' }])
+    ),
+  }
+  const training = JSON.parse(
+    await readFile(join(params.train.out_dir, MODEL_FILES.training), 'utf8')
+  ) as TrainResult
+  await writeReports(params.evaluate.out_dir, report, scored, training)
+  log(comparisonTable(scored))
+  return { report, scored }
+}
+
+async function writeReports(
+  dir: string,
+  report: MetricsReport,
+  scored: ScoredModel[],
+  training: TrainResult
+): Promise<void> {
+  await mkdir(join(dir, '..'), { recursive: true })
+  await writeDirAtomically(dir, async (tmp) => {
+    await writeFile(join(tmp, 'metrics.json'), JSON.stringify(report, null, 2) + '\n')
+    const plots = join(tmp, 'plots')
+    await mkdir(plots)
+    const ok = scored.filter((s) => s.evaluation !== null)
+    const gains = ok[0]!.evaluation!.gains
+    await writeFile(
+      join(plots, 'gains.csv'),
+      csv(
+        ['customer_share', 'lorenz', ...ok.map((s) => s.name)],
+        gains.map((g, i) => [
+          num(g.customer_share),
+          num(g.lorenz),
+          ...ok.map((s) => num(s.evaluation!.gains[i]!.gain)),
+        ])
+      )
+    )
+    // Wide: each model's deciles are its own (by its own ranking), so actual means differ by model.
+    await writeFile(
+      join(plots, 'deciles.csv'),
+      csv(
+        ['decile', ...ok.flatMap((s) => [`${s.name}_actual`, `${s.name}_predicted`])],
+        ok[0]!.evaluation!.deciles.map((d, k) => [
+          d.decile,
+          ...ok.flatMap((s) => {
+            const row = s.evaluation!.deciles[k]!
+            return [num(row.mean_y), num(row.mean_yhat)]
+          }),
+        ])
+      )
+    )
+    await writeFile(
+      join(plots, 'training.csv'),
+      csv(
+        ['epoch', 'loss', 'val_loss', 'learning_rate'],
+        training.epochs.map((e) => [e.epoch, num(e.loss), num(e.valLoss), e.learningRate])
+      )
+    )
+  })
+}
+
+const COLUMNS = [
+  ['gini', 'gini'],
+  ['rmse', 'RMSE'],
+  ['mae', 'MAE'],
+  ['r2', 'R2'],
+  ['spearman', 'spearman'],
+  ['top10_capture', 'top10%'],
+  ['auc', 'AUC'],
+  ['decile_mape', 'dec.MAPE'],
+  ['sum_ratio', 'sum ratio'],
+  ['r2_log1p_buyers', 'R2 log (buyers)'],
+] as const
+
+/** The models as rows, the metrics as columns. */
+export function comparisonTable(scored: ScoredModel[]): string {
+  const header = ['model', ...COLUMNS.map(([, label]) => label)]
+  const rows = scored.map((s) => [
+    s.name,
+    ...COLUMNS.map(([key]) => (s.evaluation ? formatMetric(s.evaluation.metrics[key]) : 'failed')),
+  ])
+  const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j]!.length)))
+  const line = (cells: string[]) =>
+    cells.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  ')
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')
+}

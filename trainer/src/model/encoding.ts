@@ -1,0 +1,111 @@
+// Feature rows -> the network's input matrix. Fitted on the training rows only and stored with the
+// model, so serving encodes exactly as training did:
+//   numeric features: signed log1p (spend and counts are heavy-tailed; returns make spend negative),
+//     then standardised with the training mean and standard deviation;
+//   categorical features: one-hot over the `topK` most frequent training values, plus one column for
+//     every other value (unseen ones included).
+
+import type { FeatureSpec } from '@fcv/core'
+import type { FeatureTable } from '../features/read-table.ts'
+
+export interface NumericEncoding {
+  name: string
+  transform: 'slog1p'
+  mean: number
+  std: number
+}
+
+export interface CategoricalEncoding {
+  name: string
+  /** One-hot columns in this order; anything else goes to the extra "other" column after them. */
+  vocabulary: string[]
+}
+
+export interface FeatureEncoding {
+  specVersion: string
+  /** Numeric features in spec order, then each categorical feature's columns, in spec order. */
+  numeric: NumericEncoding[]
+  categorical: CategoricalEncoding[]
+  width: number
+}
+
+/** sign(x) log(1 + |x|): monotone, odd, and gentle on heavy tails. */
+export function slog1p(x: number): number {
+  return x < 0 ? -Math.log1p(-x) : Math.log1p(x)
+}
+
+export class EncodingError extends Error {
+  override name = 'EncodingError'
+}
+
+/** Fits the encoding on the training table. */
+export function fitEncoding(spec: FeatureSpec, train: FeatureTable): FeatureEncoding {
+  if (train.rows === 0) throw new EncodingError('the training set has no rows')
+  const numeric: NumericEncoding[] = []
+  const categorical: CategoricalEncoding[] = []
+  for (const f of spec.features) {
+    if (f.kind === 'numeric') {
+      const values = column(train, f.name)
+      let sum = 0
+      let sumSq = 0
+      for (let i = 0; i < values.length; i++) {
+        const v = slog1p(values[i] as number)
+        sum += v
+        sumSq += v * v
+      }
+      const mean = sum / values.length
+      const variance = Math.max(0, sumSq / values.length - mean * mean)
+      // A constant feature carries nothing: scale 1 keeps it at 0 instead of dividing by 0.
+      const std = Math.sqrt(variance) > 1e-9 ? Math.sqrt(variance) : 1
+      numeric.push({ name: f.name, transform: 'slog1p', mean, std })
+    } else {
+      const values = train.categorical[f.name]
+      if (!values) throw new EncodingError(`the training set has no column "${f.name}"`)
+      const counts = new Map<string, number>()
+      for (const v of values) if (v !== '') counts.set(v, (counts.get(v) ?? 0) + 1)
+      // Most frequent first; ties by value, so the vocabulary does not depend on row order.
+      const vocabulary = [...counts]
+        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+        .slice(0, spec.countryTopK)
+        .map(([v]) => v)
+      categorical.push({ name: f.name, vocabulary })
+    }
+  }
+  const width = numeric.length + categorical.reduce((n, c) => n + c.vocabulary.length + 1, 0)
+  return { specVersion: spec.version, numeric, categorical, width }
+}
+
+function column(table: FeatureTable, name: string): Float64Array {
+  const values = table.numeric[name]
+  if (!values) throw new EncodingError(`the feature table has no numeric column "${name}"`)
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i] as number)) {
+      throw new EncodingError(`column "${name}", row ${i}: ${values[i]} is not a finite number`)
+    }
+  }
+  return values
+}
+
+/** The input matrix (rows x encoding.width, row-major float32) of a feature table. */
+export function encodeTable(encoding: FeatureEncoding, table: FeatureTable): Float32Array {
+  const { width } = encoding
+  const out = new Float32Array(table.rows * width)
+  encoding.numeric.forEach((e, j) => {
+    const values = column(table, e.name)
+    for (let i = 0; i < table.rows; i++) {
+      out[i * width + j] = (slog1p(values[i] as number) - e.mean) / e.std
+    }
+  })
+  let at = encoding.numeric.length
+  for (const c of encoding.categorical) {
+    const values = table.categorical[c.name]
+    if (!values) throw new EncodingError(`the feature table has no column "${c.name}"`)
+    const index = new Map(c.vocabulary.map((v, k) => [v, k]))
+    const other = c.vocabulary.length
+    for (let i = 0; i < table.rows; i++) {
+      out[i * width + at + (index.get(values[i] as string) ?? other)] = 1
+    }
+    at += other + 1
+  }
+  return out
+}

@@ -1,0 +1,133 @@
+// `fcv train`: fits the feature encoding on the training rows, trains the ZILN network with early
+// stopping on the validation split, and saves it (layers format, with spec and encoding) to
+// params.train.out_dir. The test split is not read: it is evaluate's.
+
+import { featureSpecV1 } from '@fcv/core'
+import type { Params } from '../params/schema.ts'
+import { encodeTable, fitEncoding, type FeatureEncoding } from './encoding.ts'
+import { readFeatureSets } from './feature-sets.ts'
+import { saveModel, type ModelMetadata } from './model-files.ts'
+import { HEAD_LAYER, buildNetwork, headBiasFor } from './network.ts'
+import type { TF } from './tf.ts'
+import { trainZiln, type Dataset, type EpochLog, type TrainResult } from './train-loop.ts'
+import type { FeatureTable } from '../features/read-table.ts'
+
+export interface TrainOptions {
+  tf: TF
+  /** The backend's name, recorded with the model ("tensorflow" or "cpu"). */
+  backend: string
+  log?: (line: string) => void
+}
+
+export interface TrainSummary {
+  result: TrainResult
+  encoding: FeatureEncoding
+  trainRows: number
+  validRows: number
+  seconds: number
+}
+
+/**
+ * The clamp on log(value): a hundred times the largest training label. Generous for any real
+ * customer, and it keeps one extreme sigma from producing an absurd mean (clv-modeling.md 6.1).
+ */
+function maxLogValueFor(labels: ArrayLike<number>): number {
+  let max = 0
+  for (let i = 0; i < labels.length; i++) max = Math.max(max, labels[i] as number)
+  return Math.log(Math.max(max, 1) * 100)
+}
+
+function dataset(encoding: FeatureEncoding, table: FeatureTable): Dataset {
+  return {
+    x: encodeTable(encoding, table),
+    y: Float32Array.from(table.label),
+    rows: table.rows,
+    width: encoding.width,
+  }
+}
+
+function formatSeconds(s: number): string {
+  if (s < 60) return `${s.toFixed(0)} s`
+  return `${Math.floor(s / 60)} min ${String(Math.round(s % 60)).padStart(2, '0')} s`
+}
+
+/** One line per epoch: losses, the best so far, the rate, elapsed time and the most it has left. */
+export function epochLine(
+  log: EpochLog,
+  maxEpochs: number,
+  best: { epoch: number; valLoss: number },
+  elapsed: number
+): string {
+  const perEpoch = elapsed / log.epoch
+  return (
+    `train: epoch ${log.epoch}/${maxEpochs} loss ${log.loss.toFixed(4)} ` +
+    `val ${log.valLoss.toFixed(4)} (best ${best.valLoss.toFixed(4)} @ ${best.epoch}) ` +
+    `lr ${log.learningRate.toExponential(1)} | ${formatSeconds(elapsed)} elapsed, ` +
+    `ETA ≤ ${formatSeconds(perEpoch * (maxEpochs - log.epoch))}`
+  )
+}
+
+export async function runTrain(params: Params, options: TrainOptions): Promise<TrainSummary> {
+  const { tf } = options
+  const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'))
+  const p = params.train
+  const f = params.features
+  const started = performance.now()
+  const sets = await readFeatureSets(
+    f.out_dir,
+    featureSpecV1({
+      horizonDays: f.horizon_days,
+      capDays: f.cap_days,
+      currencyExponent: params.data.currency_exponent,
+      countryTopK: f.country_top_k,
+    })
+  )
+  const spec = sets.report.feature_spec
+  const encoding = fitEncoding(spec, sets.train)
+  log(
+    `train: ${sets.train.rows} training rows, ${sets.valid.rows} validation rows, ` +
+      `${encoding.width} inputs, layers ${[...p.hidden, 3].join('-')}, backend ${options.backend}`
+  )
+  const model = buildNetwork(tf, {
+    inputWidth: encoding.width,
+    hidden: p.hidden,
+    l2: p.l2,
+    seed: p.seed,
+    headBias: headBiasFor(sets.train.label),
+  })
+  let best = { epoch: 0, valLoss: Number.POSITIVE_INFINITY }
+  const result = await trainZiln(
+    tf,
+    model,
+    dataset(encoding, sets.train),
+    dataset(encoding, sets.valid),
+    p,
+    (e, maxEpochs) => {
+      if (e.valLoss < best.valLoss) best = { epoch: e.epoch, valLoss: e.valLoss }
+      log(epochLine(e, maxEpochs, best, (performance.now() - started) / 1000))
+    }
+  )
+  log(
+    `train: ${result.stoppedEarly ? 'stopped early' : 'ran every epoch'}; keeping epoch ` +
+      `${result.bestEpoch} (validation loss ${result.bestValLoss.toFixed(4)})`
+  )
+  const metadata: ModelMetadata = {
+    format: 'fcv-ziln',
+    formatVersion: 1,
+    featureSpec: spec,
+    encoding,
+    maxLogValue: maxLogValueFor(sets.train.label),
+    headLayer: HEAD_LAYER,
+    backend: options.backend,
+    seed: p.seed,
+  }
+  await saveModel(tf, model, p.out_dir, metadata, result)
+  model.dispose()
+  return {
+    result,
+    encoding,
+    trainRows: sets.train.rows,
+    validRows: sets.valid.rows,
+    seconds: (performance.now() - started) / 1000,
+  }
+}

@@ -1,0 +1,181 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { cp, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { parse as parseYaml } from 'yaml'
+import { BTYD_NAME, MODEL_NAME, runEvaluate, type MetricsReport } from '../evaluate/index.ts'
+import { SIMPLE_BASELINES } from '../baselines/simple.ts'
+import { runFeatures } from '../features/index.ts'
+import { runIngest } from '../ingest/index.ts'
+import { loadParams, ParamsError } from '../params/load.ts'
+import type { Params } from '../params/schema.ts'
+import { loadTensorFlow, type LoadedTensorFlow } from './backend.ts'
+import { FeatureSetError } from './feature-sets.ts'
+import { runTrain } from './index.ts'
+import { loadModel } from './model-files.ts'
+import { HEAD_LAYER } from './network.ts'
+
+// The train and evaluate stages on the shipped sample of the real log (1,000 customers), a few epochs.
+
+const root = resolve(import.meta.dirname, '../../..')
+const work = mkdtempSync(join(tmpdir(), 'fcv-model-'))
+const quiet = () => {}
+let loaded: LoadedTensorFlow
+
+function params(extra: string[] = []): Params {
+  return loadParams(join(root, 'params.yaml'), [
+    `data.path=${join(root, 'data/sample/online_retail_ii_sample.csv.gz')}`,
+    `ingest.out_dir=${join(work, 'interim')}`,
+    `features.out_dir=${join(work, 'processed')}`,
+    `train.out_dir=${join(work, 'model')}`,
+    `evaluate.out_dir=${join(work, 'reports')}`,
+    'train.max_epochs=6',
+    ...extra,
+  ])
+}
+
+beforeAll(async () => {
+  loaded = await loadTensorFlow()
+  await runIngest(params(), { log: quiet, progress: false })
+  await runFeatures(params(), { log: quiet })
+  await runTrain(params(), { tf: loaded.tf, backend: loaded.backend, log: quiet })
+  await runEvaluate(params(), { tf: loaded.tf, log: quiet })
+}, 120_000)
+
+describe('fcv train', () => {
+  it('saves a layers model with named layers, the spec, the encoding and the training curve', async () => {
+    const json = JSON.parse(readFileSync(join(work, 'model/model.json'), 'utf8'))
+    expect(json.format).toBe('layers-model')
+    const names = json.weightsManifest[0].weights.map((w: { name: string }) => w.name)
+    expect(names).toEqual([
+      'hidden_1/kernel',
+      'hidden_1/bias',
+      'hidden_2/kernel',
+      'hidden_2/bias',
+      `${HEAD_LAYER}/kernel`,
+      `${HEAD_LAYER}/bias`,
+    ])
+    const meta = json.userDefinedMetadata.fcv
+    expect(meta.featureSpec.version).toBe('v1')
+    const numeric = meta.featureSpec.features.filter((f: { kind: string }) => f.kind === 'numeric')
+    expect(meta.encoding.numeric.map((e: { name: string }) => e.name)).toEqual(
+      numeric.map((f: { name: string }) => f.name)
+    )
+    expect(meta.encoding.categorical[0].name).toBe('country')
+    expect(meta.maxLogValue).toBeGreaterThan(0)
+    const training = JSON.parse(readFileSync(join(work, 'model/training.json'), 'utf8'))
+    expect(training.epochs.length).toBeGreaterThan(0)
+    expect(training.bestValLoss).toBeLessThan(training.epochs[0].valLoss + 1e-9)
+    const { model } = await loadModel(loaded.tf, join(work, 'model'))
+    expect(model.outputs[0]!.shape).toEqual([null, 3])
+    model.dispose()
+  })
+
+  it('gives the same model and metrics for the same data, params and seed', async () => {
+    const again = params([
+      `train.out_dir=${join(work, 'model-again')}`,
+      `evaluate.out_dir=${join(work, 'reports-again')}`,
+    ])
+    await runTrain(again, { tf: loaded.tf, backend: loaded.backend, log: quiet })
+    await runEvaluate(again, { tf: loaded.tf, log: quiet })
+    for (const file of ['model/weights.bin', 'model/model.json', 'reports/metrics.json']) {
+      const a = await readFile(join(work, file))
+      const b = await readFile(join(work, file.replace(/^(\w+)/, '$1-again')))
+      expect(b.equals(a), file).toBe(true)
+    }
+  }, 60_000)
+})
+
+describe('fcv evaluate', () => {
+  it('scores the model and every baseline on the same test rows', () => {
+    const report = JSON.parse(
+      readFileSync(join(work, 'reports/metrics.json'), 'utf8')
+    ) as MetricsReport
+    expect(report.test_cutoff).toBe('2011-06-12')
+    const names = [MODEL_NAME, ...SIMPLE_BASELINES.map((b) => b.name), BTYD_NAME]
+    expect(Object.keys(report.models)).toEqual(names)
+    for (const name of names) {
+      const m = report.models[name]!
+      expect('error' in m ? m.error : m.customers, name).toBe(report.customers)
+    }
+    const ziln = report.models[MODEL_NAME]!
+    if ('error' in ziln) throw new Error(ziln.error)
+    expect(ziln.auc).toBeGreaterThan(0.5)
+    expect(ziln.gini).toBeGreaterThan(0.3)
+  })
+
+  it('writes every file and column the plots in dvc.yaml read', () => {
+    const dvc = parseYaml(readFileSync(join(root, 'dvc.yaml'), 'utf8')) as {
+      plots: Record<string, { x: string; y: Record<string, string[]> }>[]
+    }
+    for (const plot of dvc.plots) {
+      for (const spec of Object.values(plot)) {
+        for (const [file, columns] of Object.entries(spec.y)) {
+          const path = join(work, file.replace(/^reports\//, 'reports/'))
+          const header = readFileSync(path, 'utf8').split('\n')[0]!.split(',')
+          for (const c of [spec.x, ...columns]) expect(header, `${file}: ${c}`).toContain(c)
+        }
+      }
+    }
+  })
+})
+
+describe('bad input to train and evaluate', () => {
+  async function copyFeatures(name: string): Promise<string> {
+    const dir = join(work, name)
+    await cp(join(work, 'processed'), dir, { recursive: true })
+    return dir
+  }
+  const train = (p: Params) => runTrain(p, { tf: loaded.tf, backend: loaded.backend, log: quiet })
+
+  it('refuses features of another spec version, and writes no model', async () => {
+    const dir = await copyFeatures('processed-v0')
+    const schema = JSON.parse(await readFile(join(dir, 'schema.json'), 'utf8'))
+    schema.feature_spec.version = 'v0'
+    await writeFile(join(dir, 'schema.json'), JSON.stringify(schema))
+    const out = join(work, 'model-v0')
+    await expect(
+      train(params([`features.out_dir=${dir}`, `train.out_dir=${out}`]))
+    ).rejects.toThrow(/spec v0, but this fcv computes v1: run `fcv features` again/)
+    expect(existsSync(out)).toBe(false)
+  })
+
+  it('refuses an empty training set', async () => {
+    const out = join(work, 'model-empty')
+    // Every training cutoff before the first transaction: no customer has history there.
+    const p = params([
+      `features.out_dir=${join(work, 'processed-empty')}`,
+      'features.test_cutoff=2010-01-10',
+      'features.count=2',
+      `train.out_dir=${out}`,
+    ])
+    await runFeatures(p, { log: quiet })
+    await expect(train(p)).rejects.toThrow(FeatureSetError)
+    await expect(train(p)).rejects.toThrow(/has no rows/)
+    expect(existsSync(out)).toBe(false)
+  })
+
+  it('refuses a label that is not a number, naming the file, row and customer', async () => {
+    const dir = await copyFeatures('processed-nan')
+    const { tableFromIPC, tableToIPC, makeVector } = await import('apache-arrow')
+    const path = join(dir, 'train.arrow')
+    const table = tableFromIPC(await readFile(path))
+    const labels = Float64Array.from(table.getChild('label')!.toArray() as Float64Array)
+    labels[3] = Number.NaN
+    const broken = table.setChild('label', makeVector(labels))
+    await writeFile(path, tableToIPC(broken, 'file'))
+    const out = join(work, 'model-nan')
+    await expect(
+      train(params([`features.out_dir=${dir}`, `train.out_dir=${out}`]))
+    ).rejects.toThrow(/train\.arrow: row 3 \(customer \S+\): label NaN is not a finite number/)
+    expect(existsSync(out)).toBe(false)
+  })
+
+  it('refuses training params out of range, naming the key', () => {
+    expect(() => params(['train.learning_rate=-0.1'])).toThrow(ParamsError)
+    expect(() => params(['train.learning_rate=-0.1'])).toThrow(/train\.learning_rate/)
+    expect(() => params(['train.hidden=[]'])).toThrow(/train\.hidden/)
+    expect(() => params(['train.lr_factor=1.5'])).toThrow(/train\.lr_factor/)
+  })
+})

@@ -1,0 +1,147 @@
+// Mini-batch training of the ZILN network: Adam, batches in a seeded order, early stopping on the
+// validation loss with the best weights restored, and the learning rate cut on a plateau (TF.js has no
+// ReduceLROnPlateau). The loop is ours rather than model.fit's, because fit shuffles with Math.random:
+// with our shuffle a seed gives the same model on a given backend.
+
+import type { LayersModel, Tensor } from '@tensorflow/tfjs'
+import { Random } from '../generate/random.ts'
+import type { TrainParams } from '../params/schema.ts'
+import type { TF } from './tf.ts'
+import { zilnLoss } from './ziln-loss.ts'
+
+/** Rows of the input matrix (row-major) and their labels, major currency units. */
+export interface Dataset {
+  x: Float32Array
+  y: Float32Array
+  rows: number
+  width: number
+}
+
+export interface EpochLog {
+  epoch: number
+  loss: number
+  valLoss: number
+  learningRate: number
+  seconds: number
+}
+
+export interface TrainResult {
+  epochs: EpochLog[]
+  bestEpoch: number
+  bestValLoss: number
+  stoppedEarly: boolean
+}
+
+/** A validation loss must beat the best by this much to count as better. */
+const MIN_DELTA = 1e-5
+
+/** Adam keeps its rate in a field; Keras' ReduceLROnPlateau sets the optimiser's rate the same way. */
+interface RateSettable {
+  learningRate: number
+}
+
+export async function trainZiln(
+  tf: TF,
+  model: LayersModel,
+  train: Dataset,
+  valid: Dataset,
+  p: TrainParams,
+  onEpoch: (log: EpochLog, maxEpochs: number) => void = () => {}
+): Promise<TrainResult> {
+  if (train.rows === 0) throw new Error('the training set has no rows')
+  if (valid.rows === 0) throw new Error('the validation set has no rows')
+  const optimizer = tf.train.adam(p.learning_rate)
+  const loss = zilnLoss(tf)
+  model.compile({ optimizer, loss })
+  const random = new Random(p.seed)
+  const order = Uint32Array.from({ length: train.rows }, (_, i) => i)
+  const batch = Math.min(p.batch_size, train.rows)
+  const xb = new Float32Array(batch * train.width)
+  // Targets padded to the head's width (see ziln-loss.ts): the label, then two zeros.
+  const yb = new Float32Array(batch * 3)
+  const xValid = tf.tensor2d(valid.x, [valid.rows, valid.width])
+  const yValid = tf.tensor2d(valid.y, [valid.rows, 1])
+
+  const epochs: EpochLog[] = []
+  let best = Number.POSITIVE_INFINITY
+  let bestEpoch = 0
+  let bestWeights: Tensor[] | null = null
+  let sinceBest = 0
+  let sinceCut = 0
+  let rate = p.learning_rate
+  try {
+    for (let epoch = 1; epoch <= p.max_epochs; epoch++) {
+      const started = performance.now()
+      shuffle(order, random)
+      let lossSum = 0
+      for (let from = 0; from < train.rows; from += batch) {
+        const n = Math.min(batch, train.rows - from)
+        for (let k = 0; k < n; k++) {
+          const row = order[from + k] as number
+          xb.set(train.x.subarray(row * train.width, (row + 1) * train.width), k * train.width)
+          yb[3 * k] = train.y[row] as number
+        }
+        const x = tf.tensor2d(xb.subarray(0, n * train.width), [n, train.width])
+        const y = tf.tensor2d(yb.subarray(0, 3 * n), [n, 3])
+        const batchLoss = (await model.trainOnBatch(x, y)) as number
+        x.dispose()
+        y.dispose()
+        lossSum += batchLoss * n
+      }
+      const valLoss = tf.tidy(() => loss(yValid, model.predict(xValid) as Tensor).dataSync()[0]!)
+      if (!Number.isFinite(valLoss)) {
+        throw new Error(
+          `the validation loss became ${valLoss} at epoch ${epoch}; lower train.learning_rate`
+        )
+      }
+      const log = {
+        epoch,
+        loss: lossSum / train.rows,
+        valLoss,
+        learningRate: rate,
+        seconds: (performance.now() - started) / 1000,
+      }
+      epochs.push(log)
+      onEpoch(log, p.max_epochs)
+      if (valLoss < best - MIN_DELTA) {
+        best = valLoss
+        bestEpoch = epoch
+        for (const w of bestWeights ?? []) w.dispose()
+        bestWeights = model.getWeights().map((w) => w.clone())
+        sinceBest = 0
+        sinceCut = 0
+        continue
+      }
+      sinceBest++
+      sinceCut++
+      if (sinceBest >= p.patience) break
+      if (sinceCut >= p.lr_patience && rate > p.min_learning_rate) {
+        rate = Math.max(rate * p.lr_factor, p.min_learning_rate)
+        ;(optimizer as unknown as RateSettable).learningRate = rate
+        sinceCut = 0
+      }
+    }
+    if (bestWeights) model.setWeights(bestWeights)
+  } finally {
+    for (const w of bestWeights ?? []) w.dispose()
+    xValid.dispose()
+    yValid.dispose()
+  }
+  const last = epochs[epochs.length - 1]
+  return {
+    epochs,
+    bestEpoch,
+    bestValLoss: best,
+    stoppedEarly: last !== undefined && last.epoch < p.max_epochs,
+  }
+}
+
+/** Fisher-Yates with the seeded stream. */
+function shuffle(order: Uint32Array, random: Random): void {
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = random.int(i + 1)
+    const t = order[i] as number
+    order[i] = order[j] as number
+    order[j] = t
+  }
+}
