@@ -6,7 +6,12 @@ import { recordResourceUsageAtExit } from './io/rusage.ts'
 import { runCommand } from './commands/run-command.ts'
 import { ingestCommand, featuresCommand, pipelineCommand } from './commands/stages.ts'
 import { generateCommand } from './commands/generate.ts'
-import { evaluateCommand, trainCommand, type BackendChoice } from './commands/model.ts'
+import {
+  backtestCommand,
+  evaluateCommand,
+  trainCommand,
+  type BackendChoice,
+} from './commands/model.ts'
 
 recordResourceUsageAtExit(process.env['FCV_RUSAGE_OUT'])
 
@@ -72,6 +77,13 @@ withParams(program.command('evaluate'))
   .addOption(backendOption())
   .action((o: StageOptions & { backend?: BackendChoice }) =>
     runCommand('evaluate', () => evaluateCommand(loadParams(o.params, o.set), o.backend))
+  )
+
+withParams(program.command('backtest'))
+  .description('features, train and evaluate at each of backtest.test_cutoffs; mean and spread')
+  .addOption(backendOption())
+  .action((o: StageOptions & { backend?: BackendChoice }) =>
+    runCommand('backtest', () => backtestCommand(loadParams(o.params, o.set), o.backend))
   )
 
 withParams(program.command('pipeline'))

@@ -1,3 +1,4 @@
+import { runBacktest } from '../evaluate/backtest.ts'
 import { runEvaluate } from '../evaluate/index.ts'
 import { runTrain } from '../model/index.ts'
 import { loadTensorFlow, type BackendChoice } from '../model/backend.ts'
@@ -20,4 +21,11 @@ export async function evaluateCommand(params: Params, backend?: BackendChoice): 
   const loaded = await loadTensorFlow(backend === undefined ? {} : { backend })
   await runEvaluate(params, { tf: loaded.tf })
   process.stdout.write(`evaluate: wrote ${params.evaluate.out_dir}/metrics.json and plots/\n`)
+}
+
+export async function backtestCommand(params: Params, backend?: BackendChoice): Promise<void> {
+  const loaded = await loadTensorFlow(backend === undefined ? {} : { backend })
+  process.stderr.write(`backtest: backend ${loaded.description}\n`)
+  await runBacktest(params, { tf: loaded.tf, backend: loaded.backend })
+  process.stdout.write(`backtest: wrote ${params.backtest.out_dir}/backtest.json\n`)
 }

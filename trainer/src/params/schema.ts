@@ -163,6 +163,13 @@ export const ParamsSchema = z.object({
     out_dir: z.string().min(1).default('data/processed'),
   }),
   train: TrainParamsSchema.default(TrainParamsSchema.parse({})),
+  backtest: z
+    .object({
+      /** Test cutoffs, each run with its own training cutoffs before it (features.step_days/count). */
+      test_cutoffs: z.array(IsoDate).min(2).default(['2011-03-14', '2011-06-12']),
+      out_dir: z.string().min(1).default('data/backtest'),
+    })
+    .default({ test_cutoffs: ['2011-03-14', '2011-06-12'], out_dir: 'data/backtest' }),
   evaluate: z
     .object({
       /** metrics.json, plots/ (DVC metrics and plots) and the human report. */
