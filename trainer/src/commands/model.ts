@@ -20,7 +20,9 @@ export async function trainCommand(params: Params, backend?: BackendChoice): Pro
 export async function evaluateCommand(params: Params, backend?: BackendChoice): Promise<void> {
   const loaded = await loadTensorFlow(backend === undefined ? {} : { backend })
   await runEvaluate(params, { tf: loaded.tf })
-  process.stdout.write(`evaluate: wrote ${params.evaluate.out_dir}/metrics.json and plots/\n`)
+  process.stdout.write(
+    `evaluate: wrote ${params.evaluate.out_dir}/{metrics.json,report.html,plots/}\n`
+  )
 }
 
 export async function backtestCommand(params: Params, backend?: BackendChoice): Promise<void> {

@@ -1,6 +1,7 @@
 // `fcv evaluate`: the model and every baseline scored on the same test rows (every customer with a
 // purchase before the test cutoff, zeros included), with the same metrics. Writes reports/metrics.json
-// (DVC metrics), reports/plots/*.csv (DVC plots) and prints the comparison table.
+// (DVC metrics), reports/plots/*.csv (DVC plots), reports/report.html (the same charts, offline) and
+// prints the comparison table.
 
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -23,6 +24,7 @@ import { predictTable } from '../model/predict.ts'
 import type { TF } from '../model/tf.ts'
 import type { TrainResult } from '../model/train-loop.ts'
 import type { Params } from '../params/schema.ts'
+import { parseReportInput, renderReport } from './report-html.ts'
 
 export const MODEL_NAME = 'ziln'
 export const BTYD_NAME = 'bgnbd_gamma_gamma'
@@ -172,45 +174,45 @@ async function writeReports(
   scored: ScoredModel[],
   training: TrainResult
 ): Promise<void> {
+  const ok = scored.filter((s) => s.evaluation !== null)
+  const gains = ok[0]!.evaluation!.gains
+  const files = {
+    metricsJson: JSON.stringify(report, null, 2) + '\n',
+    gainsCsv: csv(
+      ['customer_share', 'lorenz', ...ok.map((s) => s.name)],
+      gains.map((g, i) => [
+        num(g.customer_share),
+        num(g.lorenz),
+        ...ok.map((s) => num(s.evaluation!.gains[i]!.gain)),
+      ])
+    ),
+    // Wide: each model's deciles are its own (by its own ranking), so actual means differ by model.
+    decilesCsv: csv(
+      ['decile', ...ok.flatMap((s) => [`${s.name}_actual`, `${s.name}_predicted`])],
+      ok[0]!.evaluation!.deciles.map((d, k) => [
+        d.decile,
+        ...ok.flatMap((s) => {
+          const row = s.evaluation!.deciles[k]!
+          return [num(row.mean_y), num(row.mean_yhat)]
+        }),
+      ])
+    ),
+    trainingCsv: csv(
+      ['epoch', 'loss', 'val_loss', 'learning_rate'],
+      training.epochs.map((e) => [e.epoch, num(e.loss), num(e.valLoss), e.learningRate])
+    ),
+  }
+  // The human report draws the same data the DVC plots do.
+  const html = renderReport(parseReportInput(files))
   await mkdir(join(dir, '..'), { recursive: true })
   await writeDirAtomically(dir, async (tmp) => {
-    await writeFile(join(tmp, 'metrics.json'), JSON.stringify(report, null, 2) + '\n')
+    await writeFile(join(tmp, 'metrics.json'), files.metricsJson)
+    await writeFile(join(tmp, 'report.html'), html)
     const plots = join(tmp, 'plots')
     await mkdir(plots)
-    const ok = scored.filter((s) => s.evaluation !== null)
-    const gains = ok[0]!.evaluation!.gains
-    await writeFile(
-      join(plots, 'gains.csv'),
-      csv(
-        ['customer_share', 'lorenz', ...ok.map((s) => s.name)],
-        gains.map((g, i) => [
-          num(g.customer_share),
-          num(g.lorenz),
-          ...ok.map((s) => num(s.evaluation!.gains[i]!.gain)),
-        ])
-      )
-    )
-    // Wide: each model's deciles are its own (by its own ranking), so actual means differ by model.
-    await writeFile(
-      join(plots, 'deciles.csv'),
-      csv(
-        ['decile', ...ok.flatMap((s) => [`${s.name}_actual`, `${s.name}_predicted`])],
-        ok[0]!.evaluation!.deciles.map((d, k) => [
-          d.decile,
-          ...ok.flatMap((s) => {
-            const row = s.evaluation!.deciles[k]!
-            return [num(row.mean_y), num(row.mean_yhat)]
-          }),
-        ])
-      )
-    )
-    await writeFile(
-      join(plots, 'training.csv'),
-      csv(
-        ['epoch', 'loss', 'val_loss', 'learning_rate'],
-        training.epochs.map((e) => [e.epoch, num(e.loss), num(e.valLoss), e.learningRate])
-      )
-    )
+    await writeFile(join(plots, 'gains.csv'), files.gainsCsv)
+    await writeFile(join(plots, 'deciles.csv'), files.decilesCsv)
+    await writeFile(join(plots, 'training.csv'), files.trainingCsv)
   })
 }
 

@@ -112,6 +112,13 @@ describe('fcv evaluate', () => {
     expect(ziln.gini).toBeGreaterThan(0.3)
   })
 
+  it('writes the human report with the charts, offline', () => {
+    const html = readFileSync(join(work, 'reports/report.html'), 'utf8')
+    expect(html.match(/<svg/g)).toHaveLength(3)
+    expect(html).toContain(BTYD_NAME)
+    expect(html).not.toMatch(/https?:\/\//)
+  })
+
   it('writes every file and column the plots in dvc.yaml read', () => {
     const dvc = parseYaml(readFileSync(join(root, 'dvc.yaml'), 'utf8')) as {
       plots: Record<string, { x: string; y: Record<string, string[]> }>[]
@@ -206,7 +213,7 @@ describe('backends', () => {
         await runTrain(p, { tf: tf.tf, backend: tf.backend, log: quiet })
         runs.push((await runEvaluate(p, { tf: tf.tf, log: quiet })).report)
       }
-      const [native, js] = runs.map((r) => r.models[MODEL_NAME]!) as [
+      const [native, js] = runs.map((r) => r.models[MODEL_NAME]) as unknown as [
         Record<string, number>,
         Record<string, number>,
       ]

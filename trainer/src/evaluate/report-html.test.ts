@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest'
+import { parsePlotCsv, parseReportInput, renderReport, type ReportInput } from './report-html.ts'
+import { escapeXml, niceTicks } from './svg-chart.ts'
+
+const metrics = (over: Partial<Record<string, number | null>> = {}) => ({
+  customers: 10,
+  buyers: 4,
+  zero_share: 0.6,
+  mae: 12.5,
+  rmse: 20.25,
+  r2: 0.4,
+  gini: 0.7,
+  spearman: 0.5,
+  top10_capture: 0.3,
+  top10_lift: 3,
+  auc: 0.8,
+  decile_mape: 0.25,
+  sum_ratio: 0.9,
+  r2_log1p_buyers: 0.2,
+  rmse_log1p_buyers: 1.1,
+  ...over,
+})
+
+const EVIL = 'x<&>"y'
+
+const DECILES =
+  'decile,ziln_actual,ziln_predicted\n' +
+  Array.from({ length: 10 }, (_, k) => `${k + 1},${100 - 10 * k},${95 - 9 * k}`).join('\n')
+
+function input(): ReportInput {
+  const report = {
+    test_cutoff: '2022-09-01',
+    horizon_days: 90,
+    currency: 'GBP',
+    customers: 10,
+    zero_share: 0.6,
+    models: {
+      ziln: metrics(),
+      zero: metrics({ gini: 0, rmse: 30, sum_ratio: 0 }),
+      [EVIL]: metrics({ gini: 0.9, sum_ratio: 1.05 }),
+      bgnbd_gamma_gamma: { error: 'too few repeat <buyers>' },
+    },
+  }
+  return parseReportInput({
+    metricsJson: JSON.stringify(report),
+    gainsCsv: `customer_share,lorenz,ziln,zero,${EVIL}\n0,0,0,0,0\n0.5,0.9,0.7,0.5,0.6\n1,1,1,1,1\n`,
+    decilesCsv: DECILES,
+    trainingCsv:
+      'epoch,loss,val_loss,learning_rate\n1,3,3.2,0.001\n2,2.5,2.9,0.001\n3,2.4,,0.0005\n4,2.3,2.95,0.0005\n',
+  })
+}
+
+describe('renderReport', () => {
+  const html = renderReport(input())
+
+  it('is one HTML document with the run in its title', () => {
+    expect(html.startsWith('<!doctype html>')).toBe(true)
+    expect(html).toContain('<title>Forward customer value: evaluation at 2022-09-01</title>')
+    for (const fact of ['90 days', 'GBP', '<b>10</b>', '60.0%']) expect(html).toContain(fact)
+  })
+
+  it('has a table row for every model', () => {
+    const rows = [...html.matchAll(/<tr[^>]*><th scope="row">(.*?)<\/th>/g)].map((m) => m[1])
+    expect(rows).toEqual(['ziln', 'zero', escapeXml(EVIL), 'bgnbd_gamma_gamma'])
+  })
+
+  it('escapes model names and errors, never writing them raw', () => {
+    expect(html).toContain('x&lt;&amp;&gt;&quot;y')
+    expect(html).not.toContain(EVIL)
+    expect(html).not.toContain('<buyers>')
+  })
+
+  it('shows a failed baseline as failed, with its error', () => {
+    expect(html).toMatch(
+      /<td class="failed"[^>]*><strong>failed<\/strong>: too few repeat &lt;buyers&gt;/
+    )
+  })
+
+  it('highlights the best value of each column', () => {
+    expect(html).toContain('<td class="best"><strong>0.900</strong></td>') // gini, the EVIL model
+    expect(html).toContain('<td class="best"><strong>1.050</strong></td>') // sum ratio nearest 1
+    expect(html).toContain('<td class="best"><strong>20.3</strong></td>') // RMSE, lowest (tie)
+    expect(html).not.toContain('<td class="best"><strong>30.0</strong></td>')
+  })
+
+  it('draws three accessible SVG charts', () => {
+    const svgs = html.match(/<svg [^>]*>/g) ?? []
+    expect(svgs).toHaveLength(3)
+    for (const svg of svgs) expect(svg).toMatch(/role="img" aria-labelledby="/)
+    expect(html.match(/<svg[^>]*><title id="[a-z]+-title">/g)).toHaveLength(3)
+    expect(html).toContain('Lorenz (perfect ranking)')
+    expect(html).toContain('lr 5e-4')
+  })
+
+  it('is self-contained: no links, scripts or external resources', () => {
+    expect(html).not.toMatch(/https?:\/\//)
+    expect(html).not.toMatch(/<script|<link|@import|url\(/i)
+  })
+
+  it('works with no training rows and an unknown primary model', () => {
+    const out = renderReport({ ...input(), training: [], primary: 'missing' })
+    expect(out.match(/<svg /g)).toHaveLength(3)
+  })
+})
+
+describe('helpers', () => {
+  it('picks round ticks', () => {
+    expect(niceTicks(0, 1, 5)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1])
+    expect(niceTicks(2.91, 3.19, 5)).toEqual([2.9, 3, 3.1, 3.2])
+    expect(niceTicks(2.91, 3.19, 10)).toEqual([2.9, 2.95, 3, 3.05, 3.1, 3.15, 3.2])
+    expect(niceTicks(0, 2697, 5)).toEqual([0, 1000, 2000, 3000])
+    expect(niceTicks(5, 5)).toEqual([5])
+  })
+
+  it('parses empty CSV cells as null', () => {
+    expect(parsePlotCsv('a,b\n1,\n')).toEqual([{ a: 1, b: null }])
+  })
+
+  it('rejects a plot CSV without its key column', () => {
+    const files = {
+      metricsJson: '{"models":{}}',
+      gainsCsv: 'x\n1',
+      decilesCsv: DECILES,
+      trainingCsv: 'epoch\n1',
+    }
+    expect(() => parseReportInput(files)).toThrow(/gains.csv .* customer_share/)
+  })
+})
