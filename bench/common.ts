@@ -1,5 +1,5 @@
 // Helpers shared by the benchmarks: paths, progress lines, child processes with timing and rusage,
-// the Python probe, machine information and results.json.
+// probes, the Python probe, machine information, targets and results.json.
 
 import { spawn, spawnSync } from 'node:child_process'
 import {
@@ -18,6 +18,11 @@ export const BENCH_OUT = path.join(REPO_ROOT, 'bench', 'out')
 export const RESULTS_FILE = path.join(REPO_ROOT, 'bench', 'results.json')
 /** The bundled CLI: what `npm run fcv`, DVC and users run (see the build stage in dvc.yaml). */
 export const CLI = path.join(REPO_ROOT, 'trainer', 'dist', 'fcv.mjs')
+/** The full UCI Online Retail II development log (not in the repository; skipped when absent). */
+export const REAL_LOG = path.resolve(
+  REPO_ROOT,
+  '../shared/data/online-retail-ii/online_retail_II_until_2011-09-09.csv.gz'
+)
 
 /**
  * One input's run directory in the features benchmark: the timed steps write it, the agreement
@@ -122,19 +127,41 @@ export function mb(kb: number): number {
   return kb / 1024
 }
 
+/** Megabytes for a table cell, 'n/a' when unknown. */
+export const fmtMb = (kb: number) => (Number.isFinite(kb) ? mb(kb).toFixed(0) : 'n/a')
+
+/** User + system CPU time in seconds; NaN when the child reported no rusage. */
+export function cpuSeconds(u: Rusage | null): number {
+  return ((u?.userMs ?? Number.NaN) + (u?.systemMs ?? Number.NaN)) / 1000
+}
+
+export interface ProbeResult {
+  /** null when the command could not be started or was killed. */
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** Runs a command to its end and returns its exit code and output (for probes, not timed steps). */
+export async function probe(command: string, args: readonly string[]): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+    child.once('error', (err) => resolve({ code: null, stdout, stderr: err.message }))
+    child.once('close', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
 /** Runs a command and returns its stdout (for version probes); undefined when it fails. */
 export async function capture(
   command: string,
   args: readonly string[]
 ): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
-    let text = ''
-    child.stdout.setEncoding('utf8')
-    child.stdout.on('data', (d: string) => (text += d))
-    child.once('error', () => resolve(undefined))
-    child.once('close', (c) => resolve(c === 0 ? text : undefined))
-  })
+  const r = await probe(command, args)
+  return r.code === 0 ? r.stdout : undefined
 }
 
 // ------------------------------------------------------------------------------------------ python
@@ -159,10 +186,10 @@ export async function findPython(): Promise<PythonInfo> {
   if (!fromEnv && !existsSync(executable)) {
     throw new StepError(`Python not found at ${executable}.\n${VENV_HELP}`)
   }
-  const probe =
+  const script =
     'import json, sys, numpy, pandas, pyarrow; print(json.dumps({"python": sys.version.split()[0], ' +
     '"pandas": pandas.__version__, "pyarrow": pyarrow.__version__, "numpy": numpy.__version__}))'
-  const out = await capture(executable, ['-c', probe])
+  const out = await capture(executable, ['-c', script])
   if (out === undefined) {
     throw new StepError(`${executable} cannot import pandas, pyarrow and numpy.\n${VENV_HELP}`)
   }
@@ -208,6 +235,21 @@ export function machineInfo(py: PythonInfo | undefined): Record<string, unknown>
     numpy: py?.numpy,
     gitCommit: gitCommit() ?? null,
   }
+}
+
+// ----------------------------------------------------------------------------------------- targets
+
+export interface Target {
+  target: string
+  value: string
+  /** null: not evaluated (see note). */
+  pass: boolean | null
+  note?: string
+}
+
+export function targetLine(t: Target): string {
+  const verdict = t.pass === null ? 'N/A ' : t.pass ? 'PASS' : 'FAIL'
+  return `target ${verdict}  ${t.target}: ${t.value}${t.note ? ` (${t.note})` : ''}`
 }
 
 // ----------------------------------------------------------------------------------------- results

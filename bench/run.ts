@@ -3,6 +3,7 @@
 // BENCHMARKS. Figures go to bench/results.json under the benchmark's name, other keys are kept.
 
 import { featuresBenchmark } from './features/index.ts'
+import { trainBenchmark } from './train/index.ts'
 import { StepError } from './common.ts'
 
 interface Benchmark {
@@ -16,6 +17,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
       'fcv ingest + features vs the same work in pandas, real and ~10M-row synthetic logs',
     run: featuresBenchmark,
   },
+  train: { description: 'fcv ingest → evaluate per TensorFlow backend', run: trainBenchmark },
 }
 
 function usage(): string {

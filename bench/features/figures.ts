@@ -2,7 +2,7 @@
 // summary-table rows and the input's entry in results.json.
 
 import path from 'node:path'
-import { REPO_ROOT, mb, type Rusage } from '../common.ts'
+import { REPO_ROOT, cpuSeconds, fmtMb, mb, type Rusage } from '../common.ts'
 import type { AgreementResult } from '../agreement/index.ts'
 import type { Input } from './inputs.ts'
 import type { RunFigures } from './timed-run.ts'
@@ -32,8 +32,6 @@ function median(xs: readonly number[]): number {
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2
 }
 
-const cpuOf = (u: Rusage | null) => ((u?.userMs ?? Number.NaN) + (u?.systemMs ?? Number.NaN)) / 1000
-
 /** Wall clock and CPU time: medians over the runs; peak RSS: max over the runs (NaN if unknown). */
 export function summarise(figures: readonly RunFigures[]): InputFigures {
   const medianOf = (pick: (f: RunFigures) => number) => median(figures.map(pick))
@@ -54,19 +52,17 @@ export function summarise(figures: readonly RunFigures[]): InputFigures {
     fcvIngestPeakKb,
     fcvFeaturesPeakKb,
     fcvPeakKb: Math.max(fcvIngestPeakKb, fcvFeaturesPeakKb),
-    fcvIngestCpuS: medianOf((f) => cpuOf(f.fcvIngest.rusage)),
-    fcvFeaturesCpuS: medianOf((f) => cpuOf(f.fcvFeatures.rusage)),
-    fcvCpuS: medianOf((f) => cpuOf(f.fcvIngest.rusage) + cpuOf(f.fcvFeatures.rusage)),
+    fcvIngestCpuS: medianOf((f) => cpuSeconds(f.fcvIngest.rusage)),
+    fcvFeaturesCpuS: medianOf((f) => cpuSeconds(f.fcvFeatures.rusage)),
+    fcvCpuS: medianOf((f) => cpuSeconds(f.fcvIngest.rusage) + cpuSeconds(f.fcvFeatures.rusage)),
     pandasTotalS,
     pandasIngestS: medianOf((f) => phase(f, ['read', 'clean', 'write_clean'])),
     pandasFeaturesS: medianOf((f) => phase(f, ['features', 'write_features'])),
     pandasPeakKb: rss((f) => f.pandas.rusage),
-    pandasCpuS: medianOf((f) => cpuOf(f.pandas.rusage)),
+    pandasCpuS: medianOf((f) => cpuSeconds(f.pandas.rusage)),
     speedup: pandasTotalS / fcvTotalS,
   }
 }
-
-export const fmtMb = (kb: number) => (Number.isFinite(kb) ? mb(kb).toFixed(0) : 'n/a')
 
 /** The input's rows of the summary table: input, rows, step, wall s, peak RSS MB, CPU s. */
 export function stepRows(input: Input, cutoffs: number, s: InputFigures): string[][] {

@@ -20,12 +20,13 @@ import {
   machineInfo,
   saveResults,
   StepError,
+  type Target,
 } from '../common.ts'
 import { inputEntry, stepRows, summarise } from './figures.ts'
 import { collectInputs } from './inputs.ts'
 import { parseFeaturesOptions, USAGE } from './options.ts'
 import { printSummary } from './report.ts'
-import { targetFor, type Target } from './targets.ts'
+import { targetFor } from './targets.ts'
 import { runOnce, type RunFigures } from './timed-run.ts'
 
 /** Timed runs on the real log: wall times on a shared 2-core machine vary by ±20%, so a median of 5. */

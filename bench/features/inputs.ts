@@ -13,13 +13,8 @@ import path from 'node:path'
 import { createGunzip } from 'node:zlib'
 import { addDays, formatDay, parseInstant } from '@fcv/core'
 import type { Params } from '../../trainer/src/params/schema.ts'
-import { BENCH_OUT, CLI, REPO_ROOT, capture, log, runStep, StepError } from '../common.ts'
+import { BENCH_OUT, CLI, REAL_LOG, REPO_ROOT, capture, log, runStep, StepError } from '../common.ts'
 import type { FeaturesOptions, SyntheticSize } from './options.ts'
-
-export const REAL_LOG = path.resolve(
-  REPO_ROOT,
-  '../shared/data/online-retail-ii/online_retail_II_until_2011-09-09.csv.gz'
-)
 
 const SYNTHETIC_START = '2021-01-01'
 

@@ -1,9 +1,8 @@
 // The summary printed after all inputs: the timing table, how to read it, generation times,
 // the targets' verdicts and the overall agreement verdict.
 
-import { table } from '../common.ts'
+import { table, targetLine, type Target } from '../common.ts'
 import type { Input } from './inputs.ts'
-import { targetLine, type Target } from './targets.ts'
 
 export function printSummary(
   tableRows: string[][],

@@ -1,22 +1,14 @@
 // The benchmark's targets: on the real log fcv is at least 2x faster than pandas end to end; on
 // ~10M synthetic rows fcv's peak RSS stays under 1 GB.
 
-import { mb } from '../common.ts'
-import { fmtMb, type InputFigures } from './figures.ts'
+import { fmtMb, mb, type Target } from '../common.ts'
+import type { InputFigures } from './figures.ts'
 import type { Input } from './inputs.ts'
 
 const TARGET_SPEEDUP = 2
 const TARGET_RSS_MB = 1024
 /** Below this the synthetic log is too small for the RSS target to mean anything. */
 const TARGET_RSS_MIN_ROWS = 9_000_000
-
-export interface Target {
-  target: string
-  value: string
-  /** null: not evaluated (see note). */
-  pass: boolean | null
-  note?: string
-}
 
 export function targetFor(input: Input, s: InputFigures): Target {
   if (input.kind === 'real') {
@@ -37,9 +29,4 @@ export function targetFor(input: Input, s: InputFigures): Target {
           note: `not evaluated: the synthetic log has fewer than ${TARGET_RSS_MIN_ROWS.toLocaleString('en')} rows`,
         }),
   }
-}
-
-export function targetLine(t: Target): string {
-  const verdict = t.pass === null ? 'N/A ' : t.pass ? 'PASS' : 'FAIL'
-  return `target ${verdict}  ${t.target}: ${t.value}${t.note ? ` (${t.note})` : ''}`
 }
