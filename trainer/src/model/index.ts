@@ -2,7 +2,7 @@
 // stopping on the validation split, and saves it (layers format, with spec and encoding) to
 // params.train.out_dir. The test split is not read: it is evaluate's.
 
-import { featureSpecV1 } from '@fcv/core'
+import { DAY_MS, featureSpecV1 } from '@fcv/core'
 import type { Params } from '../params/schema.ts'
 import { encodeTable, fitEncoding, type FeatureEncoding } from './encoding.ts'
 import { readFeatureSets } from './feature-sets.ts'
@@ -37,13 +37,24 @@ function maxLogValueFor(labels: ArrayLike<number>): number {
   return Math.log(Math.max(max, 1) * 100)
 }
 
-function dataset(encoding: FeatureEncoding, table: FeatureTable): Dataset {
-  return {
+function dataset(encoding: FeatureEncoding, table: FeatureTable, halfLifeDays = 0): Dataset {
+  const set: Dataset = {
     x: encodeTable(encoding, table),
     y: Float32Array.from(table.label),
     rows: table.rows,
     width: encoding.width,
   }
+  if (halfLifeDays > 0 && table.rows > 0) set.w = recencyWeights(table.cutoffs, halfLifeDays)
+  return set
+}
+
+/** 0.5^(days before the latest cutoff / half-life), scaled to mean 1. */
+export function recencyWeights(cutoffs: Float64Array, halfLifeDays: number): Float32Array {
+  let latest = Number.NEGATIVE_INFINITY
+  for (const c of cutoffs) latest = Math.max(latest, c)
+  const raw = Float64Array.from(cutoffs, (c) => 0.5 ** ((latest - c) / DAY_MS / halfLifeDays))
+  const mean = raw.reduce((a, b) => a + b, 0) / raw.length
+  return Float32Array.from(raw, (w) => w / mean)
 }
 
 function formatSeconds(s: number): string {
@@ -99,7 +110,7 @@ export async function runTrain(params: Params, options: TrainOptions): Promise<T
   const result = await trainZiln(
     tf,
     model,
-    dataset(encoding, sets.train),
+    dataset(encoding, sets.train, p.recency_half_life_days),
     dataset(encoding, sets.valid),
     p,
     (e, maxEpochs) => {

@@ -13,6 +13,8 @@ import { zilnLoss } from './ziln-loss.ts'
 export interface Dataset {
   x: Float32Array
   y: Float32Array
+  /** Per-row weights in the training loss (mean 1); every row weighs 1 without. */
+  w?: Float32Array
   rows: number
   width: number
 }
@@ -57,7 +59,7 @@ export async function trainZiln(
   const order = Uint32Array.from({ length: train.rows }, (_, i) => i)
   const batch = Math.min(p.batch_size, train.rows)
   const xb = new Float32Array(batch * train.width)
-  // Targets padded to the head's width (see ziln-loss.ts): the label, then two zeros.
+  // Targets padded to the head's width (see ziln-loss.ts): the label, the weight, 0.
   const yb = new Float32Array(batch * 3)
   const xValid = tf.tensor2d(valid.x, [valid.rows, valid.width])
   const yValid = tf.tensor2d(valid.y, [valid.rows, 1])
@@ -80,6 +82,7 @@ export async function trainZiln(
           const row = order[from + k] as number
           xb.set(train.x.subarray(row * train.width, (row + 1) * train.width), k * train.width)
           yb[3 * k] = train.y[row] as number
+          yb[3 * k + 1] = train.w === undefined ? 1 : (train.w[row] as number)
         }
         const x = tf.tensor2d(xb.subarray(0, n * train.width), [n, train.width])
         const y = tf.tensor2d(yb.subarray(0, 3 * n), [n, 3])

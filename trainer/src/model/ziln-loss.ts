@@ -10,8 +10,9 @@ import type { TF } from './tf.ts'
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI)
 
 /**
- * loss(yTrue, yPred [n, 3] logits) -> scalar mean over the batch. The label is yTrue's first column:
- * TF.js layers insist that targets have the output's shape, so training pads them to [n, 3].
+ * loss(yTrue, yPred [n, 3] logits) -> scalar, the mean over the batch. The label is yTrue's first
+ * column. TF.js layers insist that targets have the output's shape, so training passes [n, 3]: the
+ * label, the row's weight, and 0; the mean is then weighted. A [n, 1] target weighs rows equally.
  */
 export function zilnLoss(tf: TF): (yTrue: Tensor, yPred: Tensor) => Tensor {
   return (yTrue, yPred) =>
@@ -36,6 +37,9 @@ export function zilnLoss(tf: TF): (yTrue: Tensor, yPred: Tensor) => Tensor {
         .add(tf.log(sigma))
         .add(HALF_LOG_2PI)
         .add(tf.square(logY.sub(mu)).div(tf.square(sigma).mul(2)))
-      return bce.add(bought.mul(nll)).mean()
+      const perRow = bce.add(bought.mul(nll))
+      if (yTrue.shape[1] !== 3) return perRow.mean()
+      const w = yTrue.slice([0, 1], [-1, 1]).reshape([-1])
+      return perRow.mul(w).sum().div(w.sum())
     })
 }

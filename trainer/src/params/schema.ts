@@ -147,6 +147,11 @@ export const TrainParamsSchema = z.object({
   min_learning_rate: z.number().gt(0).default(1e-5),
   /** L2 penalty on the hidden layers' kernels. */
   l2: z.number().min(0).default(1e-5),
+  /**
+   * Rows of older training cutoffs weigh less: a row's weight halves every this many days before the
+   * latest training cutoff (0: every row weighs the same).
+   */
+  recency_half_life_days: z.number().min(0).default(56),
   seed: z.number().int().min(0).default(42),
 })
 
