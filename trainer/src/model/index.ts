@@ -1,12 +1,16 @@
 // `fcv train`: fits the feature encoding on the training rows, trains the ZILN network with early
-// stopping on the validation split, and saves it (layers format, with spec and encoding) to
-// params.train.out_dir. The test split is not read: it is evaluate's.
+// stopping on the validation split, sets its total for the horizon after the test cutoff from the
+// store's seasonal history (seasonal.ts: reads the test rows' features, known at the cutoff, never
+// their labels), and saves it (layers format, with spec and encoding) to params.train.out_dir.
 
-import { DAY_MS, featureSpecV1 } from '@fcv/core'
+import { join } from 'node:path'
+import { DAY_MS, featureSpecV1, parseInstant } from '@fcv/core'
+import { readInterim } from '../interim/index.ts'
 import type { Params } from '../params/schema.ts'
 import { encodeTable, fitEncoding, type FeatureEncoding } from './encoding.ts'
 import { readFeatureSets } from './feature-sets.ts'
 import { saveModel, type ModelMetadata } from './model-files.ts'
+import { calibrateSeason } from './seasonal.ts'
 import { HEAD_LAYER, buildNetwork, headBiasFor } from './network.ts'
 import type { TF } from './tf.ts'
 import { trainZiln, type Dataset, type EpochLog, type TrainResult } from './train-loop.ts'
@@ -131,6 +135,18 @@ export async function runTrain(params: Params, options: TrainOptions): Promise<T
     headLayer: HEAD_LAYER,
     backend: options.backend,
     seed: p.seed,
+    seasonalCalibration: null,
+  }
+  if (p.seasonal_calibration) {
+    const tx = await readInterim(join(params.ingest.out_dir, 'transactions.arrow'))
+    const c = calibrateSeason(tf, model, metadata, sets.test, tx, parseInstant(f.test_cutoff))
+    metadata.seasonalCalibration = c
+    log(
+      c.applied
+        ? `train: seasonal calibration: last year's ${f.horizon_days}-day change x${c.rho.toFixed(3)}; ` +
+            `predictions scaled by ${c.scale.toFixed(3)} (total ${c.target.toFixed(0)} ${params.data.currency})`
+        : `train: no seasonal calibration: ${c.reason}`
+    )
   }
   await saveModel(tf, model, p.out_dir, metadata, result)
   model.dispose()

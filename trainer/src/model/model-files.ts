@@ -10,6 +10,7 @@ import type { FeatureSpec } from '@fcv/core'
 import type { LayersModel, io } from '@tensorflow/tfjs'
 import { writeDirAtomically } from '../io/atomic-dir.ts'
 import type { FeatureEncoding } from './encoding.ts'
+import type { SeasonalCalibration } from './seasonal.ts'
 import type { TF } from './tf.ts'
 import type { TrainResult } from './train-loop.ts'
 
@@ -30,6 +31,8 @@ export interface ModelMetadata {
   headLayer: string
   backend: string
   seed: number
+  /** How the total was set for the horizon after the cutoff (seasonal.ts). */
+  seasonalCalibration: SeasonalCalibration | null
 }
 
 interface ModelJson {
