@@ -32,13 +32,13 @@ export interface TrainSummary {
 }
 
 /**
- * The clamp on log(value): a hundred times the largest training label. Generous for any real
- * customer, and it keeps one extreme sigma from producing an absurd mean (clv-modeling.md 6.1).
+ * The clamp on log(value): `factor` times the largest training label. A wide sigma on an unusual
+ * customer otherwise gives an absurd mean (clv-modeling.md 6.1, google/lifetime_value#16).
  */
-function maxLogValueFor(labels: ArrayLike<number>): number {
+function maxLogValueFor(labels: ArrayLike<number>, factor: number): number {
   let max = 0
   for (let i = 0; i < labels.length; i++) max = Math.max(max, labels[i] as number)
-  return Math.log(Math.max(max, 1) * 100)
+  return Math.log(Math.max(max, 1) * factor)
 }
 
 function dataset(encoding: FeatureEncoding, table: FeatureTable, halfLifeDays = 0): Dataset {
@@ -131,7 +131,7 @@ export async function runTrain(params: Params, options: TrainOptions): Promise<T
     formatVersion: 1,
     featureSpec: spec,
     encoding,
-    maxLogValue: maxLogValueFor(sets.train.label),
+    maxLogValue: maxLogValueFor(sets.train.label, p.max_value_factor),
     headLayer: HEAD_LAYER,
     backend: options.backend,
     seed: p.seed,

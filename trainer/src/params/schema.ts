@@ -152,6 +152,8 @@ export const TrainParamsSchema = z.object({
    * latest training cutoff (0: every row weighs the same).
    */
   recency_half_life_days: z.number().min(0).default(56),
+  /** Predictions (mean and quantiles) are capped at this many times the largest training label. */
+  max_value_factor: z.number().min(1).default(2),
   /** Set the model's total for the horizon after the test cutoff from last year's season. */
   seasonal_calibration: z.boolean().default(true),
   seed: z.number().int().min(0).default(42),
