@@ -1,7 +1,8 @@
 import { SIGMA_FLOOR, softplus } from '@fcv/core'
 import { describe, expect, it } from 'vitest'
 import { loadTensorFlow } from './backend.ts'
-import { recencyWeights } from './index.ts'
+import { recencyWeights, rowWeights } from './index.ts'
+import type { FeatureTable } from '../features/read-table.ts'
 import { zilnLoss } from './ziln-loss.ts'
 
 const { tf } = await loadTensorFlow({ backend: 'js' })
@@ -52,5 +53,17 @@ describe('recencyWeights', () => {
     expect(Array.from(w).map((x) => Number(x.toFixed(5)))).toEqual(
       [0.25, 0.5, 1, 1].map((x) => Number((x / 0.6875).toFixed(5)))
     )
+  })
+})
+
+describe('rowWeights', () => {
+  it('multiplies recency by (1 + log1p(365-day spend))^power, with mean 1', () => {
+    const table = {
+      rows: 2,
+      cutoffs: Float64Array.from([0, 0]),
+      numeric: { spend_365d: Float64Array.from([0, Math.E - 1]) },
+    } as unknown as FeatureTable
+    // (1 + 0)^2 = 1 and (1 + 1)^2 = 4 -> mean 2.5
+    expect(Array.from(rowWeights(table, 56, 2))).toEqual([0.4, 1.6].map(Math.fround))
   })
 })

@@ -152,6 +152,8 @@ export const TrainParamsSchema = z.object({
    * latest training cutoff (0: every row weighs the same).
    */
   recency_half_life_days: z.number().min(0).default(56),
+  /** Rows also weigh (1 + log1p(spend in the last 365 days))^this (0: no value weighting). */
+  value_weight_power: z.number().min(0).max(4).default(1),
   /** Predictions (mean and quantiles) are capped at this many times the largest training label. */
   max_value_factor: z.number().min(1).default(2),
   /** Set the model's total for the horizon after the test cutoff from last year's season. */
