@@ -21,7 +21,7 @@ export async function evaluateCommand(params: Params, backend?: BackendChoice): 
   const loaded = await loadTensorFlow(backend === undefined ? {} : { backend })
   await runEvaluate(params, { tf: loaded.tf })
   process.stdout.write(
-    `evaluate: wrote ${params.evaluate.out_dir}/{metrics.json,report.html,plots/}\n`
+    `evaluate: wrote ${params.evaluate.out_dir}/{metrics.json,report.html,predictions.csv,plots/}\n`
   )
 }
 

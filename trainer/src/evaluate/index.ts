@@ -20,7 +20,7 @@ import { readInterim } from '../interim/index.ts'
 import { writeDirAtomically } from '../io/atomic-dir.ts'
 import { readFeatureSets } from '../model/feature-sets.ts'
 import { MODEL_FILES, loadModel } from '../model/model-files.ts'
-import { predictTable } from '../model/predict.ts'
+import { predictTable, type Predictions } from '../model/predict.ts'
 import type { TF } from '../model/tf.ts'
 import type { TrainResult } from '../model/train-loop.ts'
 import type { Params } from '../params/schema.ts'
@@ -163,16 +163,46 @@ export async function runEvaluate(params: Params, options: EvaluateOptions) {
   const training = JSON.parse(
     await readFile(join(params.train.out_dir, MODEL_FILES.training), 'utf8')
   ) as TrainResult
-  await writeReports(params.evaluate.out_dir, report, scored, training)
+  await writeReports(
+    params.evaluate.out_dir,
+    report,
+    scored,
+    training,
+    predictionsCsv(test, predictions)
+  )
   log(comparisonTable(scored))
   return { report, scored }
+}
+
+/** The model's prediction for every test customer beside what they then spent. */
+function predictionsCsv(test: FeatureTable, p: Predictions): string {
+  const day = new Date(test.cutoffs[0] as number).toISOString().slice(0, 10)
+  return csv(
+    ['customer_id', 'cutoff', 'expected', 'p_buy', 'p10', 'p50', 'p90', 'actual'],
+    test.customerIds.map((id, i) => [
+      csvText(id),
+      day,
+      num(p.expected[i] as number),
+      num(p.pBuy[i] as number),
+      num(p.p10[i] as number),
+      num(p.p50[i] as number),
+      num(p.p90[i] as number),
+      num(test.label[i] as number),
+    ])
+  )
+}
+
+/** A CSV field: quoted when it holds a comma, quote or line break (customer ids are free text). */
+function csvText(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value
 }
 
 async function writeReports(
   dir: string,
   report: MetricsReport,
   scored: ScoredModel[],
-  training: TrainResult
+  training: TrainResult,
+  predictions: string
 ): Promise<void> {
   const ok = scored.filter((s) => s.evaluation !== null)
   const gains = ok[0]!.evaluation!.gains
@@ -208,6 +238,7 @@ async function writeReports(
   await writeDirAtomically(dir, async (tmp) => {
     await writeFile(join(tmp, 'metrics.json'), files.metricsJson)
     await writeFile(join(tmp, 'report.html'), html)
+    await writeFile(join(tmp, 'predictions.csv'), predictions)
     const plots = join(tmp, 'plots')
     await mkdir(plots)
     await writeFile(join(plots, 'gains.csv'), files.gainsCsv)

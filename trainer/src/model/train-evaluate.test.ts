@@ -112,6 +112,22 @@ describe('fcv evaluate', () => {
     expect(ziln.gini).toBeGreaterThan(0.3)
   })
 
+  it("writes every test customer's prediction and interval beside the actual", () => {
+    const lines = readFileSync(join(work, 'reports/predictions.csv'), 'utf8').trim().split('\n')
+    expect(lines[0]).toBe('customer_id,cutoff,expected,p_buy,p10,p50,p90,actual')
+    const report = JSON.parse(readFileSync(join(work, 'reports/metrics.json'), 'utf8'))
+    expect(lines).toHaveLength(report.customers + 1)
+    for (const line of lines.slice(1, 50)) {
+      const [, cutoff, expected, pBuy, p10, p50, p90] = line.split(',')
+      expect(cutoff).toBe('2011-06-12')
+      expect(Number(pBuy)).toBeGreaterThanOrEqual(0)
+      expect(Number(pBuy)).toBeLessThanOrEqual(1)
+      expect(Number(p10)).toBeLessThanOrEqual(Number(p50))
+      expect(Number(p50)).toBeLessThanOrEqual(Number(p90))
+      expect(Number(expected)).toBeGreaterThanOrEqual(0)
+    }
+  })
+
   it('writes the human report with the charts, offline', () => {
     const html = readFileSync(join(work, 'reports/report.html'), 'utf8')
     expect(html.match(/<svg/g)).toHaveLength(3)
