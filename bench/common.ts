@@ -268,17 +268,3 @@ export function saveResults(name: string, entry: unknown): void {
   writeFileSync(RESULTS_FILE, JSON.stringify(all, null, 2) + '\n')
   log(`results written to ${path.relative(REPO_ROOT, RESULTS_FILE)} (key "${name}")`)
 }
-
-/** A fixed-width text table; `align` has one letter per column, l(eft) or r(ight). */
-export function table(
-  headers: readonly string[],
-  rows: readonly (readonly string[])[],
-  align: string
-): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((c, i) => (align[i] === 'r' ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
-      .join('  ')
-  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n')
-}

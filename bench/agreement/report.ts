@@ -1,7 +1,7 @@
 // The agreement text printed after each input: ingest and feature row counts, the cleaning rules
 // side by side, mismatches per column and a few examples of each difference.
 
-import { table } from '../common.ts'
+import { textTable } from '../../trainer/src/io/text-table.ts'
 import { REL_TOL } from './feature-rows.ts'
 import type { AgreementResult } from './index.ts'
 import { differenceExamples } from './row-set.ts'
@@ -43,7 +43,7 @@ export function printAgreement(inputId: string, r: AgreementResult): void {
   if (r.cleaning.length) {
     out.push('  cleaning (rows per rule; pandas counts lines with a wrong field count as invalid):')
     const cells = r.cleaning.map((x) => [x.rule, String(x.fcv ?? 'n/a'), String(x.pandas ?? 'n/a')])
-    out.push(table(['rule', 'fcv ingest', 'pandas'], cells, 'lrr').replace(/^/gm, '    '))
+    out.push(textTable(['rule', 'fcv ingest', 'pandas'], cells, 'lrr').replace(/^/gm, '    '))
   }
   const comparisons = [c, r.coreVsPandas, r.coreVsFcv].filter((x) => x !== undefined)
   const columns = Object.keys(c.mismatches)
@@ -68,7 +68,7 @@ export function printAgreement(inputId: string, r: AgreementResult): void {
       return cells
     })
     out.push('  mismatching rows per column:')
-    out.push(table(headers, rows, 'lrrr').replace(/^/gm, '    '))
+    out.push(textTable(headers, rows, 'lrrr').replace(/^/gm, '    '))
   }
   for (const [name, cmp] of [
     ['fcv vs pandas', c],

@@ -1,7 +1,8 @@
 // The summary printed after all inputs: the timing table, how to read it, generation times,
 // the targets' verdicts and the overall agreement verdict.
 
-import { table, targetLine, type Target } from '../common.ts'
+import { textTable } from '../../trainer/src/io/text-table.ts'
+import { targetLine, type Target } from '../common.ts'
 import type { Input } from './inputs.ts'
 
 export function printSummary(
@@ -12,7 +13,7 @@ export function printSummary(
 ): void {
   process.stdout.write(
     '\n' +
-      table(['input', 'rows', 'step', 'wall s', 'peak RSS MB', 'CPU s'], tableRows, 'lrlrrr') +
+      textTable(['input', 'rows', 'step', 'wall s', 'peak RSS MB', 'CPU s'], tableRows, 'lrlrrr') +
       '\n\n'
   )
   process.stdout.write(

@@ -1,7 +1,8 @@
 // The summary printed after the runs: stage timings per backend, training epochs and ZILN test
 // metrics, unavailable backends with their reasons, and the target's verdict.
 
-import { table, targetLine, type Target } from '../common.ts'
+import { textTable } from '../../trainer/src/io/text-table.ts'
+import { targetLine, type Target } from '../common.ts'
 import type { BackendFigures, BackendOutcome, StageFigures } from './figures.ts'
 import { STAGES } from './pipeline.ts'
 import type { TrainInput } from './input.ts'
@@ -46,11 +47,15 @@ export function printSummary(
     const rows = ran[0]?.rowsRead.toLocaleString('en')
     out(`input ${input.id} (${rows} rows)`)
     out(
-      table(['backend', 'stage', 'wall s', 'peak RSS MB', 'CPU s'], ran.flatMap(stageRows), 'llrrr')
+      textTable(
+        ['backend', 'stage', 'wall s', 'peak RSS MB', 'CPU s'],
+        ran.flatMap(stageRows),
+        'llrrr'
+      )
     )
     out('')
     out(
-      table(
+      textTable(
         ['backend', 'epochs', 'best epoch', 's/epoch', 'ZILN gini', 'rmse', 'sum_ratio'],
         ran.map(modelRow),
         'lrrrrrr'

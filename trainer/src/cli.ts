@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander'
 import { parseShard } from '@fcv/core'
 import { loadParams } from './params/load.ts'
+import type { Params } from './params/schema.ts'
 import { recordResourceUsageAtExit } from './io/rusage.ts'
 import { runCommand } from './commands/run-command.ts'
 import { ingestCommand, featuresCommand, pipelineCommand } from './commands/stages.ts'
@@ -65,33 +66,40 @@ const backendOption = () =>
     .choices(['auto', 'native', 'js'])
     .env('FCV_BACKEND')
 
-withParams(program.command('train'))
-  .description('train the ZILN network on the feature rows into models/candidate/')
-  .addOption(backendOption())
-  .action((o: StageOptions & { backend?: BackendChoice }) =>
-    runCommand('train', () => trainCommand(loadParams(o.params, o.set), o.backend))
-  )
+/** A command that runs TensorFlow: the params options and the backend choice. */
+function withBackend(
+  name: string,
+  description: string,
+  run: (params: Params, backend?: BackendChoice) => Promise<void>
+): void {
+  withParams(program.command(name))
+    .description(description)
+    .addOption(backendOption())
+    .action((o: StageOptions & { backend?: BackendChoice }) =>
+      runCommand(name, () => run(loadParams(o.params, o.set), o.backend))
+    )
+}
 
-withParams(program.command('evaluate'))
-  .description('score the model and the baselines on the test rows into reports/')
-  .addOption(backendOption())
-  .action((o: StageOptions & { backend?: BackendChoice }) =>
-    runCommand('evaluate', () => evaluateCommand(loadParams(o.params, o.set), o.backend))
-  )
-
-withParams(program.command('backtest'))
-  .description('features, train and evaluate at each of backtest.test_cutoffs; mean and spread')
-  .addOption(backendOption())
-  .action((o: StageOptions & { backend?: BackendChoice }) =>
-    runCommand('backtest', () => backtestCommand(loadParams(o.params, o.set), o.backend))
-  )
-
-withParams(program.command('pipeline'))
-  .description('run every stage in order (what `dvc repro` runs), without DVC')
-  .addOption(backendOption())
-  .action((o: StageOptions & { backend?: BackendChoice }) =>
-    runCommand('pipeline', () => pipelineCommand(loadParams(o.params, o.set), o.backend))
-  )
+withBackend(
+  'train',
+  'train the ZILN network on the feature rows into models/candidate/',
+  trainCommand
+)
+withBackend(
+  'evaluate',
+  'score the model and the baselines on the test rows into reports/',
+  evaluateCommand
+)
+withBackend(
+  'backtest',
+  'features, train and evaluate at each of backtest.test_cutoffs; mean and spread',
+  backtestCommand
+)
+withBackend(
+  'pipeline',
+  'run every stage in order (what `dvc repro` runs), without DVC',
+  pipelineCommand
+)
 
 program
   .command('generate')

@@ -8,6 +8,7 @@ import { formatMetric, type RegressionMetrics } from '@fcv/core'
 import { runFeatures } from '../features/index.ts'
 import { runTrain } from '../model/index.ts'
 import type { TF } from '../model/tf.ts'
+import { textTable } from '../io/text-table.ts'
 import type { Params } from '../params/schema.ts'
 import { runEvaluate, type MetricsReport } from './index.ts'
 
@@ -117,7 +118,6 @@ const SHOWN: readonly (keyof RegressionMetrics)[] = [
 
 /** Mean ± sd over the cutoffs, a row per model. */
 export function backtestTable(report: BacktestReport): string {
-  const header = ['model', ...SHOWN]
   const rows = Object.entries(report.models).map(([name, metrics]) => [
     name,
     ...SHOWN.map((m) => {
@@ -126,13 +126,8 @@ export function backtestTable(report: BacktestReport): string {
       return `${formatMetric(s.mean)} ± ${formatMetric(s.sd ?? 0)}`
     }),
   ])
-  const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j]!.length)))
-  const line = (cells: string[]) =>
-    cells.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  ')
-  return [
-    `backtest over ${report.test_cutoffs.join(', ')} (mean ± sd):`,
-    line(header),
-    line(widths.map((w) => '-'.repeat(w))),
-    ...rows.map(line),
-  ].join('\n')
+  return (
+    `backtest over ${report.test_cutoffs.join(', ')} (mean ± sd):\n` +
+    textTable(['model', ...SHOWN], rows, 'l' + 'r'.repeat(SHOWN.length))
+  )
 }

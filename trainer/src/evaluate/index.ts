@@ -7,7 +7,6 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   evaluateRegression,
-  featureSpecV1,
   formatMetric,
   type History,
   type RegressionEvaluation,
@@ -18,6 +17,8 @@ import { groupByCustomer } from '../features/customer-order.ts'
 import type { FeatureTable } from '../features/read-table.ts'
 import { readInterim } from '../interim/index.ts'
 import { writeDirAtomically } from '../io/atomic-dir.ts'
+import { csvField } from '../io/csv-field.ts'
+import { textTable } from '../io/text-table.ts'
 import { readFeatureSets } from '../model/feature-sets.ts'
 import { MODEL_FILES, loadModel } from '../model/model-files.ts'
 import { predictTable, type Predictions } from '../model/predict.ts'
@@ -95,13 +96,8 @@ export async function runEvaluate(params: Params, options: EvaluateOptions) {
   const { tf } = options
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'))
   const f = params.features
-  const spec = featureSpecV1({
-    horizonDays: f.horizon_days,
-    capDays: f.cap_days,
-    currencyExponent: params.data.currency_exponent,
-    countryTopK: f.country_top_k,
-  })
-  const sets = await readFeatureSets(f.out_dir, spec)
+  const sets = await readFeatureSets(f.out_dir)
+  const spec = sets.report.feature_spec
   const test = sets.test
   const testCutoff = sets.report.cutoffs.find((c) => c.split === 'test')
   if (!testCutoff || test.rows === 0)
@@ -180,7 +176,7 @@ function predictionsCsv(test: FeatureTable, p: Predictions): string {
   return csv(
     ['customer_id', 'cutoff', 'expected', 'p_buy', 'p10', 'p50', 'p90', 'actual'],
     test.customerIds.map((id, i) => [
-      csvText(id),
+      csvField(id),
       day,
       num(p.expected[i] as number),
       num(p.pBuy[i] as number),
@@ -190,11 +186,6 @@ function predictionsCsv(test: FeatureTable, p: Predictions): string {
       num(test.label[i] as number),
     ])
   )
-}
-
-/** A CSV field: quoted when it holds a comma, quote or line break (customer ids are free text). */
-function csvText(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value
 }
 
 async function writeReports(
@@ -262,13 +253,14 @@ const COLUMNS = [
 
 /** The models as rows, the metrics as columns. */
 export function comparisonTable(scored: ScoredModel[]): string {
-  const header = ['model', ...COLUMNS.map(([, label]) => label)]
-  const rows = scored.map((s) => [
-    s.name,
-    ...COLUMNS.map(([key]) => (s.evaluation ? formatMetric(s.evaluation.metrics[key]) : 'failed')),
-  ])
-  const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j]!.length)))
-  const line = (cells: string[]) =>
-    cells.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  ')
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')
+  return textTable(
+    ['model', ...COLUMNS.map(([, label]) => label)],
+    scored.map((s) => [
+      s.name,
+      ...COLUMNS.map(([key]) =>
+        s.evaluation ? formatMetric(s.evaluation.metrics[key]) : 'failed'
+      ),
+    ]),
+    'l' + 'r'.repeat(COLUMNS.length)
+  )
 }

@@ -1,3 +1,4 @@
+import { csvField } from '../io/csv-field.ts'
 import { AliasTable, type Random } from './random.ts'
 
 // What is sold, where, and in which quantities: shapes taken from the UCI retail log (a UK gift-ware
@@ -41,11 +42,6 @@ const BASE_QUANTITIES: ReadonlyArray<readonly [number, number]> = [
 const PACK_MULTIPLIERS = [1, 2, 3, 4, 6, 8, 12, 24]
 
 export const UNITED_KINGDOM = 0
-
-/** RFC 4180: quote a field that holds a comma, a quote or a line break; double inner quotes. */
-export function csvField(text: string): string {
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
-}
 
 /** Pence as `1.25`, `0.00`: the log's two-decimal price format. */
 export function formatPence(pence: number): string {

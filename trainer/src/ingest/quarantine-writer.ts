@@ -4,16 +4,10 @@
 // text is copied byte for byte, never made a string.
 
 import { open, type FileHandle } from 'node:fs/promises'
+import { csvField } from '../io/csv-field.ts'
 import type { QuarantineReason } from './reasons.ts'
 
 export const QUARANTINE_HEADER = 'line,reason,column,detail,raw\n'
-
-const NEEDS_QUOTES = /[",\r\n]/
-
-/** RFC 4180 escaping: quote a field that holds a comma, quote or line break; double its quotes. */
-export function csvField(value: string): string {
-  return NEEDS_QUOTES.test(value) ? `"${value.replaceAll('"', '""')}"` : value
-}
 
 /** Rows are written in pieces of about this many bytes. */
 const FLUSH_BYTES = 1 << 20

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { csvField } from './quarantine-writer.ts'
+import { csvField } from '../io/csv-field.ts'
 import { ReportBuilder, formatMinor } from './report.ts'
 import type { CleanRow } from './row-validator.ts'
 

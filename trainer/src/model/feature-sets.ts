@@ -5,7 +5,7 @@
 
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { FeatureSpec, Split } from '@fcv/core'
+import { FEATURE_SPEC_VERSION, type Split } from '@fcv/core'
 import type { FeaturesReport } from '../features/index.ts'
 import { readFeatureTable, type FeatureTable } from '../features/read-table.ts'
 
@@ -15,7 +15,8 @@ export class FeatureSetError extends Error {
 
 export type FeatureSets = Record<Split, FeatureTable> & { report: FeaturesReport }
 
-export async function readFeatureSets(dir: string, spec: FeatureSpec): Promise<FeatureSets> {
+/** The sets in `dir`; their recorded spec (report.feature_spec) is the one to train and score with. */
+export async function readFeatureSets(dir: string): Promise<FeatureSets> {
   const schemaPath = join(dir, 'schema.json')
   let report: FeaturesReport
   try {
@@ -27,12 +28,13 @@ export async function readFeatureSets(dir: string, spec: FeatureSpec): Promise<F
     )
   }
   const built = report.feature_spec?.version
-  if (built !== spec.version) {
+  if (built !== FEATURE_SPEC_VERSION) {
     throw new FeatureSetError(
-      `${dir} holds features of spec ${String(built)}, but this fcv computes ${spec.version}: ` +
+      `${dir} holds features of spec ${String(built)}, but this fcv computes ${FEATURE_SPEC_VERSION}: ` +
         'run `fcv features` again'
     )
   }
+  const spec = report.feature_spec
   const sets = {} as Record<Split, FeatureTable>
   for (const split of ['train', 'valid', 'test'] as const) {
     const path = join(dir, `${split}.arrow`)

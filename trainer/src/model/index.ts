@@ -4,7 +4,7 @@
 // their labels), and saves it (layers format, with spec and encoding) to params.train.out_dir.
 
 import { join } from 'node:path'
-import { DAY_MS, featureSpecV1, parseInstant } from '@fcv/core'
+import { DAY_MS, parseInstant } from '@fcv/core'
 import { readInterim } from '../interim/index.ts'
 import type { Params } from '../params/schema.ts'
 import { encodeTable, fitEncoding, type FeatureEncoding } from './encoding.ts'
@@ -121,15 +121,7 @@ export async function runTrain(params: Params, options: TrainOptions): Promise<T
   const p = params.train
   const f = params.features
   const started = performance.now()
-  const sets = await readFeatureSets(
-    f.out_dir,
-    featureSpecV1({
-      horizonDays: f.horizon_days,
-      capDays: f.cap_days,
-      currencyExponent: params.data.currency_exponent,
-      countryTopK: f.country_top_k,
-    })
-  )
+  const sets = await readFeatureSets(f.out_dir)
   const spec = sets.report.feature_spec
   const encoding = fitEncoding(spec, sets.train)
   log(

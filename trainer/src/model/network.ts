@@ -72,10 +72,21 @@ export function buildNetwork(tf: TF, o: NetworkOptions): LayersModel {
       biasInitializer: tf.initializers.constant({ value: 0 }),
     })
   )
-  const head = model.getLayer(HEAD_LAYER)
-  const [kernel] = head.getWeights() // the layer's own tensors: not to be disposed
-  const bias = tf.tensor1d(o.headBias)
-  head.setWeights([kernel!, bias])
-  bias.dispose() // setWeights copied it
+  updateHeadBias(tf, model, (bias) => bias.set(o.headBias))
   return model
+}
+
+/** Rewrites the head's bias [z0 (buy), z1 (mu), z2 (sigma)] in place through `update`. */
+export function updateHeadBias(
+  tf: TF,
+  model: LayersModel,
+  update: (bias: Float32Array) => void
+): void {
+  const head = model.getLayer(HEAD_LAYER)
+  const [kernel, bias] = head.getWeights() // the layer's own tensors: not to be disposed
+  const values = Float32Array.from(bias!.dataSync())
+  update(values)
+  const updated = tf.tensor1d(values)
+  head.setWeights([kernel!, updated])
+  updated.dispose() // setWeights copied it
 }

@@ -16,7 +16,7 @@ import type { LayersModel } from '@tensorflow/tfjs'
 import type { FeatureTable } from '../features/read-table.ts'
 import type { InterimColumns } from '../interim/index.ts'
 import type { ModelMetadata } from './model-files.ts'
-import { HEAD_LAYER } from './network.ts'
+import { updateHeadBias } from './network.ts'
 import { predictTable } from './predict.ts'
 import type { TF } from './tf.ts'
 
@@ -77,12 +77,8 @@ export function calibrateSeason(
   )
   if (!(predicted > 0)) return { applied: false, reason: 'the model predicts no spend at all' }
   const scale = Math.min(MAX_SCALE, Math.max(1 / MAX_SCALE, target / predicted))
-  const head = model.getLayer(HEAD_LAYER)
-  const [kernel, bias] = head.getWeights()
-  const values = Float32Array.from(bias!.dataSync())
-  values[1] = (values[1] as number) + Math.log(scale)
-  const shifted = tf.tensor1d(values)
-  head.setWeights([kernel!, shifted])
-  shifted.dispose()
+  updateHeadBias(tf, model, (bias) => {
+    bias[1] = (bias[1] as number) + Math.log(scale)
+  })
   return { applied: true, rho: found.rho, target, predicted, scale }
 }
