@@ -11,7 +11,7 @@ import {
   type History,
   type RegressionEvaluation,
 } from '@fcv/core'
-import { btydBaseline } from '../baselines/btyd/index.ts'
+import { BtydFitError, btydBaseline } from '../baselines/btyd/index.ts'
 import { SIMPLE_BASELINES } from '../baselines/simple.ts'
 import { groupByCustomer } from '../features/customer-order.ts'
 import type { FeatureTable } from '../features/read-table.ts'
@@ -54,11 +54,9 @@ export interface MetricsReport {
 
 /** The test customers' histories before the test cutoff, from the interim transactions. */
 async function testHistories(params: Params, test: FeatureTable): Promise<History[]> {
+  const wanted = new Set(test.customerIds)
   const cols = await readInterim(join(params.ingest.out_dir, 'transactions.arrow'), {
-    keep: (() => {
-      const wanted = new Set(test.customerIds)
-      return (id: string) => wanted.has(id)
-    })(),
+    keep: (id) => wanted.has(id),
   })
   const groups = groupByCustomer(cols)
   const index = new Map(groups.customerIds.map((id, c) => [id, c]))
@@ -129,9 +127,10 @@ export async function runEvaluate(params: Params, options: EvaluateOptions) {
       error: null,
     })
   }
+  const histories = await testHistories(params, test)
   try {
     const scale = 10 ** params.data.currency_exponent
-    const yhat = btydPredictions(await testHistories(params, test), t0, f.horizon_days, scale)
+    const yhat = btydPredictions(histories, t0, f.horizon_days, scale)
     scored.push({
       name: BTYD_NAME,
       description: 'BG/NBD x Gamma-Gamma (fitted on the pre-cutoff history)',
@@ -139,8 +138,10 @@ export async function runEvaluate(params: Params, options: EvaluateOptions) {
       error: null,
     })
   } catch (e) {
-    // The probabilistic baseline cannot always be fitted (too few repeat buyers); say so, go on.
-    const error = (e as Error).message
+    // The probabilistic baseline cannot always be fitted (too few repeat buyers, no convergence, a
+    // hypergeometric term out of reach); say so and go on. Anything else is a real error.
+    if (!(e instanceof BtydFitError || e instanceof RangeError)) throw e
+    const error = e.message
     log(`evaluate: ${BTYD_NAME} could not be fitted: ${error}`)
     scored.push({ name: BTYD_NAME, description: 'BG/NBD x Gamma-Gamma', evaluation: null, error })
   }
