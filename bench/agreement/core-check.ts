@@ -5,6 +5,7 @@
 import {
   computeFeatures,
   labelMinor,
+  type BtydParams,
   type Cutoff,
   type FeatureSpec,
   type History,
@@ -22,7 +23,9 @@ import { numericNames, SPLITS } from './spec.ts'
 export function coreFeatureRows(
   txFile: string,
   cutoffs: readonly Cutoff[],
-  spec: FeatureSpec
+  spec: FeatureSpec,
+  /** The btyd_value fit at each cutoff (fcv's features report has them). */
+  btyd: readonly BtydParams[]
 ): Map<Split, FeatureRows> {
   const t = readArrow(txFile)
   const n = t.numRows
@@ -87,8 +90,8 @@ export function coreFeatureRows(
       start: groups.offsets[c] as number,
       end: groups.offsets[c + 1] as number,
     }
-    for (const { t0, split } of cutoffs) {
-      const v = computeFeatures(h, t0, spec)
+    for (const [at, { t0, split }] of cutoffs.entries()) {
+      const v = computeFeatures(h, t0, spec, btyd[at]!)
       if (!v) continue
       const a = acc.get(split)!
       const label = labelMinor(h, t0, spec.horizonDays)

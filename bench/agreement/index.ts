@@ -11,7 +11,7 @@
 
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import { parseInstant, planCutoffs, type Cutoff, type Split } from '@fcv/core'
+import { parseInstant, planCutoffs, type BtydParams, type Cutoff, type Split } from '@fcv/core'
 import type { Params } from '../../trainer/src/params/schema.ts'
 import { log, runLayout } from '../common.ts'
 import { coreFeatureRows } from './core-check.ts'
@@ -103,6 +103,15 @@ export function checkAgreement(
       count: f.count,
       horizonDays: f.horizon_days,
     })
+    // btyd_value is scored with the fits fcv's features stage made (fitting is not what is compared).
+    const report = readJson(path.join(run.fcvProcessed, 'schema.json')) as {
+      cutoffs?: { t0: string; btyd: { params: BtydParams } }[]
+    } | null
+    const btydFits = cutoffs.map((c) => {
+      const fit = report?.cutoffs?.find((r) => parseInstant(r.t0) === c.t0)?.btyd.params
+      if (!fit) throw new Error(`fcv's features report has no btyd_value fit for a cutoff`)
+      return fit
+    })
     for (const [side, rows, key] of [
       ['pandas', pandasRows, 'coreVsPandas'],
       ['fcv', fcvRows, 'coreVsFcv'],
@@ -113,7 +122,8 @@ export function checkAgreement(
       const core = coreFeatureRows(
         path.join(side === 'fcv' ? run.fcvInterim : run.pandas, 'transactions.arrow'),
         cutoffs,
-        spec
+        spec,
+        btydFits
       )
       const cmp = emptyComparison(spec)
       for (const split of SPLITS) compareRows(split, core.get(split)!, rows.get(split)!, spec, cmp)

@@ -1,6 +1,6 @@
 // The feature spec both sides implement, and the column contract of their split files.
 
-import { featureSpecV1, type FeatureSpec, type Split } from '@fcv/core'
+import { defineFeatureSpec, type FeatureSpec, type Split } from '@fcv/core'
 import type { Table } from 'apache-arrow'
 
 export const SPLITS: readonly Split[] = ['train', 'valid', 'test']
@@ -10,7 +10,7 @@ export function specFor(o: {
   capDays: number
   currencyExponent: number
 }): FeatureSpec {
-  return featureSpecV1({ ...o, countryTopK: 12 })
+  return defineFeatureSpec({ ...o, countryTopK: 12 })
 }
 
 /** Numeric feature columns in spec order, then label: the columns compared within a tolerance. */

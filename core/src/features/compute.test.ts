@@ -1,12 +1,20 @@
+import { btydValue } from '../btyd/predict.ts'
+import { rfmSummary } from '../btyd/rfm.ts'
+import { EXAMPLE_BTYD_PARAMS } from '../btyd/example-params.ts'
 import { describe, expect, it } from 'vitest'
 import { DAY_MS } from '../time.ts'
 import type { Transaction } from '../transaction.ts'
 import { computeFeatures } from './compute.ts'
 import { historyFromTransactions } from './history.ts'
 import { labelMinor } from './label.ts'
-import { featureSpecV1 } from './spec.ts'
+import { defineFeatureSpec } from './spec.ts'
 
-const spec = featureSpecV1({ horizonDays: 90, capDays: 730, currencyExponent: 2, countryTopK: 10 })
+const spec = defineFeatureSpec({
+  horizonDays: 90,
+  capDays: 730,
+  currencyExponent: 2,
+  countryTopK: 10,
+})
 const t0 = Date.UTC(2011, 5, 12)
 const daysBefore = (d: number, hour = 12) => t0 - d * DAY_MS + hour * 3_600_000
 const tx = (
@@ -32,14 +40,14 @@ function named(vector: (number | string)[] | undefined): Record<string, number |
 describe('computeFeatures', () => {
   const history = historyFromTransactions([
     tx(400, 5000, 'O1', 'A', 'France'), // a year+ ago, outside every window but total
-    tx(300, 1000, 'O2', 'A'), // inside the same-window-last-year [t0-365, t0-275)
+    tx(300, 1000, 'O2', 'A'),
     tx(100, 2000, 'O3', 'B'),
     tx(100, 500, 'O3', 'C'), // same order, same day
     tx(20, 3000, 'O4', 'B'),
     tx(10, -3000, 'C5', 'B'), // a cancellation order nets to a return
     tx(-1, 99999, 'O6', 'Z', 'Germany'), // after t0: must be invisible
   ])
-  const f = named(computeFeatures(history, t0, spec))
+  const f = named(computeFeatures(history, t0, spec, EXAMPLE_BTYD_PARAMS))
 
   it('sums net spend in half-open windows, in major units', () => {
     expect(f['spend_30d']).toBe(0) // 30 - 30 = 0: a fully returned order nets to exactly zero
@@ -47,7 +55,15 @@ describe('computeFeatures', () => {
     expect(f['spend_180d']).toBe(25)
     expect(f['spend_365d']).toBe(35)
     expect(f['spend_total']).toBe(85)
-    expect(f['spend_same_window_last_year']).toBe(10)
+  })
+  it('scores btyd_value with the given fit on the repeat-purchase summary', () => {
+    const summary = rfmSummary(history, t0)!
+    expect(summary.x).toBe(3)
+    expect(f['btyd_value']).toBeGreaterThan(0)
+    expect(f['btyd_value']).toBe(btydValue(EXAMPLE_BTYD_PARAMS, summary, 90) / 100)
+    const other = { ...EXAMPLE_BTYD_PARAMS, gammaGamma: { p: 6.2488, q: 3.7446, v: 3089.54 } }
+    const g = named(computeFeatures(history, t0, spec, other))
+    expect(g['btyd_value']).toBeGreaterThan(f['btyd_value'] as number)
   })
   it('counts purchase days and positive orders', () => {
     expect(f['purchase_days_30d']).toBe(1)
@@ -74,8 +90,12 @@ describe('computeFeatures', () => {
     expect(labelMinor(onlyReturns, t0, 90)).toBe(0)
   })
   it('leaves out customers with no purchase before t0', () => {
-    expect(computeFeatures(historyFromTransactions([tx(-3, 100, 'A')]), t0, spec)).toBeUndefined()
-    expect(computeFeatures(historyFromTransactions([tx(3, -100, 'CA')]), t0, spec)).toBeUndefined()
+    expect(
+      computeFeatures(historyFromTransactions([tx(-3, 100, 'A')]), t0, spec, EXAMPLE_BTYD_PARAMS)
+    ).toBeUndefined()
+    expect(
+      computeFeatures(historyFromTransactions([tx(3, -100, 'CA')]), t0, spec, EXAMPLE_BTYD_PARAMS)
+    ).toBeUndefined()
   })
   it('groups lines by timestamp when the log has no order ids', () => {
     const noIds = historyFromTransactions([
@@ -83,7 +103,7 @@ describe('computeFeatures', () => {
       { customerId: 'c', timestamp: daysBefore(5), amountMinor: 200 },
       { customerId: 'c', timestamp: daysBefore(5, 15), amountMinor: 50 },
     ])
-    const g = named(computeFeatures(noIds, t0, spec))
+    const g = named(computeFeatures(noIds, t0, spec, EXAMPLE_BTYD_PARAMS))
     expect(g['orders_total']).toBe(2)
     expect(g['max_order_value']).toBe(3)
     expect(g['one_time_buyer']).toBe(1)
@@ -92,7 +112,7 @@ describe('computeFeatures', () => {
     expect(g['country']).toBe('')
   })
   it('matches the spec length and kinds', () => {
-    const v = computeFeatures(history, t0, spec)!
+    const v = computeFeatures(history, t0, spec, EXAMPLE_BTYD_PARAMS)!
     expect(v).toHaveLength(spec.features.length)
     spec.features.forEach((def, i) =>
       expect(typeof v[i]).toBe(def.kind === 'categorical' ? 'string' : 'number')

@@ -1,3 +1,5 @@
+import { btydValue, type BtydParams } from '../btyd/predict.ts'
+import { rfmSummariesAtCutoffs } from '../btyd/rfm.ts'
 import { DAY_MS, utcDay } from '../time.ts'
 import { DenseKeySlots } from './dense-keys.ts'
 import { lowerBound, type History } from './history.ts'
@@ -35,16 +37,18 @@ function ensureScratch(rows: number): void {
 }
 
 /**
- * The single implementation of feature spec v1 (spec.ts has the definitions). Reads only rows with
+ * The single implementation of the feature spec (spec.ts has the definitions). Reads only rows with
  * timestamp < t0. Returns undefined when the customer has no purchase before t0: such a customer is
- * not in the population at t0.
+ * not in the population at t0. `btyd` is the BG/NBD x Gamma-Gamma fit btyd_value is scored with: the
+ * one fitted at this cutoff in training, the one the model carries when serving.
  */
 export function computeFeatures(
   h: History,
   t0: number,
-  spec: FeatureSpec
+  spec: FeatureSpec,
+  btyd: BtydParams
 ): FeatureVector | undefined {
-  return computeFeaturesAtCutoffs(h, [t0], spec)[0]
+  return computeFeaturesAtCutoffs(h, [t0], spec, [btyd])[0]
 }
 
 /**
@@ -56,8 +60,13 @@ export function computeFeatures(
 export function computeFeaturesAtCutoffs(
   h: History,
   cutoffs: readonly number[],
-  spec: FeatureSpec
+  spec: FeatureSpec,
+  /** One fit per cutoff; null only for a cutoff before every purchase (nothing to score there). */
+  btyd: readonly (BtydParams | null)[]
 ): (FeatureVector | undefined)[] {
+  if (btyd.length !== cutoffs.length) {
+    throw new RangeError('computeFeaturesAtCutoffs: one BG/NBD x Gamma-Gamma fit per cutoff')
+  }
   const out: (FeatureVector | undefined)[] = []
   const start = h.start
   const last = cutoffs.length > 0 ? (cutoffs[cutoffs.length - 1] as number) : Number.NaN
@@ -165,6 +174,21 @@ export function computeFeaturesAtCutoffs(
       returned -= a
     }
   }
+  // btyd_value, from the repeat-purchase summaries (a second, simpler pass over the same rows).
+  const summaries = rfmSummariesAtCutoffs(h, cutoffs)
+  const scale = 10 ** spec.currencyExponent
+  const btydSlot = spec.features.findIndex((f) => f.name === 'btyd_value')
+  out.forEach((vector, c) => {
+    const s = summaries[c]
+    if (vector && s) {
+      const fit = btyd[c]
+      if (!fit)
+        throw new RangeError(
+          'computeFeaturesAtCutoffs: no BG/NBD x Gamma-Gamma fit for a cutoff with purchases before it'
+        )
+      vector[btydSlot] = btydValue(fit, s, spec.horizonDays) / scale
+    }
+  })
   return out
 }
 
@@ -238,14 +262,6 @@ function vectorAt(
     spend[w] = money(spendAtEnd - (spendBefore[i - start] as number))
     days[w] = purchaseDaysFrom(h, start, i, end)
   }
-  // Spend in the horizon-long window one year before t0 (only rows before t0 are read).
-  const seasonStart = t0 - 365 * DAY_MS
-  const seasonEnd = Math.min(seasonStart + spec.horizonDays * DAY_MS, t0)
-  const seasonFrom = firstAtOrAfter(h, start, end, seasonStart)
-  const seasonTo = Math.max(seasonFrom, firstAtOrAfter(h, start, end, seasonEnd))
-  const season =
-    (spendBefore[seasonTo - start] as number) - (spendBefore[seasonFrom - start] as number)
-
   const orders = new Array<number>(W).fill(0)
   let ordersTotal = 0
   let positiveValueSum = 0
@@ -284,7 +300,7 @@ function vectorAt(
     s.purchased > 0 ? Math.min(1, s.returned / s.purchased) : 0,
     s.distinctProducts,
     daysTotal === 1 ? 1 : 0,
-    money(season),
+    Number.NaN, // btyd_value, filled in by computeFeaturesAtCutoffs
     s.countryIndex >= 0 ? (h.countries[s.countryIndex] as string) : '',
   ]
 }

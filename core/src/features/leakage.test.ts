@@ -1,3 +1,4 @@
+import { EXAMPLE_BTYD_PARAMS } from '../btyd/example-params.ts'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { DAY_MS } from '../time.ts'
@@ -5,13 +6,18 @@ import type { Transaction } from '../transaction.ts'
 import { computeFeatures } from './compute.ts'
 import { historyFromTransactions } from './history.ts'
 import { labelMinor } from './label.ts'
-import { featureSpecV1 } from './spec.ts'
+import { defineFeatureSpec } from './spec.ts'
 
 // The leakage guard: nothing at or after the cutoff may move a feature, and the label sees exactly
 // [t0, t0 + 90 days). Histories are random; the cutoff and the mutations are chosen adversarially
 // around it (exactly at t0, a millisecond before, at t0 + 90 days).
 
-const spec = featureSpecV1({ horizonDays: 90, capDays: 730, currencyExponent: 2, countryTopK: 10 })
+const spec = defineFeatureSpec({
+  horizonDays: 90,
+  capDays: 730,
+  currencyExponent: 2,
+  countryTopK: 10,
+})
 const t0 = Date.UTC(2011, 5, 12)
 const span = 800 * DAY_MS
 
@@ -29,7 +35,8 @@ const txArb: fc.Arbitrary<Transaction> = fc.record({
 })
 const futureTxArb = txArb.map((t) => ({ ...t, timestamp: t0 + Math.abs(t.timestamp - t0) }))
 
-const features = (txs: Transaction[]) => computeFeatures(historyFromTransactions(txs), t0, spec)
+const features = (txs: Transaction[]) =>
+  computeFeatures(historyFromTransactions(txs), t0, spec, EXAMPLE_BTYD_PARAMS)
 
 describe('leakage guard', () => {
   it('features at t0 ignore any change, addition or removal of transactions at or after t0', () => {
@@ -82,9 +89,9 @@ describe('leakage guard', () => {
     expect(labelMinor(h1, t0, 90)).toBe(700)
     expect(labelMinor(h2, t0, 90)).toBe(0)
     expect(labelMinor(h3, t0, 90)).toBe(0)
-    expect(computeFeatures(h1, t0, spec)).toEqual(
-      computeFeatures(historyFromTransactions(base), t0, spec)
+    expect(computeFeatures(h1, t0, spec, EXAMPLE_BTYD_PARAMS)).toEqual(
+      computeFeatures(historyFromTransactions(base), t0, spec, EXAMPLE_BTYD_PARAMS)
     )
-    expect(computeFeatures(h2, t0, spec)![4]).toBe(14)
+    expect(computeFeatures(h2, t0, spec, EXAMPLE_BTYD_PARAMS)![4]).toBe(14)
   })
 })

@@ -1,21 +1,28 @@
+import { btydValue } from '../btyd/predict.ts'
+import { EXAMPLE_BTYD_PARAMS } from '../btyd/example-params.ts'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { DAY_MS, utcDay } from '../time.ts'
 import type { Transaction } from '../transaction.ts'
 import { computeFeatures, computeFeaturesAtCutoffs, type FeatureVector } from './compute.ts'
 import { historyFromTransactions } from './history.ts'
-import { featureSpecV1, WINDOWS_DAYS } from './spec.ts'
+import { defineFeatureSpec, WINDOWS_DAYS } from './spec.ts'
 
 // computeFeaturesAtCutoffs reads windows from prefix sums and carries state from one cutoff to the
-// next; here every feature at every cutoff is checked against spec v1's definitions applied naively
+// next; here every feature at every cutoff is checked against the spec's definitions applied naively
 // (filter the rows, build the sets), on histories crowded around window edges and cutoffs, with
 // same-day rows, multi-line orders, returns, and rows without order, product or country.
 
-const spec = featureSpecV1({ horizonDays: 90, capDays: 730, currencyExponent: 2, countryTopK: 5 })
+const spec = defineFeatureSpec({
+  horizonDays: 90,
+  capDays: 730,
+  currencyExponent: 2,
+  countryTopK: 5,
+})
 const base = Date.UTC(2011, 5, 12, 10, 30) // not midnight: windows start mid-day
 const HOUR = 3_600_000
 
-/** Spec v1 by its definitions (spec.ts), for one cutoff. */
+/** The spec by its definitions (spec.ts), for one cutoff. */
 function reference(txs: readonly Transaction[], t0: number): FeatureVector | undefined {
   const rows = txs
     .map((t, i) => ({ t, i }))
@@ -45,10 +52,20 @@ function reference(txs: readonly Transaction[], t0: number): FeatureVector | und
   const days = [...new Set(purchases.map((r) => utcDay(r.timestamp)))]
   const purchased = net(purchases)
   const returned = -net(rows.filter((r) => r.amountMinor < 0))
-  const seasonStart = t0 - 365 * DAY_MS
-  const season = rows.filter(
-    (r) => r.timestamp >= seasonStart && r.timestamp < seasonStart + spec.horizonDays * DAY_MS
-  )
+  // btyd_value: the repeat-purchase summary by its definition (core/src/btyd/rfm.ts), then the fit.
+  const dayNet = new Map<number, number>()
+  for (const r of rows)
+    dayNet.set(utcDay(r.timestamp), (dayNet.get(utcDay(r.timestamp)) ?? 0) + r.amountMinor)
+  const repeatDays = days.slice(1)
+  const summary = {
+    x: repeatDays.length,
+    tx: days[days.length - 1]! - days[0]!,
+    T: (t0 - days[0]! * DAY_MS) / DAY_MS,
+    monetary:
+      repeatDays.length > 0
+        ? repeatDays.reduce((s, d) => s + dayNet.get(d)!, 0) / repeatDays.length
+        : 0,
+  }
   const countries = rows.filter((r) => r.country)
   return [
     ...WINDOWS_DAYS.map((d) => money(net(since(d)))),
@@ -67,7 +84,7 @@ function reference(txs: readonly Transaction[], t0: number): FeatureVector | und
     purchased > 0 ? Math.min(1, returned / purchased) : 0,
     new Set(purchases.filter((r) => r.productId).map((r) => r.productId)).size,
     days.length === 1 ? 1 : 0,
-    money(net(season)),
+    money(btydValue(EXAMPLE_BTYD_PARAMS, summary, spec.horizonDays)),
     countries.length > 0 ? countries[countries.length - 1]!.country! : '',
   ]
 }
@@ -120,7 +137,12 @@ describe('computeFeaturesAtCutoffs', () => {
   it('equals spec v1 applied by its definitions, at every cutoff of a pass', () => {
     fc.assert(
       fc.property(fc.array(txArb, { maxLength: 40 }), cutoffsArb, (txs, cutoffs) => {
-        const got = computeFeaturesAtCutoffs(historyFromTransactions(txs), cutoffs, spec)
+        const got = computeFeaturesAtCutoffs(
+          historyFromTransactions(txs),
+          cutoffs,
+          spec,
+          cutoffs.map(() => EXAMPLE_BTYD_PARAMS)
+        )
         expect(got).toHaveLength(cutoffs.length)
         cutoffs.forEach((t0, k) => expectSame(got[k], reference(txs, t0)))
       }),
@@ -132,8 +154,15 @@ describe('computeFeaturesAtCutoffs', () => {
     fc.assert(
       fc.property(fc.array(txArb, { maxLength: 40 }), cutoffsArb, (txs, cutoffs) => {
         const h = historyFromTransactions(txs)
-        const together = computeFeaturesAtCutoffs(h, cutoffs, spec)
-        cutoffs.forEach((t0, k) => expect(together[k]).toEqual(computeFeatures(h, t0, spec)))
+        const together = computeFeaturesAtCutoffs(
+          h,
+          cutoffs,
+          spec,
+          cutoffs.map(() => EXAMPLE_BTYD_PARAMS)
+        )
+        cutoffs.forEach((t0, k) =>
+          expect(together[k]).toEqual(computeFeatures(h, t0, spec, EXAMPLE_BTYD_PARAMS))
+        )
       }),
       { numRuns: 200 }
     )
@@ -143,6 +172,13 @@ describe('computeFeaturesAtCutoffs', () => {
     const h = historyFromTransactions([
       { customerId: 'c', timestamp: base - DAY_MS, amountMinor: 100 },
     ])
-    expect(() => computeFeaturesAtCutoffs(h, [base, base - DAY_MS], spec)).toThrow(/ascending/)
+    expect(() =>
+      computeFeaturesAtCutoffs(
+        h,
+        [base, base - DAY_MS],
+        spec,
+        [base, base - DAY_MS].map(() => EXAMPLE_BTYD_PARAMS)
+      )
+    ).toThrow(/ascending/)
   })
 })

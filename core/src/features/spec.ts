@@ -1,8 +1,8 @@
-// Feature spec v1: the ordered list of features every runtime computes with computeFeatures().
+// Feature spec v2: the ordered list of features every runtime computes with computeFeatures().
 // Definitions live here as data so the trainer can write them next to the model and people can read
 // them in data/processed/schema.json.
 
-export const FEATURE_SPEC_VERSION = 'v1'
+export const FEATURE_SPEC_VERSION = 'v2'
 
 export type FeatureKind = 'numeric' | 'categorical'
 
@@ -95,10 +95,11 @@ const FEATURES: readonly FeatureDef[] = [
     definition: '1 when all purchases fall on one day, else 0',
   },
   {
-    name: 'spend_same_window_last_year',
+    name: 'btyd_value',
     kind: 'numeric',
     definition:
-      'net spend in [t0 - 365 days, t0 - 365 days + horizon): the label window a year earlier',
+      'BG/NBD x Gamma-Gamma expected net spend over the horizon (major units), from the repeat-purchase ' +
+      'summary at t0 and the parameters fitted on the population at the cutoff, which the model carries',
   },
   {
     name: 'country',
@@ -108,7 +109,7 @@ const FEATURES: readonly FeatureDef[] = [
   },
 ]
 
-export function featureSpecV1(config: FeatureSpecConfig): FeatureSpec {
+export function defineFeatureSpec(config: FeatureSpecConfig): FeatureSpec {
   return { version: FEATURE_SPEC_VERSION, windowsDays: WINDOWS_DAYS, features: FEATURES, ...config }
 }
 

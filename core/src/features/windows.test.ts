@@ -1,16 +1,22 @@
+import { EXAMPLE_BTYD_PARAMS } from '../btyd/example-params.ts'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { DAY_MS, utcDay } from '../time.ts'
 import type { Transaction } from '../transaction.ts'
 import { computeFeatures } from './compute.ts'
 import { historyFromTransactions } from './history.ts'
-import { featureSpecV1, WINDOWS_DAYS } from './spec.ts'
+import { defineFeatureSpec, WINDOWS_DAYS } from './spec.ts'
 
 // computeFeatures reads windows from prefix sums; this checks them against the definition applied
 // naively, window by window, on histories crowded around the window edges (same-day rows on both
 // sides of t0 - N days: a purchase day straddling a window's start is where a count goes wrong).
 
-const spec = featureSpecV1({ horizonDays: 90, capDays: 730, currencyExponent: 2, countryTopK: 5 })
+const spec = defineFeatureSpec({
+  horizonDays: 90,
+  capDays: 730,
+  currencyExponent: 2,
+  countryTopK: 5,
+})
 const t0 = Date.UTC(2011, 5, 12, 10, 30) // not midnight: windows start mid-day
 const HOUR = 3_600_000
 const edgeTime = fc
@@ -38,7 +44,7 @@ describe('window features', () => {
     const at = (name: string) => spec.features.findIndex((f) => f.name === name)
     fc.assert(
       fc.property(fc.array(txArb, { minLength: 1, maxLength: 30 }), (txs) => {
-        const v = computeFeatures(historyFromTransactions(txs), t0, spec)
+        const v = computeFeatures(historyFromTransactions(txs), t0, spec, EXAMPLE_BTYD_PARAMS)
         if (!txs.some((t) => t.amountMinor > 0 && t.timestamp < t0)) return v === undefined
         for (const d of WINDOWS_DAYS) {
           const want = naive(txs, d)

@@ -38,7 +38,20 @@ describe('ZILN head', () => {
     const pred = zilnPredict(0, 3, z2)
     expect(pred.pBuy).toBe(0.5)
     expect(pred.expected).toBeCloseTo(0.5 * Math.exp(3.5), 10)
-    expect(zilnPredict(0, 3, z2, 2).expected).toBeCloseTo(0.5 * Math.exp(2), 10)
+    expect(zilnPredict(0, 3, z2, { maxLogValue: 2 }).expected).toBeCloseTo(0.5 * Math.exp(2), 10)
+  })
+
+  it('caps sigma at maxSigma, for the mean and the quantiles alike', () => {
+    const wide = softplusInverse(3)
+    const capped = zilnPredict(0, 3, wide, { maxSigma: 1 })
+    const one = zilnPredict(0, 3, softplusInverse(1))
+    expect(capped.expected).toBeCloseTo(0.5 * Math.exp(3.5), 10)
+    expect(capped.p90).toBeCloseTo(one.p90, 10)
+    expect(zilnPredict(0, 3, wide).expected).toBeCloseTo(0.5 * Math.exp(3 + 4.5), 6)
+    // a narrower sigma than the cap is left alone
+    expect(zilnPredict(0, 3, softplusInverse(0.5), { maxSigma: 1 })).toEqual(
+      zilnPredict(0, 3, softplusInverse(0.5))
+    )
   })
 
   it('gives the mixture quantiles: 0 up to the zero mass, then lognormal quantiles', () => {
@@ -61,7 +74,7 @@ describe('ZILN head', () => {
         fc.double({ min: -5, max: 12, noNaN: true }),
         fc.double({ min: -30, max: 5, noNaN: true }),
         (z0, z1, z2) => {
-          const p = zilnPredict(z0, z1, z2, Math.log(1e7))
+          const p = zilnPredict(z0, z1, z2, { maxLogValue: Math.log(1e7) })
           expect(p.p10).toBeLessThanOrEqual(p.p50)
           expect(p.p50).toBeLessThanOrEqual(p.p90)
           for (const v of [p.expected, p.p10, p.p50, p.p90]) expect(Number.isFinite(v)).toBe(true)

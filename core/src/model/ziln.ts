@@ -40,8 +40,14 @@ export function sigmoid(x: number): number {
   return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))
 }
 
-export function zilnParams(z0: number, z1: number, z2: number): ZilnParams {
-  return { p: sigmoid(z0), mu: z1, sigma: Math.max(softplus(z2), SIGMA_FLOOR) }
+/**
+ * The mixture's parameters. `maxSigma` caps sigma: the trainer stores the spread of log(spend) over
+ * all training buyers, as no customer's conditional spread is credibly wider than the population's,
+ * and an unusual customer (one huge order, then returns) otherwise gets a sigma whose exp(sigma^2/2)
+ * multiplies the mean a hundredfold.
+ */
+export function zilnParams(z0: number, z1: number, z2: number, maxSigma = Infinity): ZilnParams {
+  return { p: sigmoid(z0), mu: z1, sigma: Math.min(Math.max(softplus(z2), SIGMA_FLOOR), maxSigma) }
 }
 
 /**
@@ -56,18 +62,23 @@ export function zilnQuantile(q: number, z: ZilnParams, maxLogValue = Infinity): 
   return Math.exp(Math.min(z.mu + z.sigma * normalQuantile(inner, 0, 1), maxLogValue))
 }
 
-/**
- * What a prediction reports from the head's logits. `maxLogValue` clamps mu + sigma^2/2 (and the
- * quantiles' logs): a wide sigma on an unusual customer would otherwise give an absurd mean
- * (google/lifetime_value#16); the trainer stores the clamp with the model.
- */
+/** The clamps a model carries (the trainer stores them with it). */
+export interface ZilnClamps {
+  /** Cap on mu + sigma^2/2 and on the quantiles' logs (google/lifetime_value#16). */
+  maxLogValue?: number
+  /** Cap on sigma (zilnParams). */
+  maxSigma?: number
+}
+
+/** What a prediction reports from the head's logits, within the model's clamps. */
 export function zilnPredict(
   z0: number,
   z1: number,
   z2: number,
-  maxLogValue = Infinity
+  clamps: ZilnClamps = {}
 ): ZilnPrediction {
-  const z = zilnParams(z0, z1, z2)
+  const maxLogValue = clamps.maxLogValue ?? Infinity
+  const z = zilnParams(z0, z1, z2, clamps.maxSigma)
   return {
     expected: z.p * Math.exp(Math.min(z.mu + (z.sigma * z.sigma) / 2, maxLogValue)),
     pBuy: z.p,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import {
   computeFeatures,
-  featureSpecV1,
+  defineFeatureSpec,
   historyFromTransactions,
   labelMinor,
   parseInstant,
@@ -14,7 +14,7 @@ import { runIngest } from '../ingest/index.ts'
 import { readInterim } from '../interim/index.ts'
 import { loadParams } from '../params/load.ts'
 import type { Params } from '../params/schema.ts'
-import { runFeatures } from './index.ts'
+import { runFeatures, type FeaturesReport } from './index.ts'
 import { readFeatureTable, type FeatureTable } from './read-table.ts'
 
 // Runs ingest and features on the shipped sample of the real log (1,000 customers).
@@ -59,7 +59,7 @@ beforeAll(async () => {
 describe('fcv features on the sample', () => {
   it('writes every split and a schema file describing spec, cutoffs and counts', () => {
     const schema = JSON.parse(readFileSync(join(work, 'full/schema.json'), 'utf8'))
-    expect(schema.feature_spec.version).toBe('v1')
+    expect(schema.feature_spec.version).toBe('v2')
     expect(schema.cutoffs).toHaveLength(8)
     expect(schema.cutoffs.at(-1)).toMatchObject({ t0: '2011-06-12', split: 'test' })
     expect(schema.cutoffs.at(-2)).toMatchObject({ t0: '2011-03-14', split: 'valid' })
@@ -109,17 +109,21 @@ describe('fcv features on the sample', () => {
       })
       byCustomer.set(id, list)
     }
-    const spec = featureSpecV1({
+    const spec = defineFeatureSpec({
       horizonDays: 90,
       capDays: 730,
       currencyExponent: 2,
       countryTopK: 12,
     })
     const table: FeatureTable = await readFeatureTable(join(work, 'full/train.arrow'))
+    const report = JSON.parse(
+      readFileSync(join(work, 'full/schema.json'), 'utf8')
+    ) as FeaturesReport
+    const fitAt = new Map(report.cutoffs.map((c) => [parseInstant(c.t0), c.btyd?.params ?? null]))
     const names = spec.features.map((f) => f.name)
     for (let i = 0; i < table.rows; i += 37) {
       const h = historyFromTransactions(byCustomer.get(table.customerIds[i]!)!)
-      const expected = computeFeatures(h, table.cutoffs[i]!, spec)!
+      const expected = computeFeatures(h, table.cutoffs[i]!, spec, fitAt.get(table.cutoffs[i]!)!)!
       const got = names.map((n) => table.numeric[n]?.[i] ?? table.categorical[n]?.[i])
       expect(got).toEqual(expected)
       expect(table.labelMinor[i]).toBe(labelMinor(h, table.cutoffs[i]!, 90))

@@ -5,21 +5,26 @@ import {
   computeFeaturesAtCutoffs,
   customerHash,
   describeCutoffs,
-  featureSpecV1,
+  defineFeatureSpec,
   formatDay,
   inShard,
   labelMinor,
   parseInstant,
   planCutoffs,
+  rfmSummariesAtCutoffs,
+  type BtydParams,
   type Cutoff,
+  type RfmSummary,
   type FeatureSpec,
+  type History,
   type Shard,
   type Split,
 } from '@fcv/core'
 import { readInterim, readInterimMeta } from '../interim/index.ts'
 import { writeDirAtomically } from '../io/atomic-dir.ts'
 import type { Params } from '../params/schema.ts'
-import { groupByCustomer } from './customer-order.ts'
+import { fitForFeature, type BtydCutoffFit } from './btyd-fits.ts'
+import { groupByCustomer, type CustomerGroups } from './customer-order.ts'
 import { SplitWriter } from './split-writer.ts'
 
 export interface FeaturesOptions {
@@ -35,7 +40,14 @@ export interface SplitSummary {
 
 export interface FeaturesReport {
   readonly feature_spec: FeatureSpec
-  readonly cutoffs: { t0: string; split: Split; label_window: [string, string]; rows: number }[]
+  readonly cutoffs: {
+    t0: string
+    split: Split
+    label_window: [string, string]
+    rows: number
+    /** The BG/NBD x Gamma-Gamma fit btyd_value was scored with at this cutoff. */
+    btyd: BtydCutoffFit | null
+  }[]
   readonly splits: Record<Split, SplitSummary>
   readonly customers: number
   readonly transactions: number
@@ -65,7 +77,7 @@ export async function runFeatures(
   // Features read what ingest wrote: one setting, so the two can never disagree.
   const input = join(params.ingest.out_dir, 'transactions.arrow')
   const meta = await readInterimMeta(input)
-  const spec = featureSpecV1({
+  const spec = defineFeatureSpec({
     horizonDays: p.horizon_days,
     capDays: p.cap_days,
     currencyExponent: meta.currencyExponent,
@@ -83,6 +95,43 @@ export async function runFeatures(
   const outDir = shard ? join(p.out_dir, 'shards', `${shard.index}-of-${shard.count}`) : p.out_dir
   await mkdir(dirname(outDir), { recursive: true })
 
+  const t0s = cutoffs.map((c) => c.t0) // ascending (planCutoffs)
+  const readPass = async (pass: number, shard: Shard | undefined) => {
+    const filtered = shard !== undefined || passes > 1
+    const cols = await readInterim(input, {
+      keep: filtered
+        ? (id) => (!shard || inShard(id, shard)) && (passes === 1 || passOf(id, passes) === pass)
+        : undefined,
+    })
+    return { length: cols.length, groups: groupByCustomer(cols) }
+  }
+
+  // btyd_value's fits need every customer's summary at every cutoff, whatever this run's shard.
+  const started = performance.now()
+  const summaries: RfmSummary[][] = t0s.map(() => [])
+  let kept: Awaited<ReturnType<typeof readPass>> | undefined
+  for (let pass = 0; pass < passes; pass++) {
+    const read = await readPass(pass, undefined)
+    eachHistory(read.groups, (_, h) => {
+      rfmSummariesAtCutoffs(h, t0s).forEach((s, k) => {
+        if (s) summaries[k]!.push(s)
+      })
+    })
+    if (passes === 1 && !shard) kept = read
+  }
+  const fits = cutoffs.map((c, k) => fitForFeature(summaries[k]!, formatDay(c.t0)))
+  const btydParams = fits.map((f) => f?.params ?? null)
+  log(
+    `features: BG/NBD x Gamma-Gamma fitted at ${fits.length} cutoffs for btyd_value in ` +
+      `${((performance.now() - started) / 1000).toFixed(1)} s` +
+      (fits.some((f) => f && f.penalizer > 0)
+        ? ` (penalised at ${cutoffs
+            .filter((_, k) => (fits[k]?.penalizer ?? 0) > 0)
+            .map((c) => formatDay(c.t0))
+            .join(', ')})`
+        : '')
+  )
+
   return writeDirAtomically(outDir, async (tmp) => {
     const writers = new Map(SPLITS.map((s) => [s, new SplitWriter(join(tmp, `${s}.arrow`), spec)]))
     const positives = new Map<Split, number>(SPLITS.map((s) => [s, 0]))
@@ -91,22 +140,23 @@ export async function runFeatures(
     let transactions = 0
     for (let pass = 0; pass < passes; pass++) {
       const started = performance.now()
-      const filtered = shard !== undefined || passes > 1
-      const cols = await readInterim(input, {
-        keep: filtered
-          ? (id) => (!shard || inShard(id, shard)) && (passes === 1 || passOf(id, passes) === pass)
-          : undefined,
-      })
-      const groups = groupByCustomer(cols)
-      transactions += cols.length
-      const rows = emitRows(groups, cutoffs, spec, (split, id, t0, vector, label) => {
-        writers.get(split)!.add(id, t0, vector, label)
-        if (label > 0) positives.set(split, positives.get(split)! + 1)
-        perCutoff.set(t0, (perCutoff.get(t0) ?? 0) + 1)
-      })
+      const read = kept ?? (await readPass(pass, shard))
+      kept = undefined
+      transactions += read.length
+      const rows = emitRows(
+        read.groups,
+        cutoffs,
+        spec,
+        btydParams,
+        (split, id, t0, vector, label) => {
+          writers.get(split)!.add(id, t0, vector, label)
+          if (label > 0) positives.set(split, positives.get(split)! + 1)
+          perCutoff.set(t0, (perCutoff.get(t0) ?? 0) + 1)
+        }
+      )
       customers += rows.customers
       log(
-        `features: pass ${pass + 1}/${passes}: ${cols.length} transactions, ${rows.customers} customers, ` +
+        `features: pass ${pass + 1}/${passes}: ${read.length} transactions, ${rows.customers} customers, ` +
           `${rows.rows} rows in ${((performance.now() - started) / 1000).toFixed(1)} s`
       )
     }
@@ -122,11 +172,12 @@ export async function runFeatures(
     ) as Record<Split, SplitSummary>
     const report: FeaturesReport = {
       feature_spec: spec,
-      cutoffs: cutoffs.map((c) => ({
+      cutoffs: cutoffs.map((c, k) => ({
         t0: formatDay(c.t0),
         split: c.split,
         label_window: [formatDay(c.t0), formatDay(addDays(c.t0, p.horizon_days))],
         rows: perCutoff.get(c.t0) ?? 0,
+        btyd: fits[k]!,
       })),
       splits,
       customers,
@@ -153,23 +204,29 @@ type Emit = (
   labelMinor: number
 ) => void
 
+/** Each customer's history in `groups`, with rows. */
+function eachHistory(groups: CustomerGroups, visit: (id: string, h: History) => void): void {
+  const { offsets, history } = groups
+  groups.customerIds.forEach((id, c) => {
+    const start = offsets[c] as number
+    const end = offsets[c + 1] as number
+    if (start < end) visit(id, { ...history, start, end })
+  })
+}
+
 function emitRows(
-  groups: ReturnType<typeof groupByCustomer>,
+  groups: CustomerGroups,
   cutoffs: readonly Cutoff[],
   spec: FeatureSpec,
+  btyd: readonly (BtydParams | null)[],
   emit: Emit
 ): { customers: number; rows: number } {
   let customers = 0
   let rows = 0
-  const { offsets, history } = groups
   const t0s = cutoffs.map((c) => c.t0) // ascending (planCutoffs)
-  groups.customerIds.forEach((id, c) => {
-    const start = offsets[c] as number
-    const end = offsets[c + 1] as number
-    if (start === end) return
-    const h = { ...history, start, end }
+  eachHistory(groups, (id, h) => {
     // All cutoffs in one pass over the customer's rows.
-    const vectors = computeFeaturesAtCutoffs(h, t0s, spec)
+    const vectors = computeFeaturesAtCutoffs(h, t0s, spec, btyd)
     let any = false
     cutoffs.forEach((cut, k) => {
       const vector = vectors[k]

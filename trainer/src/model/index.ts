@@ -4,7 +4,7 @@
 // their labels), and saves it (layers format, with spec and encoding) to params.train.out_dir.
 
 import { join } from 'node:path'
-import { DAY_MS, parseInstant } from '@fcv/core'
+import { DAY_MS, parseInstant, softplus } from '@fcv/core'
 import { readInterim } from '../interim/index.ts'
 import type { Params } from '../params/schema.ts'
 import { encodeTable, fitEncoding, type FeatureEncoding } from './encoding.ts'
@@ -13,7 +13,7 @@ import { saveModel, type ModelMetadata } from './model-files.ts'
 import { calibrateSeason } from './seasonal.ts'
 import { HEAD_LAYER, buildNetwork, headBiasFor } from './network.ts'
 import type { TF } from './tf.ts'
-import { trainZiln, type Dataset, type EpochLog, type TrainResult } from './train-loop.ts'
+import { refitTo, trainZiln, type Dataset, type EpochLog, type TrainResult } from './train-loop.ts'
 import type { FeatureTable } from '../features/read-table.ts'
 
 export interface TrainOptions {
@@ -39,6 +39,42 @@ function maxLogValueFor(labels: ArrayLike<number>, factor: number): number {
   let max = 0
   for (let i = 0; i < labels.length; i++) max = Math.max(max, labels[i] as number)
   return Math.log(Math.max(max, 1) * factor)
+}
+
+/** sd of log(label) over the rows that bought: the widest credible sigma (core's zilnParams). */
+export function logLabelSpread(labels: ArrayLike<number>): number {
+  return softplus(headBiasFor(labels)[2])
+}
+
+/** The rows of `a` then those of `b`: training and validation rows for the refit. */
+export function concatTables(a: FeatureTable, b: FeatureTable): FeatureTable {
+  const join = (x: Float64Array, y: Float64Array): Float64Array => {
+    const out = new Float64Array(x.length + y.length)
+    out.set(x)
+    out.set(y, x.length)
+    return out
+  }
+  const numeric: Record<string, Float64Array> = {}
+  for (const [k, v] of Object.entries(a.numeric)) {
+    const w = b.numeric[k]
+    if (!w) throw new Error(`concatTables: the second table has no column "${k}"`)
+    numeric[k] = join(v, w)
+  }
+  const categorical: Record<string, string[]> = {}
+  for (const [k, v] of Object.entries(a.categorical)) {
+    const w = b.categorical[k]
+    if (!w) throw new Error(`concatTables: the second table has no column "${k}"`)
+    categorical[k] = [...v, ...w]
+  }
+  return {
+    rows: a.rows + b.rows,
+    customerIds: [...a.customerIds, ...b.customerIds],
+    cutoffs: join(a.cutoffs, b.cutoffs),
+    numeric,
+    categorical,
+    label: join(a.label, b.label),
+    labelMinor: join(a.labelMinor, b.labelMinor),
+  }
 }
 
 function dataset(
@@ -128,7 +164,8 @@ export async function runTrain(params: Params, options: TrainOptions): Promise<T
     `train: ${sets.train.rows} training rows, ${sets.valid.rows} validation rows, ` +
       `${encoding.width} inputs, layers ${[...p.hidden, 3].join('-')}, backend ${options.backend}`
   )
-  const model = buildNetwork(tf, {
+  const weighting = { halfLifeDays: p.recency_half_life_days, valuePower: p.value_weight_power }
+  let model = buildNetwork(tf, {
     inputWidth: encoding.width,
     hidden: p.hidden,
     l2: p.l2,
@@ -139,10 +176,7 @@ export async function runTrain(params: Params, options: TrainOptions): Promise<T
   const result = await trainZiln(
     tf,
     model,
-    dataset(encoding, sets.train, {
-      halfLifeDays: p.recency_half_life_days,
-      valuePower: p.value_weight_power,
-    }),
+    dataset(encoding, sets.train, weighting),
     dataset(encoding, sets.valid),
     p,
     (e, maxEpochs) => {
@@ -154,12 +188,38 @@ export async function runTrain(params: Params, options: TrainOptions): Promise<T
     `train: ${result.stoppedEarly ? 'stopped early' : 'ran every epoch'}; keeping epoch ` +
       `${result.bestEpoch} (validation loss ${result.bestValLoss.toFixed(4)})`
   )
+  // The rows the final weights were fitted on, and so the clamps' reference.
+  let fitted = sets.train
+  if (p.refit) {
+    fitted = concatTables(sets.train, sets.valid)
+    model.dispose()
+    model = buildNetwork(tf, {
+      inputWidth: encoding.width,
+      hidden: p.hidden,
+      l2: p.l2,
+      seed: p.seed,
+      headBias: headBiasFor(fitted.label),
+    })
+    log(`train: refit on ${fitted.rows} training + validation rows for ${result.bestEpoch} epochs`)
+    await refitTo(tf, model, dataset(encoding, fitted, weighting), result, p, (e, n, loss) =>
+      log(
+        `train: refit epoch ${e}/${n} loss ${loss.toFixed(4)} | ` +
+          `${formatSeconds((performance.now() - started) / 1000)} elapsed`
+      )
+    )
+  }
+  const testCutoff = sets.report.cutoffs.find((c) => c.split === 'test')
+  if (!testCutoff?.btyd) {
+    throw new Error(`${f.out_dir}/schema.json has no btyd_value fit at the test cutoff`)
+  }
   const metadata: ModelMetadata = {
     format: 'fcv-ziln',
-    formatVersion: 1,
+    formatVersion: 2,
     featureSpec: spec,
     encoding,
-    maxLogValue: maxLogValueFor(sets.train.label, p.max_value_factor),
+    maxLogValue: maxLogValueFor(fitted.label, p.max_value_factor),
+    maxSigma: logLabelSpread(fitted.label),
+    btyd: testCutoff.btyd.params,
     headLayer: HEAD_LAYER,
     backend: options.backend,
     seed: p.seed,

@@ -6,7 +6,7 @@
 
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { FeatureSpec } from '@fcv/core'
+import type { BtydParams, FeatureSpec } from '@fcv/core'
 import type { LayersModel, io } from '@tensorflow/tfjs'
 import { writeDirAtomically } from '../io/atomic-dir.ts'
 import type { FeatureEncoding } from './encoding.ts'
@@ -23,11 +23,15 @@ export const MODEL_FILES = {
 /** What userDefinedMetadata.fcv holds. */
 export interface ModelMetadata {
   format: 'fcv-ziln'
-  formatVersion: 1
+  formatVersion: 2
   featureSpec: FeatureSpec
   encoding: FeatureEncoding
   /** Clamp on log(value) for the mean and the quantiles (core/src/model/ziln.ts). */
   maxLogValue: number
+  /** Cap on sigma: the sd of log(label) over the training buyers (core/src/model/ziln.ts). */
+  maxSigma: number
+  /** The BG/NBD x Gamma-Gamma fit btyd_value is scored with: the one at the test cutoff. */
+  btyd: BtydParams
   headLayer: string
   backend: string
   seed: number

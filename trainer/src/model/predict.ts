@@ -46,7 +46,7 @@ export function predictTable(
         logits[3 * i] as number,
         logits[3 * i + 1] as number,
         logits[3 * i + 2] as number,
-        metadata.maxLogValue
+        metadata
       )
       out.expected[from + i] = p.expected
       out.pBuy[from + i] = p.pBuy

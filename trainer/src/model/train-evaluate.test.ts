@@ -42,11 +42,17 @@ function params(extra: string[] = []): Params {
   ])
 }
 
+const trainLog: string[] = []
+
 beforeAll(async () => {
   loaded = await loadTensorFlow()
   await runIngest(params(), { log: quiet, progress: false })
   await runFeatures(params(), { log: quiet })
-  await runTrain(params(), { tf: loaded.tf, backend: loaded.backend, log: quiet })
+  await runTrain(params(), {
+    tf: loaded.tf,
+    backend: loaded.backend,
+    log: (line) => trainLog.push(line),
+  })
   await runEvaluate(params(), { tf: loaded.tf, log: quiet })
 }, 120_000)
 
@@ -64,15 +70,27 @@ describe('fcv train', () => {
       `${HEAD_LAYER}/bias`,
     ])
     const meta = json.userDefinedMetadata.fcv
-    expect(meta.featureSpec.version).toBe('v1')
+    expect(meta.featureSpec.version).toBe('v2')
     const numeric = meta.featureSpec.features.filter((f: { kind: string }) => f.kind === 'numeric')
     expect(meta.encoding.numeric.map((e: { name: string }) => e.name)).toEqual(
       numeric.map((f: { name: string }) => f.name)
     )
     expect(meta.encoding.categorical[0].name).toBe('country')
     expect(meta.maxLogValue).toBeGreaterThan(0)
+    // sigma's cap is the spread of log(spend) over the buyers: about 1 on this log
+    expect(meta.maxSigma).toBeGreaterThan(0.3)
+    expect(meta.maxSigma).toBeLessThan(3)
+    // the model carries the btyd_value fit of its test cutoff, to score serving requests with
+    const schema = JSON.parse(readFileSync(join(work, 'processed/schema.json'), 'utf8'))
+    const test = schema.cutoffs.find((c: { split: string }) => c.split === 'test')
+    expect(meta.btyd).toEqual(test.btyd.params)
+    expect(meta.btyd.bgnbd.r).toBeGreaterThan(0)
     const training = JSON.parse(readFileSync(join(work, 'model/training.json'), 'utf8'))
     expect(training.epochs.length).toBeGreaterThan(0)
+    // then a fresh network on training + validation rows, for the search's best epochs
+    const refits = trainLog.filter((l) => /^train: refit epoch \d+\//.test(l))
+    expect(refits).toHaveLength(training.bestEpoch)
+    expect(trainLog.some((l) => /refit on \d+ training \+ validation rows/.test(l))).toBe(true)
     expect(training.bestValLoss).toBeLessThan(training.epochs[0].valLoss + 1e-9)
     const { model } = await loadModel(loaded.tf, join(work, 'model'))
     expect(model.outputs[0]!.shape).toEqual([null, 3])
@@ -167,7 +185,7 @@ describe('bad input to train and evaluate', () => {
     const out = join(work, 'model-v0')
     await expect(
       train(params([`features.out_dir=${dir}`, `train.out_dir=${out}`]))
-    ).rejects.toThrow(/spec v0, but this fcv computes v1: run `fcv features` again/)
+    ).rejects.toThrow(/spec v0, but this fcv computes v2: run `fcv features` again/)
     expect(existsSync(out)).toBe(false)
   })
 

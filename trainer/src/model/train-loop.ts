@@ -1,7 +1,9 @@
 // Mini-batch training of the ZILN network: Adam, batches in a seeded order, early stopping on the
 // validation loss with the best weights restored, and the learning rate cut on a plateau (TF.js has no
-// ReduceLROnPlateau). The loop is ours rather than model.fit's, because fit shuffles with Math.random:
-// with our shuffle a seed gives the same model on a given backend.
+// ReduceLROnPlateau). Then refitTo trains a fresh network on training + validation rows for the epochs
+// and rates that search found best: the validation window is the latest, most like the future. The
+// loop is ours rather than model.fit's, because fit shuffles with Math.random: with our shuffle a seed
+// gives the same model on a given backend.
 
 import type { LayersModel, Tensor } from '@tensorflow/tfjs'
 import { Random } from '../generate/random.ts'
@@ -55,12 +57,7 @@ export async function trainZiln(
   const optimizer = tf.train.adam(p.learning_rate)
   const loss = zilnLoss(tf)
   model.compile({ optimizer, loss })
-  const random = new Random(p.seed)
-  const order = Uint32Array.from({ length: train.rows }, (_, i) => i)
-  const batch = Math.min(p.batch_size, train.rows)
-  const xb = new Float32Array(batch * train.width)
-  // Targets padded to the head's width (see ziln-loss.ts): the label, the weight, 0.
-  const yb = new Float32Array(batch * 3)
+  const runEpoch = epochRunner(tf, model, train, p)
   const xValid = tf.tensor2d(valid.x, [valid.rows, valid.width])
   const yValid = tf.tensor2d(valid.y, [valid.rows, 1])
 
@@ -74,23 +71,7 @@ export async function trainZiln(
   try {
     for (let epoch = 1; epoch <= p.max_epochs; epoch++) {
       const started = performance.now()
-      shuffle(order, random)
-      let lossSum = 0
-      for (let from = 0; from < train.rows; from += batch) {
-        const n = Math.min(batch, train.rows - from)
-        for (let k = 0; k < n; k++) {
-          const row = order[from + k] as number
-          xb.set(train.x.subarray(row * train.width, (row + 1) * train.width), k * train.width)
-          yb[3 * k] = train.y[row] as number
-          yb[3 * k + 1] = train.w === undefined ? 1 : (train.w[row] as number)
-        }
-        const x = tf.tensor2d(xb.subarray(0, n * train.width), [n, train.width])
-        const y = tf.tensor2d(yb.subarray(0, 3 * n), [n, 3])
-        const batchLoss = (await model.trainOnBatch(x, y)) as number
-        x.dispose()
-        y.dispose()
-        lossSum += batchLoss * n
-      }
+      const trainLoss = await runEpoch()
       const valLoss = tf.tidy(() => loss(yValid, model.predict(xValid) as Tensor).dataSync()[0]!)
       if (!Number.isFinite(valLoss)) {
         throw new Error(
@@ -99,7 +80,7 @@ export async function trainZiln(
       }
       const log = {
         epoch,
-        loss: lossSum / train.rows,
+        loss: trainLoss,
         valLoss,
         learningRate: rate,
         seconds: (performance.now() - started) / 1000,
@@ -136,6 +117,71 @@ export async function trainZiln(
     bestEpoch,
     bestValLoss: best,
     stoppedEarly: last !== undefined && last.epoch < p.max_epochs,
+  }
+}
+
+/**
+ * One epoch at a time over `train`: rows shuffled by the seeded stream, mini-batches through
+ * trainOnBatch; each call returns the epoch's mean training loss.
+ */
+function epochRunner(
+  tf: TF,
+  model: LayersModel,
+  train: Dataset,
+  p: TrainParams
+): () => Promise<number> {
+  const random = new Random(p.seed)
+  const order = Uint32Array.from({ length: train.rows }, (_, i) => i)
+  const batch = Math.min(p.batch_size, train.rows)
+  const xb = new Float32Array(batch * train.width)
+  // Targets padded to the head's width (see ziln-loss.ts): the label, the weight, 0.
+  const yb = new Float32Array(batch * 3)
+  return async () => {
+    shuffle(order, random)
+    let lossSum = 0
+    for (let from = 0; from < train.rows; from += batch) {
+      const n = Math.min(batch, train.rows - from)
+      for (let k = 0; k < n; k++) {
+        const row = order[from + k] as number
+        xb.set(train.x.subarray(row * train.width, (row + 1) * train.width), k * train.width)
+        yb[3 * k] = train.y[row] as number
+        yb[3 * k + 1] = train.w === undefined ? 1 : (train.w[row] as number)
+      }
+      const x = tf.tensor2d(xb.subarray(0, n * train.width), [n, train.width])
+      const y = tf.tensor2d(yb.subarray(0, 3 * n), [n, 3])
+      const batchLoss = (await model.trainOnBatch(x, y)) as number
+      x.dispose()
+      y.dispose()
+      lossSum += batchLoss * n
+    }
+    return lossSum / train.rows
+  }
+}
+
+/**
+ * Trains `model` (fresh) on `data` for the first `search.bestEpoch` epochs of a finished search, at
+ * the learning rate each of those epochs had: the search's schedule replayed on more rows.
+ */
+export async function refitTo(
+  tf: TF,
+  model: LayersModel,
+  data: Dataset,
+  search: TrainResult,
+  p: TrainParams,
+  onEpoch: (epoch: number, epochs: number, loss: number) => void = () => {}
+): Promise<void> {
+  if (data.rows === 0) throw new Error('the refit set has no rows')
+  const schedule = search.epochs.slice(0, search.bestEpoch).map((e) => e.learningRate)
+  const optimizer = tf.train.adam(schedule[0] ?? p.learning_rate)
+  model.compile({ optimizer, loss: zilnLoss(tf) })
+  const runEpoch = epochRunner(tf, model, data, p)
+  for (const [k, rate] of schedule.entries()) {
+    ;(optimizer as unknown as RateSettable).learningRate = rate
+    const loss = await runEpoch()
+    if (!Number.isFinite(loss)) {
+      throw new Error(`the refit loss became ${loss} at epoch ${k + 1}; lower train.learning_rate`)
+    }
+    onEpoch(k + 1, schedule.length, loss)
   }
 }
 

@@ -151,13 +151,18 @@ export const TrainParamsSchema = z.object({
    * Rows of older training cutoffs weigh less: a row's weight halves every this many days before the
    * latest training cutoff (0: every row weighs the same).
    */
-  recency_half_life_days: z.number().min(0).default(56),
+  recency_half_life_days: z.number().min(0).default(28),
   /** Rows also weigh (1 + log1p(spend in the last 365 days))^this (0: no value weighting). */
   value_weight_power: z.number().min(0).max(4).default(1),
   /** Predictions (mean and quantiles) are capped at this many times the largest training label. */
   max_value_factor: z.number().min(1).default(2),
   /** Set the model's total for the horizon after the test cutoff from last year's season. */
   seasonal_calibration: z.boolean().default(true),
+  /**
+   * After early stopping, train a fresh network on training + validation rows for the epochs found
+   * best: the validation window is the latest, the most like the one to predict.
+   */
+  refit: z.boolean().default(true),
   seed: z.number().int().min(0).default(42),
 })
 

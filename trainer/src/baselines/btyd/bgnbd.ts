@@ -4,22 +4,16 @@ import betaln from '@stdlib/math-base-special-betaln'
 import gammaln from '@stdlib/math-base-special-gammaln'
 import { CompensatedSum } from './compensated-sum.ts'
 import { BtydFitError, checkedConvergence, type Convergence } from './errors.ts'
-import { hypergeometricTail } from './hyp2f1.ts'
 import { minimize } from './minimize.ts'
+import { validateRow, type BgNbdParams, type BgNbdRow } from '@fcv/core'
 
-export interface BgNbdParams {
-  readonly r: number
-  readonly alpha: number
-  readonly a: number
-  readonly b: number
-}
-
-/** One customer: x repeat purchases, the last at t_x, observed for T (one time unit throughout). */
-export interface BgNbdRow {
-  readonly x: number
-  readonly tx: number
-  readonly T: number
-}
+export {
+  expectedPurchases,
+  probabilityAlive,
+  validateRow,
+  type BgNbdParams,
+  type BgNbdRow,
+} from '@fcv/core'
 
 export interface BgNbdFitOptions {
   /** One weight per row (a count of identical customers, say); default 1. */
@@ -33,18 +27,6 @@ export interface BgNbdFit {
   /** Total (weighted) log-likelihood at the estimate, without the penalty, in the input's time unit. */
   readonly logLikelihood: number
   readonly convergence: Convergence
-}
-
-/** Throws a RangeError naming the row unless x is a whole number >= 0 and 0 <= t_x <= T, T > 0. */
-export function validateRow(row: BgNbdRow, index: number): void {
-  const { x, tx, T } = row
-  const where = `BG/NBD row ${index} (x=${x}, t_x=${tx}, T=${T})`
-  if (!(Number.isInteger(x) && x >= 0)) {
-    throw new RangeError(`${where}: x must be a whole number >= 0`)
-  }
-  if (!(Number.isFinite(T) && T > 0)) throw new RangeError(`${where}: T must be finite and > 0`)
-  if (!(tx >= 0 && tx <= T)) throw new RangeError(`${where}: t_x must be in [0, T]`)
-  if (x === 0 && tx !== 0) throw new RangeError(`${where}: t_x must be 0 when x is 0`)
 }
 
 /** log L(r, alpha, a, b | x, t_x, T) of one customer. */
@@ -182,55 +164,4 @@ export function fitBgNbd(rows: readonly BgNbdRow[], options: BgNbdFitOptions = {
 function fromLog(theta: readonly number[]): BgNbdParams {
   const [r, alpha, a, b] = theta.map(Math.exp) as [number, number, number, number]
   return { r, alpha, a, b }
-}
-
-/**
- * log of a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x): the odds that the customer dropped out after the
- * last purchase rather than still being alive (lifetimes' log_div). -Infinity when x = 0.
- */
-function logOddsDropped(params: BgNbdParams, row: BgNbdRow): number {
-  const { r, alpha, a, b } = params
-  const { x, tx, T } = row
-  if (x === 0) return Number.NEGATIVE_INFINITY
-  return Math.log(a / (b + x - 1)) + (r + x) * (Math.log(alpha + T) - Math.log(alpha + tx))
-}
-
-/** P(alive at T | x, t_x, T). */
-export function probabilityAlive(params: BgNbdParams, row: BgNbdRow): number {
-  validateRow(row, 0)
-  return 1 / (1 + Math.exp(logOddsDropped(params, row)))
-}
-
-/**
- * E[X(t) | x, t_x, T], lifetimes' conditional_expected_number_of_purchases_up_to_time:
- *   (a+b+x-1)/(a-1) [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; z)] P(alive)
- * with z = t/(alpha+T+t). By Euler's transformation (what lifetimes falls back to), with L = log(1-z),
- *   ((alpha+T)/(alpha+T+t))^(r+x) 2F1(...) = exp((a-1) L) 2F1(a+b-1-r, a-1; a+b+x-1; z),
- * a series whose parameters do not grow with x. Writing that 2F1 as 1 + (a-1) S, where S is its tail
- * with every term divided by a-1, gives
- *   [1 - ...]/(a-1) = -expm1((a-1) L)/(a-1) - exp((a-1) L) S,
- * which has no cancellation as t -> 0 and no 0/0 at a = 1.
- */
-export function expectedPurchases(params: BgNbdParams, row: BgNbdRow, t: number): number {
-  validateRow(row, 0)
-  if (!(Number.isFinite(t) && t >= 0)) throw new RangeError(`E[X(t)]: t=${t} must be finite, >= 0`)
-  if (t === 0) return 0
-  const { r, alpha, a, b } = params
-  const { x, T } = row
-  const c = a + b + x - 1
-  const z = t / (alpha + T + t)
-  const logOneMinusZ = -Math.log1p(t / (alpha + T)) // log((alpha+T)/(alpha+T+t)), exact as t -> 0
-  const u = (a - 1) * logOneMinusZ
-  const expm1OverA = u === 0 ? -logOneMinusZ : (Math.expm1(u) / u) * -logOneMinusZ
-  const A = a + b - 1 - r
-  const tail = hypergeometricTail(A, a - 1, c, z, (A * z) / c)
-  if (tail.logScale !== 0) {
-    throw new RangeError(`E[X(t)]: the 2F1 series overflowed for x=${x}, T=${T}, t=${t}`)
-  }
-  const value =
-    (c * (expm1OverA - Math.exp(u) * tail.sum)) / (1 + Math.exp(logOddsDropped(params, row)))
-  if (!Number.isFinite(value)) {
-    throw new RangeError(`E[X(t)] is not finite for x=${x}, T=${T}, t=${t}: check the parameters`)
-  }
-  return Math.max(0, value)
 }

@@ -4,12 +4,9 @@ import gammaln from '@stdlib/math-base-special-gammaln'
 import { CompensatedSum } from './compensated-sum.ts'
 import { BtydFitError, checkedConvergence, type Convergence } from './errors.ts'
 import { minimize } from './minimize.ts'
+import type { GammaGammaParams } from '@fcv/core'
 
-export interface GammaGammaParams {
-  readonly p: number
-  readonly q: number
-  readonly v: number
-}
+export { expectedSpend, type GammaGammaParams } from '@fcv/core'
 
 /** One repeat customer: x > 0 repeat transactions with mean value m > 0. */
 export interface GammaGammaRow {
@@ -160,21 +157,4 @@ export function fitGammaGamma(
 function fromLog(theta: readonly number[]): GammaGammaParams {
   const [p, q, v] = theta.map(Math.exp) as [number, number, number]
   return { p, q, v }
-}
-
-/**
- * E[M | x, m] = (1 - w) p v / (q - 1) + w m with w = p x / (p x + q - 1). A customer with no repeat
- * purchase, or whose repeat days net to m <= 0 (returns), gets the population mean p v / (q - 1):
- * the model is only defined for positive spend.
- */
-export function expectedSpend(params: GammaGammaParams, x: number, m: number): number {
-  const { p, q, v } = params
-  if (!(q > 1)) throw new RangeError(`E[M]: q = ${q} must be > 1`)
-  if (!(Number.isInteger(x) && x >= 0))
-    throw new RangeError(`E[M]: x=${x} must be a whole number >= 0`)
-  if (!Number.isFinite(m)) throw new RangeError(`E[M]: m=${m} must be finite`)
-  const populationMean = (p * v) / (q - 1)
-  if (x === 0 || m <= 0) return populationMean
-  const w = (p * x) / (p * x + q - 1)
-  return (1 - w) * populationMean + w * m
 }

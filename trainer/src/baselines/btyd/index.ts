@@ -1,8 +1,7 @@
 // BG/NBD x Gamma-Gamma: the probabilistic baseline for forward customer value (no discounting).
-import type { History } from '@fcv/core'
-import { expectedPurchases, fitBgNbd, type BgNbdFit } from './bgnbd.ts'
-import { expectedSpend, fitGammaGamma, type GammaGammaFit } from './gamma-gamma.ts'
-import { rfmSummary, type RfmSummary } from './rfm.ts'
+import { btydValue, rfmSummary, type History, type RfmSummary } from '@fcv/core'
+import { fitBgNbd, type BgNbdFit } from './bgnbd.ts'
+import { fitGammaGamma, type GammaGammaFit } from './gamma-gamma.ts'
 
 export { BtydFitError, type Convergence } from './errors.ts'
 export {
@@ -22,8 +21,7 @@ export {
   type GammaGammaFit,
   type GammaGammaParams,
 } from './gamma-gamma.ts'
-export { hyp2f1, logHyp2f1 } from './hyp2f1.ts'
-export { rfmSummary, type RfmSummary } from './rfm.ts'
+export { hyp2f1, logHyp2f1, rfmSummary, type RfmSummary } from '@fcv/core'
 
 export interface BtydModel {
   readonly bgnbd: BgNbdFit
@@ -50,8 +48,11 @@ export function fitBtyd(summaries: readonly RfmSummary[], options: BtydOptions =
 
 /** E[X(horizonDays) | x, t_x, T] x E[M | x, m], in minor units. */
 export function predictValue(model: BtydModel, summary: RfmSummary, horizonDays: number): number {
-  const purchases = expectedPurchases(model.bgnbd.params, summary, horizonDays)
-  return purchases * expectedSpend(model.gammaGamma.params, summary.x, summary.monetary)
+  return btydValue(
+    { bgnbd: model.bgnbd.params, gammaGamma: model.gammaGamma.params },
+    summary,
+    horizonDays
+  )
 }
 
 /**

@@ -1,11 +1,9 @@
-import {
-  computeFeatures,
-  DAY_MS,
-  featureSpecV1,
-  historyFromTransactions,
-  type History,
-  type Transaction,
-} from '@fcv/core'
+import { EXAMPLE_BTYD_PARAMS } from './example-params.ts'
+import { computeFeatures } from '../features/compute.ts'
+import { historyFromTransactions, type History } from '../features/history.ts'
+import { defineFeatureSpec } from '../features/spec.ts'
+import { DAY_MS } from '../time.ts'
+import type { Transaction } from '../transaction.ts'
 import { describe, expect, it } from 'vitest'
 import { rfmSummary } from './rfm.ts'
 
@@ -59,7 +57,7 @@ describe('rfmSummary', () => {
   })
 
   it('counts purchase days as core computeFeatures does', () => {
-    const spec = featureSpecV1({
+    const spec = defineFeatureSpec({
       horizonDays: 90,
       capDays: 730,
       currencyExponent: 2,
@@ -69,6 +67,6 @@ describe('rfmSummary', () => {
     const rows = [tx(0, 100, 1), tx(0, 50, 23), tx(1, -20), tx(4, 10), tx(4, 10), tx(30, 5)]
     const h = historyFromTransactions(rows)
     const t0 = at(31, 0)
-    expect(rfmSummary(h, t0)!.x + 1).toBe(computeFeatures(h, t0, spec)![index])
+    expect(rfmSummary(h, t0)!.x + 1).toBe(computeFeatures(h, t0, spec, EXAMPLE_BTYD_PARAMS)![index])
   })
 })

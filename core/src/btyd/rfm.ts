@@ -1,5 +1,6 @@
 // The lifetimes-style summary (frequency, recency, T, monetary) of one customer at a cutoff, in days.
-import { DAY_MS, lowerBound, utcDay, type History } from '@fcv/core'
+import { lowerBound, type History } from '../features/history.ts'
+import { DAY_MS, utcDay } from '../time.ts'
 
 /** One customer at cutoff t0; times in days. */
 export interface RfmSummary {
@@ -25,7 +26,17 @@ export interface RfmSummary {
  * the first unobserved instant).
  */
 export function rfmSummary(h: History, t0: number): RfmSummary | undefined {
-  const end = lowerBound(h, t0)
+  return rfmSummariesAtCutoffs(h, [t0])[0]
+}
+
+/** rfmSummary at each of `cutoffs` (ascending), in one pass over the rows. */
+export function rfmSummariesAtCutoffs(
+  h: History,
+  cutoffs: readonly number[]
+): (RfmSummary | undefined)[] {
+  const out: (RfmSummary | undefined)[] = []
+  const last = cutoffs.length > 0 ? (cutoffs[cutoffs.length - 1] as number) : Number.NaN
+  const end = lowerBound(h, last)
   let firstDay = Number.NaN
   let lastDay = Number.NaN
   let days = 0
@@ -34,17 +45,37 @@ export function rfmSummary(h: History, t0: number): RfmSummary | undefined {
   let day = Number.NaN
   let dayNet = 0
   let dayHasPurchase = false
-  const closeDay = (): void => {
-    if (!dayHasPurchase) return
-    if (days === 0) firstDay = day
-    else repeatSpend += dayNet
-    lastDay = day
-    days++
+  // The summary at t0 of the closed days plus the open one (its rows before t0 are all read).
+  const summaryAt = (t0: number): RfmSummary | undefined => {
+    const open = dayHasPurchase ? 1 : 0
+    const n = days + open
+    if (n === 0) return undefined
+    const first = days > 0 ? firstDay : day
+    const x = n - 1
+    const spend = repeatSpend + (open && days > 0 ? dayNet : 0)
+    return {
+      x,
+      tx: (open ? day : lastDay) - first,
+      T: (t0 - first * DAY_MS) / DAY_MS,
+      monetary: x > 0 ? spend / x : 0,
+    }
   }
-  for (let i = h.start; i < end; i++) {
-    const d = utcDay(h.timestamp[i] as number)
+  let k = 0
+  for (let i = h.start; ; i++) {
+    const t = i < end ? (h.timestamp[i] as number) : Number.POSITIVE_INFINITY
+    while (k < cutoffs.length && (cutoffs[k] as number) <= t) {
+      out.push(summaryAt(cutoffs[k] as number))
+      k++
+    }
+    if (i >= end) break
+    const d = utcDay(t)
     if (d !== day) {
-      closeDay()
+      if (dayHasPurchase) {
+        if (days === 0) firstDay = day
+        else repeatSpend += dayNet
+        lastDay = day
+        days++
+      }
       day = d
       dayNet = 0
       dayHasPurchase = false
@@ -53,13 +84,5 @@ export function rfmSummary(h: History, t0: number): RfmSummary | undefined {
     dayNet += amount
     if (amount > 0) dayHasPurchase = true
   }
-  closeDay()
-  if (days === 0) return undefined
-  const x = days - 1
-  return {
-    x,
-    tx: lastDay - firstDay,
-    T: (t0 - firstDay * DAY_MS) / DAY_MS,
-    monetary: x > 0 ? repeatSpend / x : 0,
-  }
+  return out
 }

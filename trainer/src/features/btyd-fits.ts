@@ -1,0 +1,54 @@
+// The BG/NBD x Gamma-Gamma fit behind the btyd_value feature, one per cutoff: on the repeat-purchase
+// summaries of every customer in the population at that cutoff, so a training row's btyd_value is
+// what a model fitted at its cutoff would have said, and the test cutoff's fit is the one a model
+// carries to serving. An unpenalised fit can fail on a small or odd population; lifetimes' ridge
+// penalty (a little, then more) is tried before the stage gives up with the reason.
+
+import type { BtydParams, RfmSummary } from '@fcv/core'
+import { BtydFitError, fitBtyd } from '../baselines/btyd/index.ts'
+
+/** Penalties tried in order (lifetimes' penalizer_coef). */
+export const PENALIZERS = [0, 0.001, 0.01, 0.1] as const
+
+export class BtydFeatureError extends Error {
+  override name = 'BtydFeatureError'
+}
+
+export interface BtydCutoffFit {
+  readonly params: BtydParams
+  readonly penalizer: number
+  readonly customers: number
+}
+
+/**
+ * The fit at one cutoff; null when no customer has bought before it (there is nothing to score).
+ * The summaries are put in one canonical order first, so the fit does not depend on the order
+ * customers were read in (passes, shards).
+ */
+export function fitForFeature(
+  summaries: readonly RfmSummary[],
+  cutoff: string
+): BtydCutoffFit | null {
+  if (summaries.length === 0) return null
+  summaries = [...summaries].sort(
+    (a, b) => a.x - b.x || a.tx - b.tx || a.T - b.T || a.monetary - b.monetary
+  )
+  const reasons: string[] = []
+  for (const penalizer of PENALIZERS) {
+    try {
+      const m = fitBtyd(summaries, { penalizer })
+      return {
+        params: { bgnbd: m.bgnbd.params, gammaGamma: m.gammaGamma.params },
+        penalizer,
+        customers: summaries.length,
+      }
+    } catch (e) {
+      if (!(e instanceof BtydFitError)) throw e
+      reasons.push(`penalizer ${penalizer}: ${e.message}`)
+    }
+  }
+  throw new BtydFeatureError(
+    `cutoff ${cutoff}: the BG/NBD x Gamma-Gamma fit for btyd_value failed on ${summaries.length} ` +
+      `customers (${reasons.join('; ')}); the log needs more repeat customers before this cutoff`
+  )
+}
