@@ -37,6 +37,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.feather as feather
+from scipy.optimize import minimize
+from scipy.special import gammaln, hyp2f1
 
 START = time.perf_counter()
 DAY_MS = 86_400_000
@@ -78,14 +80,14 @@ WALL_CLOCK_FORMATS = {
 
 
 def feature_names() -> list[str]:
-    """Feature spec v1 in order (core/src/features/spec.ts)."""
+    """Feature spec v2 in order (core/src/features/spec.ts)."""
     names: list[str] = []
     for prefix in ('spend', 'purchase_days', 'orders'):
         names += [f'{prefix}_{d}d' for d in WINDOWS_DAYS] + [f'{prefix}_total']
     return names + [
         'recency_days', 'tenure_days', 'mean_gap_days', 'mean_order_value', 'max_order_value',
         'first_order_value', 'returns_count', 'returned_value_ratio', 'distinct_products',
-        'one_time_buyer', 'spend_same_window_last_year', 'country',
+        'one_time_buyer', 'btyd_value', 'country',
     ]
 
 
@@ -369,19 +371,91 @@ def prepare(tx: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     return frame, np.asarray(customers, dtype=object), np.asarray(countries, dtype=object)
 
 
+def rfm_summary(h: pd.DataFrame, t0: int) -> pd.DataFrame:
+    """Per customer with a purchase before t0: x, t_x, T (days) and the mean net of the repeat purchase
+    days (core/src/btyd/rfm.ts): a day counts when it has a purchase line, its value is its net."""
+    lines = pd.DataFrame(
+        {'cust': h['cust'].to_numpy(), 'day': h['day'].to_numpy(), 'amt': h['amt'].to_numpy()}
+    )
+    lines['bought'] = lines['amt'] > 0
+    day = lines.groupby(['cust', 'day'], sort=True).agg(net=('amt', 'sum'), bought=('bought', 'any'))
+    day = day[day['bought']].reset_index()
+    g = day.groupby('cust')
+    first = g['day'].min()
+    x = (g['day'].size() - 1).astype(np.float64)
+    repeat = g['net'].sum() - g['net'].first()
+    return pd.DataFrame(
+        {
+            'x': x,
+            'tx': (g['day'].max() - first).astype(np.float64),
+            'T': (t0 - first * DAY_MS) / DAY_MS,
+            'monetary': np.where(x > 0, repeat / np.maximum(x, 1), 0.0),
+        }
+    )
+
+
+def fit_btyd(s: pd.DataFrame) -> tuple[tuple, tuple]:
+    """Maximum likelihood BG/NBD and Gamma-Gamma, as lifetimes writes them, with scipy."""
+    x, tx, T = s['x'].to_numpy(), s['tx'].to_numpy(), s['T'].to_numpy()
+    scale = 10 / T.max()
+    txs, Ts = tx * scale, T * scale
+
+    def bgnbd_nll(theta: np.ndarray) -> float:
+        r, alpha, a, b = np.exp(theta)
+        a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+        a2 = gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x)
+        a3 = -(r + x) * np.log(alpha + Ts)
+        a4 = np.full_like(a3, -np.inf)
+        rep = x > 0
+        a4[rep] = (np.log(a) - np.log(b + x[rep] - 1)
+                   - (r + x[rep]) * np.log(alpha + txs[rep]))
+        return -np.mean(a1 + a2 + np.logaddexp(a3, a4))
+
+    fit = minimize(bgnbd_nll, np.zeros(4), method='BFGS', options={'gtol': 1e-10, 'maxiter': 5000})
+    r, alpha, a, b = np.exp(fit.x)
+    rep = s[(s['x'] > 0) & (s['monetary'] > 0)]
+    gx, gm = rep['x'].to_numpy(), rep['monetary'].to_numpy()
+
+    def gg_nll(theta: np.ndarray) -> float:
+        p, q, v = np.exp(theta)
+        ll = (gammaln(p * gx + q) - gammaln(p * gx) - gammaln(q) + q * np.log(v)
+              + (p * gx - 1) * np.log(gm) + p * gx * np.log(gx) - (p * gx + q) * np.log(gx * gm + v))
+        return -np.mean(ll)
+
+    gfit = minimize(gg_nll, np.zeros(3), method='BFGS', options={'gtol': 1e-10, 'maxiter': 5000})
+    p, q, v = np.exp(gfit.x)
+    return (r, alpha / scale, a, b), (p, q, v)
+
+
+def btyd_value(s: pd.DataFrame, bgnbd: tuple, gg: tuple, horizon: int) -> np.ndarray:
+    """E[X(horizon) | x, t_x, T] x E[M | x, m] (core/src/btyd/predict.ts), in minor units."""
+    r, alpha, a, b = bgnbd
+    p, q, v = gg
+    x, tx, T, m = (s[c].to_numpy() for c in ('x', 'tx', 'T', 'monetary'))
+    t = float(horizon)
+    z = t / (alpha + T + t)
+    # Euler's transformation keeps the 2F1 parameters from growing with x (as core does).
+    second = (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
+    dropped = np.zeros_like(x)
+    rep = x > 0
+    dropped[rep] = a / (b + x[rep] - 1) * ((alpha + T[rep]) / (alpha + tx[rep])) ** (r + x[rep])
+    purchases = np.maximum(0.0, (a + b + x - 1) / (a - 1) * (1 - second) / (1 + dropped))
+    mean = p * v / (q - 1)
+    w = p * x / (p * x + q - 1)
+    spend = np.where((x > 0) & (m > 0), (1 - w) * mean + w * m, mean)
+    return purchases * spend
+
+
 def features_at(frame: pd.DataFrame, t0: int, horizon: int, cap: float, scale: int,
                 customers: np.ndarray, countries: np.ndarray) -> pd.DataFrame:
     h = frame[frame['ts'].to_numpy() < t0]
     ts = h['ts'].to_numpy()
     amt = h['amt'].to_numpy()
     starts = [t0 - d * DAY_MS for d in WINDOWS_DAYS]
-    season_start = t0 - 365 * DAY_MS
-    season_end = season_start + horizon * DAY_MS
 
-    # Line sums: spend per window, the season window, purchased and returned value.
+    # Line sums: spend per window, purchased and returned value.
     sums_cols = {f'spend_{d}d': np.where(ts >= s, amt, 0) for d, s in zip(WINDOWS_DAYS, starts)}
     sums_cols['spend_total'] = amt
-    sums_cols['season'] = np.where((ts >= season_start) & (ts < season_end), amt, 0)
     sums_cols['purchased'] = np.where(amt > 0, amt, 0)
     sums_cols['returned'] = np.where(amt < 0, -amt, 0)
     sums = pd.DataFrame(sums_cols).groupby(h['cust'].to_numpy()).sum()
@@ -461,7 +535,9 @@ def features_at(frame: pd.DataFrame, t0: int, horizon: int, cap: float, scale: i
     )
     out['distinct_products'] = at(distinct_products).astype(np.float64)
     out['one_time_buyer'] = (days_total == 1).astype(np.float64)
-    out['spend_same_window_last_year'] = sums['season'].to_numpy() / scale
+    summary = rfm_summary(h, t0)
+    bgnbd, gg = fit_btyd(summary)
+    out['btyd_value'] = btyd_value(summary.reindex(pop), bgnbd, gg, horizon) / scale
     country_code = at(country, -1)
     out['country'] = np.where(country_code >= 0, countries[np.maximum(country_code, 0)], '')
 
