@@ -76,6 +76,18 @@ export function computeFeaturesAtCutoffs(
     }
   }
   const end = lowerBound(h, last)
+  // btyd_value reads the repeat-purchase summaries (their own pass: they net each purchase day).
+  const summaries = rfmSummariesAtCutoffs(h, cutoffs)
+  const btydMinorAt = (k: number): number => {
+    const fit = btyd[k]
+    const summary = summaries[k]
+    if (!fit || !summary) {
+      throw new RangeError(
+        'computeFeaturesAtCutoffs: no BG/NBD x Gamma-Gamma fit for a cutoff with purchases before it'
+      )
+    }
+    return btydValue(fit, summary, spec.horizonDays)
+  }
   ensureScratch(end - start)
   productSeen.clear()
   orderSlots.clear()
@@ -125,6 +137,7 @@ export function computeFeaturesAtCutoffs(
               distinctProducts,
               orderValue,
               orderTime,
+              btydMinor: btydMinorAt(k),
             })
       )
       k++
@@ -174,21 +187,6 @@ export function computeFeaturesAtCutoffs(
       returned -= a
     }
   }
-  // btyd_value, from the repeat-purchase summaries (a second, simpler pass over the same rows).
-  const summaries = rfmSummariesAtCutoffs(h, cutoffs)
-  const scale = 10 ** spec.currencyExponent
-  const btydSlot = spec.features.findIndex((f) => f.name === 'btyd_value')
-  out.forEach((vector, c) => {
-    const s = summaries[c]
-    if (vector && s) {
-      const fit = btyd[c]
-      if (!fit)
-        throw new RangeError(
-          'computeFeaturesAtCutoffs: no BG/NBD x Gamma-Gamma fit for a cutoff with purchases before it'
-        )
-      vector[btydSlot] = btydValue(fit, s, spec.horizonDays) / scale
-    }
-  })
   return out
 }
 
@@ -206,6 +204,8 @@ interface Carried {
   distinctProducts: number
   orderValue: readonly number[]
   orderTime: readonly number[]
+  /** btyd_value at this cutoff, minor units. */
+  btydMinor: number
 }
 
 /** First row in [start, end) with timestamp >= t. */
@@ -300,7 +300,7 @@ function vectorAt(
     s.purchased > 0 ? Math.min(1, s.returned / s.purchased) : 0,
     s.distinctProducts,
     daysTotal === 1 ? 1 : 0,
-    Number.NaN, // btyd_value, filled in by computeFeaturesAtCutoffs
+    money(s.btydMinor),
     s.countryIndex >= 0 ? (h.countries[s.countryIndex] as string) : '',
   ]
 }
