@@ -5,7 +5,7 @@
 // penalty (a little, then more) is tried before the stage gives up with the reason.
 
 import type { BtydParams, RfmSummary } from '@fcv/core'
-import { BtydFitError, fitBtyd } from '../baselines/btyd/index.ts'
+import { BtydFitError, fitBtyd, paramsOf } from '../baselines/btyd/index.ts'
 
 /** Penalties tried in order (lifetimes' penalizer_coef). */
 export const PENALIZERS = [0, 0.001, 0.01, 0.1] as const
@@ -36,9 +36,8 @@ export function fitForFeature(
   const reasons: string[] = []
   for (const penalizer of PENALIZERS) {
     try {
-      const m = fitBtyd(summaries, { penalizer })
       return {
-        params: { bgnbd: m.bgnbd.params, gammaGamma: m.gammaGamma.params },
+        params: paramsOf(fitBtyd(summaries, { penalizer })),
         penalizer,
         customers: summaries.length,
       }

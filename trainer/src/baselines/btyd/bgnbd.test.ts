@@ -1,13 +1,6 @@
+import { expectedPurchases, probabilityAlive, type BgNbdParams } from '@fcv/core'
 import { describe, expect, it } from 'vitest'
-import {
-  bgnbdLogLikelihood,
-  expectedPurchases,
-  fitBgNbd,
-  groupedLogLikelihood,
-  groupRows,
-  probabilityAlive,
-  type BgNbdParams,
-} from './bgnbd.ts'
+import { bgnbdLogLikelihood, fitBgNbd, groupedLogLikelihood, groupRows } from './bgnbd.ts'
 import { readCdnow } from './fixtures/cdnow.ts'
 
 const published: BgNbdParams = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 }

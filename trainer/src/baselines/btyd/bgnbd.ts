@@ -7,14 +7,6 @@ import { BtydFitError, checkedConvergence, type Convergence } from './errors.ts'
 import { minimize } from './minimize.ts'
 import { validateRow, type BgNbdParams, type BgNbdRow } from '@fcv/core'
 
-export {
-  expectedPurchases,
-  probabilityAlive,
-  validateRow,
-  type BgNbdParams,
-  type BgNbdRow,
-} from '@fcv/core'
-
 export interface BgNbdFitOptions {
   /** One weight per row (a count of identical customers, say); default 1. */
   readonly weights?: ArrayLike<number>

@@ -1,7 +1,8 @@
+import { expectedSpend } from '@fcv/core'
 import { describe, expect, it } from 'vitest'
 import { BtydFitError } from './errors.ts'
 import { readCdnow } from './fixtures/cdnow.ts'
-import { expectedSpend, fitGammaGamma, gammaGammaLogLikelihood } from './gamma-gamma.ts'
+import { fitGammaGamma, gammaGammaLogLikelihood } from './gamma-gamma.ts'
 
 const published = { p: 6.25, q: 3.74, v: 15.44 }
 

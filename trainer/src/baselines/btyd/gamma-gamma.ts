@@ -6,8 +6,6 @@ import { BtydFitError, checkedConvergence, type Convergence } from './errors.ts'
 import { minimize } from './minimize.ts'
 import type { GammaGammaParams } from '@fcv/core'
 
-export { expectedSpend, type GammaGammaParams } from '@fcv/core'
-
 /** One repeat customer: x > 0 repeat transactions with mean value m > 0. */
 export interface GammaGammaRow {
   readonly x: number

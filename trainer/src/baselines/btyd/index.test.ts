@@ -1,15 +1,8 @@
-import { DAY_MS } from '@fcv/core'
+import { DAY_MS, rfmSummary } from '@fcv/core'
 import { describe, expect, it } from 'vitest'
 import { readCdnow } from './fixtures/cdnow.ts'
 import { simulate } from './fixtures/synthetic.ts'
-import {
-  btydBaseline,
-  BtydFitError,
-  fitBtyd,
-  predictValue,
-  rfmSummary,
-  type BtydModel,
-} from './index.ts'
+import { btydBaseline, BtydFitError, fitBtyd, predictValue, type BtydModel } from './index.ts'
 
 const truth = { r: 0.5, alpha: 20, a: 0.8, b: 3, p: 3, q: 4, v: 3000 }
 

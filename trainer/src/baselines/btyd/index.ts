@@ -1,27 +1,16 @@
 // BG/NBD x Gamma-Gamma: the probabilistic baseline for forward customer value (no discounting).
-import { btydValue, rfmSummary, type History, type RfmSummary } from '@fcv/core'
+import { btydValue, rfmSummary, type BtydParams, type History, type RfmSummary } from '@fcv/core'
 import { fitBgNbd, type BgNbdFit } from './bgnbd.ts'
 import { fitGammaGamma, type GammaGammaFit } from './gamma-gamma.ts'
 
 export { BtydFitError, type Convergence } from './errors.ts'
+export { bgnbdLogLikelihood, fitBgNbd, type BgNbdFit } from './bgnbd.ts'
 export {
-  bgnbdLogLikelihood,
-  expectedPurchases,
-  fitBgNbd,
-  probabilityAlive,
-  type BgNbdFit,
-  type BgNbdParams,
-  type BgNbdRow,
-} from './bgnbd.ts'
-export {
-  expectedSpend,
   fitGammaGamma,
   gammaGammaLogLikelihood,
   MIN_REPEATERS,
   type GammaGammaFit,
-  type GammaGammaParams,
 } from './gamma-gamma.ts'
-export { hyp2f1, logHyp2f1, rfmSummary, type RfmSummary } from '@fcv/core'
 
 export interface BtydModel {
   readonly bgnbd: BgNbdFit
@@ -46,13 +35,14 @@ export function fitBtyd(summaries: readonly RfmSummary[], options: BtydOptions =
   return { bgnbd, gammaGamma: fitGammaGamma(repeaters) }
 }
 
+/** The fitted parameters alone: what core's btydValue scores with. */
+export function paramsOf(model: BtydModel): BtydParams {
+  return { bgnbd: model.bgnbd.params, gammaGamma: model.gammaGamma.params }
+}
+
 /** E[X(horizonDays) | x, t_x, T] x E[M | x, m], in minor units. */
 export function predictValue(model: BtydModel, summary: RfmSummary, horizonDays: number): number {
-  return btydValue(
-    { bgnbd: model.bgnbd.params, gammaGamma: model.gammaGamma.params },
-    summary,
-    horizonDays
-  )
+  return btydValue(paramsOf(model), summary, horizonDays)
 }
 
 /**
