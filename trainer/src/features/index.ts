@@ -121,15 +121,13 @@ export async function runFeatures(
   }
   const fits = cutoffs.map((c, k) => fitForFeature(summaries[k]!, formatDay(c.t0)))
   const btydParams = fits.map((f) => f?.params ?? null)
+  const penalised = cutoffs
+    .filter((_, k) => (fits[k]?.penalizer ?? 0) > 0)
+    .map((c) => formatDay(c.t0))
   log(
     `features: BG/NBD x Gamma-Gamma fitted at ${fits.length} cutoffs for btyd_value in ` +
       `${((performance.now() - started) / 1000).toFixed(1)} s` +
-      (fits.some((f) => f && f.penalizer > 0)
-        ? ` (penalised at ${cutoffs
-            .filter((_, k) => (fits[k]?.penalizer ?? 0) > 0)
-            .map((c) => formatDay(c.t0))
-            .join(', ')})`
-        : '')
+      (penalised.length > 0 ? ` (penalised at ${penalised.join(', ')})` : '')
   )
 
   return writeDirAtomically(outDir, async (tmp) => {

@@ -4,14 +4,14 @@
 // their labels), and saves it (layers format, with spec and encoding) to params.train.out_dir.
 
 import { join } from 'node:path'
-import { DAY_MS, parseInstant, softplus } from '@fcv/core'
+import { DAY_MS, parseInstant } from '@fcv/core'
 import { readInterim } from '../interim/index.ts'
 import type { Params } from '../params/schema.ts'
 import { encodeTable, fitEncoding, type FeatureEncoding } from './encoding.ts'
 import { readFeatureSets } from './feature-sets.ts'
 import { saveModel, type ModelMetadata } from './model-files.ts'
 import { calibrateSeason } from './seasonal.ts'
-import { HEAD_LAYER, buildNetwork, headBiasFor } from './network.ts'
+import { HEAD_LAYER, buildNetwork, buyerLogStats, headBiasFor } from './network.ts'
 import type { TF } from './tf.ts'
 import { refitTo, trainZiln, type Dataset, type EpochLog, type TrainResult } from './train-loop.ts'
 import type { FeatureTable } from '../features/read-table.ts'
@@ -39,11 +39,6 @@ function maxLogValueFor(labels: ArrayLike<number>, factor: number): number {
   let max = 0
   for (let i = 0; i < labels.length; i++) max = Math.max(max, labels[i] as number)
   return Math.log(Math.max(max, 1) * factor)
-}
-
-/** sd of log(label) over the rows that bought: the widest credible sigma (core's zilnParams). */
-export function logLabelSpread(labels: ArrayLike<number>): number {
-  return softplus(headBiasFor(labels)[2])
 }
 
 /** The rows of `a` then those of `b`: training and validation rows for the refit. */
@@ -165,13 +160,16 @@ export async function runTrain(params: Params, options: TrainOptions): Promise<T
       `${encoding.width} inputs, layers ${[...p.hidden, 3].join('-')}, backend ${options.backend}`
   )
   const weighting = { halfLifeDays: p.recency_half_life_days, valuePower: p.value_weight_power }
-  let model = buildNetwork(tf, {
-    inputWidth: encoding.width,
-    hidden: p.hidden,
-    l2: p.l2,
-    seed: p.seed,
-    headBias: headBiasFor(sets.train.label),
-  })
+  // A fresh network whose head starts at these labels' marginal distribution.
+  const network = (labels: ArrayLike<number>) =>
+    buildNetwork(tf, {
+      inputWidth: encoding.width,
+      hidden: p.hidden,
+      l2: p.l2,
+      seed: p.seed,
+      headBias: headBiasFor(labels),
+    })
+  let model = network(sets.train.label)
   let best = { epoch: 0, valLoss: Number.POSITIVE_INFINITY }
   const result = await trainZiln(
     tf,
@@ -193,13 +191,7 @@ export async function runTrain(params: Params, options: TrainOptions): Promise<T
   if (p.refit) {
     fitted = concatTables(sets.train, sets.valid)
     model.dispose()
-    model = buildNetwork(tf, {
-      inputWidth: encoding.width,
-      hidden: p.hidden,
-      l2: p.l2,
-      seed: p.seed,
-      headBias: headBiasFor(fitted.label),
-    })
+    model = network(fitted.label)
     log(`train: refit on ${fitted.rows} training + validation rows for ${result.bestEpoch} epochs`)
     await refitTo(tf, model, dataset(encoding, fitted, weighting), result, p, (e, n, loss) =>
       log(
@@ -218,7 +210,8 @@ export async function runTrain(params: Params, options: TrainOptions): Promise<T
     featureSpec: spec,
     encoding,
     maxLogValue: maxLogValueFor(fitted.label, p.max_value_factor),
-    maxSigma: logLabelSpread(fitted.label),
+    // sd of log(label) over the buyers: the widest credible sigma (core's zilnParams)
+    maxSigma: buyerLogStats(fitted.label).sd,
     btyd: testCutoff.btyd.params,
     headLayer: HEAD_LAYER,
     backend: options.backend,

@@ -17,12 +17,12 @@ export interface NetworkOptions {
 
 export const HEAD_LAYER = 'ziln_head'
 
-/**
- * Head biases that start the model at the training data's marginal distribution (clv-modeling.md
- * section 6.1): with the other logits near 0 at initialisation, the first loss is already that of the
- * best constant model, instead of tens of nats away from it.
- */
-export function headBiasFor(labels: ArrayLike<number>): [number, number, number] {
+/** The labels' share of buyers, and the mean and sd of log(label) over the buyers. */
+export function buyerLogStats(labels: ArrayLike<number>): {
+  share: number
+  mean: number
+  sd: number
+} {
   let buyers = 0
   let sum = 0
   let sumSq = 0
@@ -35,12 +35,24 @@ export function headBiasFor(labels: ArrayLike<number>): [number, number, number]
       sumSq += l * l
     }
   }
-  const n = labels.length
-  // Clamp the share away from 0 and 1, where the logit is infinite.
-  const share = Math.min(Math.max(buyers / Math.max(n, 1), 1e-4), 1 - 1e-4)
   const mean = buyers > 0 ? sum / buyers : 0
-  const sd = buyers > 1 ? Math.sqrt(Math.max(sumSq / buyers - mean * mean, 1e-4)) : 1
-  return [Math.log(share / (1 - share)), mean, softplusInverse(sd)]
+  return {
+    share: buyers / Math.max(labels.length, 1),
+    mean,
+    sd: buyers > 1 ? Math.sqrt(Math.max(sumSq / buyers - mean * mean, 1e-4)) : 1,
+  }
+}
+
+/**
+ * Head biases that start the model at the training data's marginal distribution (clv-modeling.md
+ * section 6.1): with the other logits near 0 at initialisation, the first loss is already that of the
+ * best constant model, instead of tens of nats away from it.
+ */
+export function headBiasFor(labels: ArrayLike<number>): [number, number, number] {
+  const { share, mean, sd } = buyerLogStats(labels)
+  // Clamp the share away from 0 and 1, where the logit is infinite.
+  const p = Math.min(Math.max(share, 1e-4), 1 - 1e-4)
+  return [Math.log(p / (1 - p)), mean, softplusInverse(sd)]
 }
 
 export function buildNetwork(tf: TF, o: NetworkOptions): LayersModel {
