@@ -394,6 +394,14 @@ def rfm_summary(h: pd.DataFrame, t0: int) -> pd.DataFrame:
     )
 
 
+def fit_log_params(nll, start: np.ndarray) -> np.ndarray:
+    """argmin of nll over log-parameters by BFGS with central-difference gradients: BG/NBD's (a, b) lie
+    along a flat ridge, where forward differences stop BFGS early (a off by 10% at 6e-4 nats) and
+    central ones reach the optimum fcv's optimiser finds."""
+    return minimize(nll, start, method='BFGS', jac='3-point',
+                    options={'gtol': 1e-9, 'maxiter': 5000}).x
+
+
 def fit_btyd(s: pd.DataFrame) -> tuple[tuple, tuple]:
     """Maximum likelihood BG/NBD and Gamma-Gamma, as lifetimes writes them, with scipy."""
     x, tx, T = s['x'].to_numpy(), s['tx'].to_numpy(), s['T'].to_numpy()
@@ -411,8 +419,7 @@ def fit_btyd(s: pd.DataFrame) -> tuple[tuple, tuple]:
                    - (r + x[rep]) * np.log(alpha + txs[rep]))
         return -np.mean(a1 + a2 + np.logaddexp(a3, a4))
 
-    fit = minimize(bgnbd_nll, np.zeros(4), method='BFGS', options={'gtol': 1e-10, 'maxiter': 5000})
-    r, alpha, a, b = np.exp(fit.x)
+    r, alpha, a, b = np.exp(fit_log_params(bgnbd_nll, np.zeros(4)))
     rep = s[(s['x'] > 0) & (s['monetary'] > 0)]
     gx, gm = rep['x'].to_numpy(), rep['monetary'].to_numpy()
 
@@ -422,8 +429,7 @@ def fit_btyd(s: pd.DataFrame) -> tuple[tuple, tuple]:
               + (p * gx - 1) * np.log(gm) + p * gx * np.log(gx) - (p * gx + q) * np.log(gx * gm + v))
         return -np.mean(ll)
 
-    gfit = minimize(gg_nll, np.zeros(3), method='BFGS', options={'gtol': 1e-10, 'maxiter': 5000})
-    p, q, v = np.exp(gfit.x)
+    p, q, v = np.exp(fit_log_params(gg_nll, np.zeros(3)))
     return (r, alpha / scale, a, b), (p, q, v)
 
 

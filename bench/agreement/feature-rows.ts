@@ -10,10 +10,10 @@ import { emptyDifference, noteOnly, type RowSetDifference } from './row-set.ts'
 export const REL_TOL = 1e-9
 /**
  * btyd_value's, where the two sides' own fits meet: each fits BG/NBD x Gamma-Gamma with its own
- * optimiser (ours, scipy's BFGS), and on the real log they stop up to ~1e-3 apart in value along the
- * likelihood's flat directions. Core against fcv (the same fits) is held to REL_TOL.
+ * optimiser (ours, scipy's BFGS), and they stop a few 1e-6 apart in value along the likelihood's
+ * flat (a, b) ridge (2e-6 at most on the real log). Core against fcv (the same fits) is held to REL_TOL.
  */
-export const FITTED_REL_TOL = 2e-3
+export const FITTED_REL_TOL = 1e-5
 
 /** One split's rows, column-wise; keys are `customer \u0000 cutoff-ms`. */
 export interface FeatureRows {
