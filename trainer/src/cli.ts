@@ -5,7 +5,13 @@ import { loadParams } from './params/load.ts'
 import type { Params } from './params/schema.ts'
 import { recordResourceUsageAtExit } from './io/rusage.ts'
 import { runCommand } from './commands/run-command.ts'
-import { ingestCommand, featuresCommand, pipelineCommand } from './commands/stages.ts'
+import {
+  ingestCommand,
+  featuresCommand,
+  pipelineCommand,
+  registerCommand,
+} from './commands/stages.ts'
+import { mlflowCommand } from './commands/mlflow.ts'
 import { generateCommand } from './commands/generate.ts'
 import {
   backtestCommand,
@@ -38,6 +44,16 @@ interface StageOptions {
   params: string
   set: string[]
   shard?: string
+  /** commander's negation of --no-mlflow */
+  mlflow?: boolean
+}
+
+/** --no-mlflow: skip registration (the same as --set register.enabled=false). */
+const noMlflow = () =>
+  new Option('--no-mlflow', 'skip MLflow registration (same as --set register.enabled=false)')
+
+function stageParams(o: StageOptions): Params {
+  return loadParams(o.params, o.mlflow === false ? [...o.set, 'register.enabled=false'] : o.set)
 }
 
 withParams(program.command('ingest'))
@@ -71,12 +87,12 @@ function withBackend(
   name: string,
   description: string,
   run: (params: Params, backend?: BackendChoice) => Promise<void>
-): void {
-  withParams(program.command(name))
+): Command {
+  return withParams(program.command(name))
     .description(description)
     .addOption(backendOption())
     .action((o: StageOptions & { backend?: BackendChoice }) =>
-      runCommand(name, () => run(loadParams(o.params, o.set), o.backend))
+      runCommand(name, () => run(stageParams(o), o.backend))
     )
 }
 
@@ -99,7 +115,22 @@ withBackend(
   'pipeline',
   'run every stage in order (what `dvc repro` runs), without DVC',
   pipelineCommand
-)
+).addOption(noMlflow())
+
+withParams(program.command('register'))
+  .description(
+    'record the run in MLflow (params, metrics, curves, model, reports) and register the model ' +
+      'version with the alias register.alias; MLFLOW_TRACKING_URI, else a local server'
+  )
+  .addOption(noMlflow())
+  .action((o: StageOptions) => runCommand('register', () => registerCommand(stageParams(o))))
+
+withParams(program.command('mlflow'))
+  .description('the embedded local MLflow server (register.embedded): start, stop or status')
+  .argument('<action>', 'start | stop | status')
+  .action((action: string, o: StageOptions) =>
+    runCommand('mlflow', () => mlflowCommand(action, loadParams(o.params, o.set)))
+  )
 
 program
   .command('generate')

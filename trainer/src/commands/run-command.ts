@@ -21,4 +21,8 @@ const EXPECTED_ERRORS = new Set([
   'MoneyError',
   'RangeError',
   'InputError',
+  'MlflowError',
+  'MlflowConfigError',
+  'RegisterInputError',
+  'ModelFileError',
 ])

@@ -2,6 +2,7 @@ import type { Shard } from '@fcv/core'
 import { runFeatures } from '../features/index.ts'
 import { runIngest } from '../ingest/index.ts'
 import type { Params } from '../params/schema.ts'
+import { runRegister } from '../register/index.ts'
 import { evaluateCommand, trainCommand, type BackendChoice } from './model.ts'
 
 export async function ingestCommand(params: Params): Promise<void> {
@@ -26,4 +27,14 @@ export async function pipelineCommand(params: Params, backend?: BackendChoice): 
   await featuresCommand(params)
   await trainCommand(params, backend)
   await evaluateCommand(params, backend)
+  await registerCommand(params, 'fcv pipeline')
+}
+
+export async function registerCommand(params: Params, source = 'fcv register'): Promise<void> {
+  const r = await runRegister(params, { source })
+  process.stdout.write(
+    r.status === 'registered'
+      ? `register: ${r.model_name} version ${r.version} ("${r.alias}"), run ${r.run_url}\n`
+      : `register: skipped (${r.reason})\n`
+  )
 }

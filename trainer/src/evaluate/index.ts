@@ -1,7 +1,7 @@
 // `fcv evaluate`: the model and every baseline scored on the same test rows (every customer with a
 // purchase before the test cutoff, zeros included), with the same metrics. Writes reports/metrics.json
-// (DVC metrics), reports/plots/*.csv (DVC plots), reports/report.html (the same charts, offline) and
-// prints the comparison table.
+// (DVC metrics), reports/plots/*.csv (DVC plots), reports/report.html (the same charts, offline),
+// reports/plots/*.svg (those charts as image files, e.g. for MLflow) and prints the comparison table.
 
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -25,7 +25,7 @@ import { predictTable, type Predictions } from '../model/predict.ts'
 import type { TF } from '../model/tf.ts'
 import type { TrainResult } from '../model/train-loop.ts'
 import type { Params } from '../params/schema.ts'
-import { parseReportInput, renderReport } from './report-html.ts'
+import { parseReportInput, renderCharts, renderReport } from './report-html.ts'
 
 export const MODEL_NAME = 'ziln'
 export const BTYD_NAME = 'bgnbd_gamma_gamma'
@@ -224,8 +224,10 @@ async function writeReports(
       training.epochs.map((e) => [e.epoch, num(e.loss), num(e.valLoss), e.learningRate])
     ),
   }
-  // The human report draws the same data the DVC plots do.
-  const html = renderReport(parseReportInput(files))
+  // The human report draws the same data the DVC plots do; its charts are also files of their own.
+  const input = parseReportInput(files)
+  const charts = renderCharts(input)
+  const html = renderReport(input, charts)
   await mkdir(join(dir, '..'), { recursive: true })
   await writeDirAtomically(dir, async (tmp) => {
     await writeFile(join(tmp, 'metrics.json'), files.metricsJson)
@@ -236,6 +238,8 @@ async function writeReports(
     await writeFile(join(plots, 'gains.csv'), files.gainsCsv)
     await writeFile(join(plots, 'deciles.csv'), files.decilesCsv)
     await writeFile(join(plots, 'training.csv'), files.trainingCsv)
+    for (const [name, svg] of Object.entries(charts))
+      await writeFile(join(plots, `${name}.svg`), svg)
   })
 }
 

@@ -1,6 +1,13 @@
+import { execFileSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
-import { parsePlotCsv, parseReportInput, renderReport, type ReportInput } from './report-html.ts'
-import { escapeXml, niceTicks } from './svg-chart.ts'
+import {
+  parsePlotCsv,
+  parseReportInput,
+  renderCharts,
+  renderReport,
+  type ReportInput,
+} from './report-html.ts'
+import { escapeXml, niceTicks, SVG_NS } from './svg-chart.ts'
 
 const metrics = (over: Partial<Record<string, number | null>> = {}) => ({
   customers: 10,
@@ -93,13 +100,64 @@ describe('renderReport', () => {
   })
 
   it('is self-contained: no links, scripts or external resources', () => {
-    expect(html).not.toMatch(/https?:\/\//)
+    // The SVG namespace is a name, never fetched.
+    expect(html.replaceAll(`xmlns="${SVG_NS}"`, '')).not.toMatch(/https?:\/\//)
     expect(html).not.toMatch(/<script|<link|@import|url\(/i)
   })
 
   it('works with no training rows and an unknown primary model', () => {
     const out = renderReport({ ...input(), training: [], primary: 'missing' })
     expect(out.match(/<svg /g)).toHaveLength(3)
+  })
+})
+
+/** Parses each document with python3's xml.etree: its root tag and first child tags, or the error. */
+function parseXml(docs: string[]): { root?: string; children?: string[]; error?: string }[] {
+  const script = [
+    'import json, sys, xml.etree.ElementTree as ET',
+    'def parse(doc):',
+    '    try:',
+    '        root = ET.fromstring(doc.encode("utf-8"))',
+    '    except ET.ParseError as e:',
+    '        return {"error": str(e)}',
+    '    return {"root": root.tag, "children": [c.tag for c in root][:3]}',
+    'print(json.dumps([parse(d) for d in json.load(sys.stdin)]))',
+  ].join('\n')
+  const out = execFileSync('python3', ['-c', script], { input: JSON.stringify(docs) })
+  return JSON.parse(out.toString('utf8'))
+}
+
+describe('renderCharts', () => {
+  const charts = renderCharts(input())
+  const names = ['gains', 'deciles', 'training'] as const
+
+  it('gives the very charts the report inlines', () => {
+    expect(Object.keys(charts)).toEqual(names)
+    const html = renderReport(input())
+    const inline = html.match(/<svg[\s\S]*?<\/svg>/g)
+    expect(inline).toEqual(names.map((n) => charts[n]))
+  })
+
+  it('makes each chart a well-formed standalone SVG document', () => {
+    const ns = `{${SVG_NS}}`
+    const parsed = parseXml(names.map((n) => charts[n]))
+    expect(parsed).toEqual(
+      names.map(() => ({ root: `${ns}svg`, children: [`${ns}title`, `${ns}desc`, `${ns}rect`] }))
+    )
+    for (const n of names) {
+      expect(charts[n]).toMatch(new RegExp(`^<svg xmlns="${SVG_NS}" `))
+      // an opaque background first, under everything else
+      expect(charts[n]).toContain('</desc><rect width="100%" height="100%" fill="#fff"/>')
+    }
+  })
+
+  it('escapes names into well-formed XML', () => {
+    expect(charts.gains).toContain('x&lt;&amp;&gt;&quot;y')
+    expect(parseXml(['<svg><title>x<&</title></svg>'])[0]?.error).toMatch(/not well-formed/)
+  })
+
+  it('styles with attributes only, so it looks the same without the report stylesheet', () => {
+    for (const n of names) expect(charts[n]).not.toMatch(/<style|style=|var\(|currentColor/i)
   })
 })
 

@@ -1,5 +1,6 @@
 // reports/report.html: the evaluation for people. One self-contained page (inline CSS and SVG, no
-// scripts, fonts or links) built from what `fcv evaluate` writes: metrics.json and plots/*.csv.
+// scripts, fonts or links) built from what `fcv evaluate` writes: metrics.json and plots/*.csv. Its
+// three charts are also written alone, as plots/*.svg (`renderCharts`).
 
 import type { MetricsReport } from './index.ts'
 import { REPORT_CSS } from './report-style.ts'
@@ -309,11 +310,39 @@ function trainingChart(training: TrainingRow[]): string {
   })
 }
 
-/** The whole HTML report: a pure function of the evaluate outputs. */
-export function renderReport(input: ReportInput): string {
+/** The report's three charts, each a standalone SVG document: plots/{gains,deciles,training}.svg. */
+export interface ReportCharts {
+  gains: string
+  deciles: string
+  training: string
+}
+
+function modelsOf(input: ReportInput): { models: ModelEntry[]; primary: string } {
+  const models = Object.entries(input.metrics.models) as ModelEntry[]
+  return { models, primary: input.primary ?? models[0]?.[0] ?? '' }
+}
+
+/** The charts of the report, the same strings `renderReport` inlines. */
+export function renderCharts(input: ReportInput): ReportCharts {
+  const { models, primary } = modelsOf(input)
+  return {
+    gains: gainsChart(
+      input.gains,
+      models.map(([name]) => name),
+      primary
+    ),
+    deciles: decileChart(input.deciles, primary, input.metrics.currency),
+    training: trainingChart(input.training),
+  }
+}
+
+/**
+ * The whole HTML report: a pure function of the evaluate outputs. `charts` is `renderCharts(input)`,
+ * passed by a caller that also writes them as files, so both are one rendering.
+ */
+export function renderReport(input: ReportInput, charts = renderCharts(input)): string {
   const { metrics } = input
-  const models = Object.entries(metrics.models) as ModelEntry[]
-  const primary = input.primary ?? models[0]?.[0] ?? ''
+  const { models, primary } = modelsOf(input)
   const primaryMetrics = metrics.models[primary] as Metrics | undefined
   const buyers = primaryMetrics ? metricValue(primaryMetrics, 'buyers') : null
   const title = `Forward customer value: evaluation at ${metrics.test_cutoff}`
@@ -348,21 +377,17 @@ ${comparisonTable(models, primary)}
 <section aria-labelledby="h-gains">
 <h2 id="h-gains">Cumulative gains</h2>
 <p class="note">How much of the actual value the top-ranked customers hold. Closer to the Lorenz curve is better; the diagonal is a random ranking.</p>
-${gainsChart(
-  input.gains,
-  models.map(([name]) => name),
-  primary
-)}
+${charts.gains}
 </section>
 <section aria-labelledby="h-deciles">
 <h2 id="h-deciles">Decile calibration</h2>
 <p class="note">Customers split into ten equal groups by ${esc(primary)}’s prediction; a calibrated model’s bars match in every decile.</p>
-${decileChart(input.deciles, primary, metrics.currency)}
+${charts.deciles}
 </section>
 <section aria-labelledby="h-training">
 <h2 id="h-training">Training</h2>
 <p class="note">Loss per epoch on the training and validation sets, with the learning-rate cuts.</p>
-${trainingChart(input.training)}
+${charts.training}
 </section>
 <footer>Written by <code>fcv evaluate</code> from metrics.json and plots/*.csv.</footer>
 </main>

@@ -1,6 +1,7 @@
-// Small, dependency-free SVG charts for the HTML report: a line chart and a grouped bar chart, with
-// linear scales, axes on "nice" ticks, a legend and a <title>/<desc> for screen readers. Every text
-// that goes into the markup is escaped here; callers pass plain strings.
+// Small, dependency-free SVG charts for the HTML report and reports/plots/*.svg: a line chart and a
+// grouped bar chart, with linear scales, axes on "nice" ticks, a legend and a <title>/<desc> for
+// screen readers. Each chart is a standalone SVG document that can also be inlined in HTML. Every
+// text that goes into the markup is escaped here; callers pass plain strings.
 
 /** Escapes text for HTML or SVG content and double- or single-quoted attribute values. */
 export function escapeXml(text: string): string {
@@ -111,16 +112,24 @@ function plotArea(frame: ChartFrame, legendW: number): Plot {
   }
 }
 
+export const SVG_NS = 'http://www.w3.org/2000/svg'
+
+/**
+ * The root element, with what a standalone .svg file needs (the namespace, a white background): the
+ * charts are also written as image files, and every style is an attribute, none comes from CSS.
+ */
 function open(frame: ChartFrame): string {
   const width = frame.width ?? 720
   const height = frame.height ?? 400
   const id = escapeXml(frame.id)
   return (
-    `<svg class="chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" ` +
-    `role="img" aria-labelledby="${id}-title ${id}-desc" font-family="system-ui, sans-serif" ` +
-    `font-size="12" fill="#222">` +
+    `<svg xmlns="${SVG_NS}" class="chart" viewBox="0 0 ${width} ${height}" width="${width}" ` +
+    `height="${height}" role="img" aria-labelledby="${id}-title ${id}-desc" ` +
+    `font-family="system-ui, sans-serif" font-size="12" fill="#222">` +
     `<title id="${id}-title">${escapeXml(frame.title)}</title>` +
-    `<desc id="${id}-desc">${escapeXml(frame.description)}</desc>`
+    `<desc id="${id}-desc">${escapeXml(frame.description)}</desc>` +
+    // Opaque, so the chart reads the same as an image file on any background (a dark viewer).
+    '<rect width="100%" height="100%" fill="#fff"/>'
   )
 }
 

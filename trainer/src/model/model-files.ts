@@ -39,7 +39,7 @@ export interface ModelMetadata {
   seasonalCalibration: SeasonalCalibration | null
 }
 
-interface ModelJson {
+export interface ModelJson {
   modelTopology: unknown
   format?: string
   generatedBy?: string
@@ -80,10 +80,8 @@ export class ModelFileError extends Error {
   override name = 'ModelFileError'
 }
 
-export async function loadModel(
-  tf: TF,
-  dir: string
-): Promise<{ model: LayersModel; metadata: ModelMetadata }> {
+/** model.json as written by saveModel, checked to be an fcv model; no TensorFlow needed. */
+export async function readModelJson(dir: string): Promise<ModelJson & { metadata: ModelMetadata }> {
   const path = join(dir, MODEL_FILES.model)
   let json: ModelJson
   try {
@@ -97,6 +95,14 @@ export async function loadModel(
   if (metadata?.format !== 'fcv-ziln') {
     throw new ModelFileError(`${path}: not an fcv ZILN model (no userDefinedMetadata.fcv)`)
   }
+  return { ...json, metadata }
+}
+
+export async function loadModel(
+  tf: TF,
+  dir: string
+): Promise<{ model: LayersModel; metadata: ModelMetadata }> {
+  const { metadata, ...json } = await readModelJson(dir)
   const bytes = await readFile(join(dir, MODEL_FILES.weights))
   // An exact ArrayBuffer: a Buffer may be a view into a larger pooled one (tfjs-formats.md).
   const weightData = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { parse as parseYaml } from 'yaml'
 import { runBacktest } from '../evaluate/backtest.ts'
 import { BTYD_NAME, MODEL_NAME, runEvaluate, type MetricsReport } from '../evaluate/index.ts'
+import { SVG_NS } from '../evaluate/svg-chart.ts'
 import { SIMPLE_BASELINES } from '../baselines/simple.ts'
 import { runFeatures } from '../features/index.ts'
 import { runIngest } from '../ingest/index.ts'
@@ -150,7 +151,19 @@ describe('fcv evaluate', () => {
     const html = readFileSync(join(work, 'reports/report.html'), 'utf8')
     expect(html.match(/<svg/g)).toHaveLength(3)
     expect(html).toContain(BTYD_NAME)
-    expect(html).not.toMatch(/https?:\/\//)
+    expect(html.replaceAll(`xmlns="${SVG_NS}"`, '')).not.toMatch(/https?:\/\//)
+  })
+
+  it("writes each of the report's charts as an SVG file, byte for byte the same", () => {
+    const html = readFileSync(join(work, 'reports/report.html'))
+    const inline = html.toString('utf8').match(/<svg [\s\S]*?<\/svg>/g) ?? []
+    for (const name of ['gains', 'deciles', 'training']) {
+      const path = join(work, `reports/plots/${name}.svg`)
+      expect(existsSync(path), path).toBe(true)
+      const chart = inline.find((svg) => svg.includes(`aria-labelledby="${name}-title `))
+      expect(chart, name).toBeDefined()
+      expect(readFileSync(path).equals(Buffer.from(chart!, 'utf8')), name).toBe(true)
+    }
   })
 
   it('writes every file and column the plots in dvc.yaml read', () => {

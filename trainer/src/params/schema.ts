@@ -166,6 +166,42 @@ export const TrainParamsSchema = z.object({
   seed: z.number().int().min(0).default(42),
 })
 
+/**
+ * A registered model name: letters, digits, `.`, `_` and `-`, starting with a letter or digit. MLflow
+ * itself only forbids `/` and `:`; fcv is stricter because the name is also part of control-plane
+ * URLs, bundle file names and Kubernetes labels.
+ */
+export const MODEL_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/
+
+/** `fcv register`: the MLflow run and registered model version (trainer/src/register). */
+export const RegisterParamsSchema = z.object({
+  /** false: the stage records that registration is off and does nothing else (also --no-mlflow). */
+  enabled: z.boolean().default(true),
+  experiment: z.string().min(1).max(500).default('fcv'),
+  model_name: z
+    .string()
+    .regex(
+      MODEL_NAME_PATTERN,
+      'a registered model name is 1 to 100 letters, digits, ".", "_" or "-", starting with a letter or digit'
+    )
+    .default('fcv-customer-value'),
+  /** The alias the new version gets; the control plane promotes from it. */
+  alias: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_-]{0,99}$/, 'an alias is 1 to 100 letters, digits, "_" or "-"')
+    .refine((a) => !/^(latest|v\d+)$/i.test(a), 'MLflow reserves "latest" and v<number>')
+    .default('challenger'),
+  /** What was registered (run, model version, links), for the next stages and people. */
+  out_file: z.string().min(1).default('models/registration.json'),
+  /** The local server used when MLFLOW_TRACKING_URI is not set. */
+  embedded: z
+    .object({
+      dir: z.string().min(1).default('.mlflow'),
+      port: z.number().int().min(1).max(65535).default(5055),
+    })
+    .default({ dir: '.mlflow', port: 5055 }),
+})
+
 export const ParamsSchema = z.object({
   data: DataParamsSchema,
   ingest: z
@@ -186,6 +222,7 @@ export const ParamsSchema = z.object({
       out_dir: z.string().min(1).default('data/backtest'),
     })
     .default({ test_cutoffs: ['2011-03-14', '2011-06-12'], out_dir: 'data/backtest' }),
+  register: RegisterParamsSchema.default(RegisterParamsSchema.parse({})),
   evaluate: z
     .object({
       /** metrics.json, plots/ (DVC metrics and plots) and the human report. */
@@ -198,3 +235,4 @@ export type Params = z.infer<typeof ParamsSchema>
 export type DataParams = Params['data']
 export type FeaturesParams = Params['features']
 export type TrainParams = Params['train']
+export type RegisterParams = Params['register']
