@@ -58,8 +58,15 @@ const outPaths = (outs: z.infer<typeof OutSchema>[]) =>
 const stageCommand = (cmd: string) => /^node trainer\/dist\/fcv\.mjs ([a-z]+)/.exec(cmd)?.[1]
 
 describe('dvc.yaml', () => {
-  it('declares build, ingest, then features', () => {
-    expect(Object.keys(dvc.stages)).toEqual(['build', 'ingest', 'features', 'train', 'evaluate'])
+  it('declares the stages in pipeline order', () => {
+    expect(Object.keys(dvc.stages)).toEqual([
+      'build',
+      'ingest',
+      'features',
+      'train',
+      'evaluate',
+      'register',
+    ])
   })
   it('builds the bundle the other stages run, from every source they need', () => {
     const build = dvc.stages['build']!
@@ -94,7 +101,9 @@ describe('dvc.yaml', () => {
       for (const p of stage.params ?? []) expect(raw, `params.yaml section ${p}`).toHaveProperty(p)
       for (const dep of stage.deps.map(interpolate)) {
         const produced = Object.values(dvc.stages).some((s) =>
-          outPaths(s.outs ?? []).some((o) => dep === o || dep.startsWith(o + '/'))
+          outPaths([...(s.outs ?? []), ...(s.metrics ?? []), ...(s.plots ?? [])]).some(
+            (o) => dep === o || dep.startsWith(o + '/') || o.startsWith(dep + '/')
+          )
         )
         expect(produced || existsSync(join(root, dep)), `dependency ${dep}`).toBe(true)
       }
@@ -108,6 +117,19 @@ describe('dvc.yaml', () => {
         for (const file of Object.keys(spec.y)) expect(plotted, file).toContain(file)
       }
     }
+  })
+  it('register depends on the model and the evaluation, and records what it registered', () => {
+    const register = dvc.stages['register']!
+    const deps = register.deps.map(interpolate)
+    expect(deps).toEqual(
+      expect.arrayContaining([
+        params.data.path,
+        params.train.out_dir,
+        `${params.evaluate.out_dir}/metrics.json`,
+      ])
+    )
+    expect(outPaths(register.outs ?? [])).toEqual([params.register.out_file])
+    expect(register.params).toEqual(['register'])
   })
   it('features depends on what ingest writes', () => {
     const ingestOut = outPaths(dvc.stages['ingest']!.outs ?? [])
