@@ -5,7 +5,8 @@
 import { createServer, request as httpRequest, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
-export type Fault = 'pass' | 'cut' | { status: number }
+/** Forward, drop the connection mid-request, or answer in the server's place. */
+export type Fault = 'pass' | 'cut' | { status: number; body?: string }
 
 export interface FaultProxy {
   url: string
@@ -34,7 +35,7 @@ export async function startFaultProxy(
       req.resume()
       req.once('end', () => {
         res.writeHead(fault.status, { 'content-type': 'text/plain' })
-        res.end(`injected fault: HTTP ${fault.status}`)
+        res.end(fault.body ?? `injected fault: HTTP ${fault.status}`)
       })
       return
     }

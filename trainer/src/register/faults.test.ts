@@ -166,6 +166,22 @@ describe('registration faults', { timeout: 120_000 }, () => {
     expect(existsSync(outFile)).toBe(false)
   })
 
+  it('an MLflow 2 server is refused before anything is created', async () => {
+    const { outFile, params } = fresh()
+    const proxy = await startFaultProxy(uri, (method, path) =>
+      path === '/version' ? { status: 200, body: '2.22.0' } : 'pass'
+    )
+    try {
+      await expect(runRegister(params, { client: fast(proxy.url), log: () => {} })).rejects.toThrow(
+        /runs version "2\.22\.0"; fcv registers into MLflow 3 or newer/
+      )
+    } finally {
+      await proxy.close()
+    }
+    expect(proxy.seen).toEqual(['GET /version'])
+    expect(existsSync(outFile)).toBe(false)
+  })
+
   it('a param value over the server limit is cut to it and flagged with a tag', async () => {
     const codes = Array.from({ length: 900 }, (_, i) => `CODE${String(i).padStart(4, '0')}`)
     const { name, params } = fresh([`data.exclude_products.codes=${JSON.stringify(codes)}`])

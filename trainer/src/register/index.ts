@@ -7,6 +7,7 @@
 
 import { BTYD_NAME, MODEL_NAME } from '../evaluate/index.ts'
 import type { MlflowClient, ModelVersion } from '../mlflow/client.ts'
+import { MlflowConfigError } from '../mlflow/errors.ts'
 import type { KeyValue } from '../mlflow/limits.ts'
 import { mlmodelYaml } from '../mlflow/mlmodel.ts'
 import type { Params } from '../params/schema.ts'
@@ -64,6 +65,12 @@ export async function runRegister(
   const uri = client.trackingUri
   const mlflowVersion = await client.version()
   log(`register: MLflow ${mlflowVersion} at ${uri}`)
+  if (!(Number(/^(\d+)\./.exec(mlflowVersion)?.[1]) >= 3)) {
+    throw new MlflowConfigError(
+      `the MLflow server at ${uri} runs version "${mlflowVersion}"; fcv registers into MLflow 3 or newer ` +
+        '(the model is an MLflow 3 logged model)'
+    )
+  }
   const experiment = await client.getOrCreateExperiment(p.experiment)
   const now = Date.now()
   const runName = `${MODEL_NAME}-${local.report.test_cutoff}-${new Date(now).toISOString().slice(0, 16).replace(/[-:]/g, '')}`
