@@ -14,6 +14,15 @@ export interface HttpRequest {
 
 export type RetryNotice = (call: string, attempt: number, waitMs: number, reason: string) => void
 
+/** Connection errors meaning nothing listens there (rather than a connection that broke). */
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+])
+
 /** HTTP statuses worth another attempt: throttling and server-side failures. */
 const RETRY_STATUSES = new Set([429, 500, 502, 503, 504])
 
@@ -61,9 +70,10 @@ export async function send(
       if (e instanceof MlflowError) throw e
       reason = connectionProblem(e)
       if (attempt >= conn.maxRetries) {
+        const what = UNREACHABLE.has(reason) ? 'cannot reach' : 'no answer from'
         throw new MlflowError(
           call,
-          `MLflow ${call} failed: cannot reach ${conn.trackingUri} (${reason}) after ${attempt + 1} attempt${attempt ? 's' : ''}`,
+          `MLflow ${call} failed: ${what} ${conn.trackingUri} (${reason}) after ${attempt + 1} attempt${attempt ? 's' : ''}`,
           undefined,
           undefined,
           { cause: e }
@@ -86,8 +96,9 @@ function connectionProblem(e: unknown): string {
   const err = e as Error & { cause?: { code?: string; message?: string } }
   if (err.name === 'TimeoutError') return 'timed out'
   const code = err.cause?.code
-  if (code) return code
-  return err.cause?.message ?? err.message
+  const message = err.cause?.message
+  if (code && message && !message.includes(code)) return `${code}: ${message}`
+  return code ?? message ?? err.message
 }
 
 async function errorOf(call: string, res: Response, attempts: number): Promise<MlflowError> {

@@ -88,7 +88,7 @@ describe('registration faults', { timeout: 120_000 }, () => {
       const { outFile, params } = fresh()
       const client = fast(`http://127.0.0.1:${port}`, { maxRetries: 1, timeoutMs: 300 })
       await expect(runRegister(params, { client, log: () => {} })).rejects.toThrow(
-        /\(timed out\) after 2 attempts/
+        /no answer from http:\/\/127\.0\.0\.1:\d+ \(timed out\) after 2 attempts$/
       )
       expect(existsSync(outFile)).toBe(false)
     } finally {
@@ -109,7 +109,9 @@ describe('registration faults', { timeout: 120_000 }, () => {
     try {
       await expect(
         runRegister(params, { client: fast(proxy.url), log: (l) => log.push(l) })
-      ).rejects.toThrow(/cannot reach .* after 3 attempts/)
+      ).rejects.toThrow(
+        /^MLflow POST \/api\/2\.0\/mlflow\/logged-models failed: no answer from http:\/\/127\.0\.0\.1:\d+ \((UND_ERR_SOCKET|ECONNRESET|EPIPE)[^)]*\) after 3 attempts$/
+      )
     } finally {
       await proxy.close()
     }
@@ -128,7 +130,7 @@ describe('registration faults', { timeout: 120_000 }, () => {
       await expect(
         runRegister(params, { client: fast(proxy.url), log: (l) => log.push(l) })
       ).rejects.toThrow(
-        /^MLflow PUT \/api\/2\.0\/mlflow-artifacts\/artifacts\/.*\/weights\.bin failed: cannot reach .* after 3 attempts/
+        /^MLflow PUT \/api\/2\.0\/mlflow-artifacts\/artifacts\/.*\/weights\.bin failed: no answer from .* after 3 attempts/
       )
     } finally {
       await proxy.close()
