@@ -1,5 +1,5 @@
 import { startEmbeddedServer, stopEmbeddedServer } from '../mlflow/embedded-server.ts'
-import { MlflowConfigError } from '../mlflow/errors.ts'
+import { MlflowConfigError } from '@fcv/core'
 import type { Params } from '../params/schema.ts'
 
 /** `fcv mlflow start|stop|status`: the local server `fcv register` uses without MLFLOW_TRACKING_URI. */

@@ -1,9 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { describe, expect, inject, it } from 'vitest'
-import { MlflowClient, proxyPath } from './client.ts'
-import { connectionTo } from './config.ts'
-import { MlflowError } from './errors.ts'
-import type { Metric } from './limits.ts'
+import { MlflowClient, proxyPath, connectionTo, MlflowError, type Metric } from '@fcv/core'
 
 // Against the real `mlflow server` the global setup started; every test uses its own names.
 

@@ -9,7 +9,7 @@ import {
   rmSync,
 } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { MlflowConfigError } from './errors.ts'
+import { MlflowConfigError } from '@fcv/core'
 
 /** The MLflow version requirements.txt pins; named in the install hint. */
 export const PINNED_MLFLOW = '3.17.2'

@@ -6,9 +6,7 @@
 // previous registration record is left as it was.
 
 import { BTYD_NAME, MODEL_NAME } from '../evaluate/index.ts'
-import type { MlflowClient, ModelVersion } from '../mlflow/client.ts'
-import { MlflowConfigError } from '../mlflow/errors.ts'
-import type { KeyValue } from '../mlflow/limits.ts'
+import { type MlflowClient, type ModelVersion, MlflowConfigError, type KeyValue } from '@fcv/core'
 import { mlmodelYaml } from '../mlflow/mlmodel.ts'
 import type { Params } from '../params/schema.ts'
 import { readLocalInputs, uploadBytes, writeRecord } from './inputs.ts'

@@ -2,7 +2,7 @@
 // so they are tested without a server.
 
 import type { MetricsReport } from '../evaluate/index.ts'
-import type { KeyValue, Metric } from '../mlflow/limits.ts'
+import type { KeyValue, Metric } from '@fcv/core'
 import type { TrainResult } from '../model/train-loop.ts'
 
 /**

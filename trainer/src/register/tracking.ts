@@ -1,5 +1,4 @@
-import { MlflowClient } from '../mlflow/client.ts'
-import { connectionFromEnv, connectionTo } from '../mlflow/config.ts'
+import { MlflowClient, connectionFromEnv, connectionTo } from '@fcv/core'
 import { startEmbeddedServer } from '../mlflow/embedded-server.ts'
 import type { Params } from '../params/schema.ts'
 

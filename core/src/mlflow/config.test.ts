@@ -15,7 +15,7 @@ describe('connectionFromEnv', () => {
       MLFLOW_TRACKING_TOKEN: 'tok',
     })
     expect(c?.trackingUri).toBe('https://mlflow.example.com/base')
-    expect(c?.authorization).toBe(`Basic ${Buffer.from('ann:pw:with:colons').toString('base64')}`)
+    expect(c?.authorization).toBe(`Basic ${btoa('ann:pw:with:colons')}`)
     expect(
       connectionFromEnv({ MLFLOW_TRACKING_URI: 'http://h:5000', MLFLOW_TRACKING_TOKEN: 'tok' })
         ?.authorization

@@ -43,13 +43,13 @@ export async function send(
   }
   const headers: Record<string, string> = {}
   if (conn.authorization) headers['authorization'] = conn.authorization
-  let body: string | Uint8Array | undefined
+  let body: string | Uint8Array<ArrayBuffer> | undefined
   if (req.json !== undefined) {
     headers['content-type'] = 'application/json'
     body = JSON.stringify(req.json)
   } else if (req.bytes !== undefined) {
     headers['content-type'] = 'application/octet-stream'
-    body = req.bytes
+    body = req.bytes as Uint8Array<ArrayBuffer> // any byte view is a valid body
   }
   for (let attempt = 0; ; attempt++) {
     let reason: string

@@ -20,7 +20,7 @@ export interface MlflowConnection {
  * variables MLflow documents. Returns null when no tracking URI is set.
  */
 export function connectionFromEnv(
-  env: Record<string, string | undefined> = process.env
+  env: Record<string, string | undefined>
 ): MlflowConnection | null {
   const uri = env['MLFLOW_TRACKING_URI']?.trim()
   if (!uri) return null
@@ -29,7 +29,7 @@ export function connectionFromEnv(
 
 export function connectionTo(
   uri: string,
-  env: Record<string, string | undefined> = process.env
+  env: Record<string, string | undefined>
 ): MlflowConnection {
   let url: URL
   try {
@@ -53,7 +53,7 @@ export function connectionTo(
   const token = env['MLFLOW_TRACKING_TOKEN']
   let authorization: string | undefined
   if (user && password) {
-    authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
+    authorization = `Basic ${base64(`${user}:${password}`)}`
   } else if (user || password) {
     throw new MlflowConfigError(
       'set both MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, or neither'
@@ -83,4 +83,11 @@ function numberFrom(
     throw new MlflowConfigError(`${name}="${raw}" is not a number >= ${min}`)
   }
   return n
+}
+
+/** Base64 of the UTF-8 bytes, with what every runtime has (no Buffer in workerd or browsers). */
+function base64(text: string): string {
+  let binary = ''
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte)
+  return btoa(binary)
 }

@@ -23,9 +23,9 @@ describe('chunkBatch', () => {
       expect(c.params.length + c.tags.length + c.metrics.length).toBeLessThanOrEqual(
         LIMITS.entitiesPerBatch
       )
-      expect(Buffer.byteLength(JSON.stringify({ run_id: 'r'.repeat(32), ...c }))).toBeLessThan(
-        1_000_000
-      )
+      expect(
+        new TextEncoder().encode(JSON.stringify({ run_id: 'r'.repeat(32), ...c })).length
+      ).toBeLessThan(1_000_000)
     }
     expect(chunks.flatMap((c) => c.params)).toEqual(batch.params)
     expect(chunks.flatMap((c) => c.tags)).toEqual(batch.tags)

@@ -103,7 +103,7 @@ export function chunkBatch(batch: Batch): Batch[] {
     bytes = 0
   }
   const add = <K extends keyof Batch>(kind: K, item: Batch[K][number], cap: number) => {
-    const size = Buffer.byteLength(JSON.stringify(item)) + 1
+    const size = new TextEncoder().encode(JSON.stringify(item)).length + 1
     const total = cur.params.length + cur.metrics.length + cur.tags.length
     if (
       cur[kind].length >= cap ||
