@@ -3,6 +3,7 @@
 #   - npm packages from the lockfile (npm ci), only when the lockfile changed
 #   - native TensorFlow for the trainer (scripts/build-tfjs-node.sh); pure-JS tfjs when that fails
 #   - the pinned Python tools (DVC, pandas for the benchmark reference) in .venv/
+#   - PostgreSQL from Debian (scripts/postgres.sh), for the control plane's storage tests
 #   - the bundled CLI, trainer/dist/ (fcv.mjs and a few chunks start in 0.1 s instead of 0.4 s)
 # Safe to source repeatedly; every step is skipped when already done.
 
@@ -100,8 +101,21 @@ fcv_ensure_python() {
   export PATH="$venv/bin:$PATH"
 }
 
+# The control plane's storage tests start a throwaway cluster on it. In CI a failed install fails
+# setup; elsewhere those tests fail later, naming `bash scripts/postgres.sh install`.
+fcv_ensure_postgres() {
+  if compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then return 0; fi
+  bash "$FCV_ROOT/scripts/postgres.sh" install && return 0
+  if [ "${CI:-}" = true ]; then
+    fcv_log "PostgreSQL install failed (above); CI requires it"
+    return 1
+  fi
+  fcv_log "warning: PostgreSQL install failed (above); the control plane's storage tests need it"
+}
+
 fcv_build() {
   (cd "$FCV_ROOT" && npm run build --silent >/dev/null) || { fcv_log "npm run build failed"; return 1; }
 }
 
-fcv_ensure_node && fcv_ensure_npm_packages && fcv_ensure_python && fcv_ensure_tfjs_node && fcv_build
+fcv_ensure_node && fcv_ensure_npm_packages && fcv_ensure_python && fcv_ensure_tfjs_node &&
+  fcv_ensure_postgres && fcv_build

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, inject, it } from 'vitest'
 
 // The bundled CLI is what DVC, the README and users run: build it and drive it as a user would.
 
@@ -10,8 +10,11 @@ const root = resolve(import.meta.dirname, '../..')
 const cli = join(root, 'trainer/dist/fcv.mjs')
 const work = mkdtempSync(join(tmpdir(), 'fcv-cli-'))
 
+// Registration goes to the test run's MLflow server, never to the repository's embedded one.
+const env = { ...process.env, MLFLOW_TRACKING_URI: inject('mlflowUri') }
+
 function fcv(...args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8' })
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', env })
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 
@@ -26,7 +29,7 @@ describe('fcv (bundled)', () => {
     for (const c of ['ingest', 'features', 'pipeline', 'generate']) expect(r.stdout).toContain(c)
   })
 
-  it('runs generate then the pipeline on the result, with overrides', () => {
+  it('runs generate then the pipeline on the result, with overrides', { timeout: 120_000 }, () => {
     const log = join(work, 'log.csv.gz')
     const g = fcv('generate', '--customers', '300', '--years', '2', '--seed', '5', '--out', log)
     expect(g.code, g.stderr).toBe(0)
@@ -41,9 +44,23 @@ describe('fcv (bundled)', () => {
       '--set',
       'features.test_cutoff=2022-09-01',
       '--set',
-      'features.count=4'
+      'features.count=4',
+      '--set',
+      `train.out_dir=${join(work, 'model')}`,
+      '--set',
+      `evaluate.out_dir=${join(work, 'reports')}`,
+      '--set',
+      `register.out_file=${join(work, 'registration.json')}`,
+      '--set',
+      'register.model_name=fcv-cli-test'
     )
     expect(p.code, p.stderr).toBe(0)
+    const registration = JSON.parse(readFileSync(join(work, 'registration.json'), 'utf8'))
+    expect(registration).toMatchObject({
+      status: 'registered',
+      model_name: 'fcv-cli-test',
+      alias: 'challenger',
+    })
     expect(p.stderr).toMatch(/ingest: [\d,]+ rows in/)
     const schema = JSON.parse(readFileSync(join(work, 'processed/schema.json'), 'utf8'))
     expect(schema.cutoffs).toHaveLength(5)

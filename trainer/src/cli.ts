@@ -12,6 +12,7 @@ import {
   registerCommand,
 } from './commands/stages.ts'
 import { mlflowCommand } from './commands/mlflow.ts'
+import { tokensCommand } from './commands/tokens.ts'
 import { generateCommand } from './commands/generate.ts'
 import {
   backtestCommand,
@@ -142,6 +143,25 @@ program
   .option('--start <date>', 'first day, YYYY-MM-DD', '2021-01-01')
   .action((o: { out: string; customers: string; years: string; seed: string; start: string }) =>
     runCommand('generate', () => generateCommand(o))
+  )
+
+program
+  .command('tokens')
+  .description(
+    'control-plane API tokens: create (shown once), list, revoke; uses FCV_CONTROL_PLANE_URL and FCV_ADMIN_TOKEN'
+  )
+  .argument('<action>', 'create | list | revoke')
+  .option('--name <name>', 'token name (create, revoke)')
+  .addOption(
+    new Option('--role <role>', 'role (create)').choices([
+      'admin',
+      'publisher',
+      'reporter',
+      'viewer',
+    ])
+  )
+  .action((action: string, o: { name?: string; role?: string }) =>
+    runCommand('tokens', () => tokensCommand(action, o))
   )
 
 await program.parseAsync()

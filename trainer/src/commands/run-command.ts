@@ -25,4 +25,5 @@ const EXPECTED_ERRORS = new Set([
   'MlflowConfigError',
   'RegisterInputError',
   'ModelFileError',
+  'TokensCommandError',
 ])

@@ -80,7 +80,8 @@ export async function runBacktest(
     const p = paramsAt(params, cutoff)
     await runFeatures(p, { log: () => {} })
     await runTrain(p, { tf: options.tf, backend: options.backend, log: () => {} })
-    const { report } = await runEvaluate(p, { tf: options.tf, log })
+    // No champion here: one trained on later data says nothing about an earlier cutoff.
+    const { report } = await runEvaluate(p, { tf: options.tf, log, champion: false })
     runs.push(report)
   }
   const names = [...new Set(runs.flatMap((r) => Object.keys(r.models)))]

@@ -1,6 +1,7 @@
-// `fcv evaluate`: the model and every baseline scored on the same test rows (every customer with a
-// purchase before the test cutoff, zeros included), with the same metrics. Writes reports/metrics.json
-// (DVC metrics), reports/plots/*.csv (DVC plots), reports/report.html (the same charts, offline),
+// `fcv evaluate`: the model, the current champion (champion.ts; when registration is on and one has
+// been promoted) and every baseline scored on the same test rows (every customer with a purchase
+// before the test cutoff, zeros included), with the same metrics. Writes reports/metrics.json (DVC
+// metrics), reports/plots/*.csv (DVC plots), reports/report.html (the same charts, offline),
 // reports/plots/*.svg (those charts as image files, e.g. for MLflow) and prints the comparison table.
 
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
@@ -9,6 +10,7 @@ import {
   evaluateRegression,
   formatMetric,
   type History,
+  type MlflowClient,
   type RegressionEvaluation,
 } from '@fcv/core'
 import { BtydFitError, btydBaseline } from '../baselines/btyd/index.ts'
@@ -21,11 +23,14 @@ import { csvField } from '../io/csv-field.ts'
 import { textTable } from '../io/text-table.ts'
 import { readFeatureSets } from '../model/feature-sets.ts'
 import { MODEL_FILES, loadModel } from '../model/model-files.ts'
-import { predictTable, type Predictions } from '../model/predict.ts'
+import type { Predictions } from '../model/predict.ts'
 import type { TF } from '../model/tf.ts'
 import type { TrainResult } from '../model/train-loop.ts'
 import type { Params } from '../params/schema.ts'
+import { trackingClient } from '../register/tracking.ts'
+import { loadChampion, scoreChampion, type Champion, type ChampionRef } from './champion.ts'
 import { parseReportInput, renderCharts, renderReport } from './report-html.ts'
+import { scoreNetwork } from './score-network.ts'
 
 export const MODEL_NAME = 'ziln'
 export const BTYD_NAME = 'bgnbd_gamma_gamma'
@@ -33,6 +38,14 @@ export const BTYD_NAME = 'bgnbd_gamma_gamma'
 export interface EvaluateOptions {
   tf: TF
   log?: (line: string) => void
+  /**
+   * Score the registered champion too (default true; it is looked up only when
+   * register.enabled). Off for backtests: a champion trained on later data tells nothing there.
+   */
+  champion?: boolean
+  /** A client to use instead of MLFLOW_TRACKING_URI or the embedded server (tests). */
+  client?: MlflowClient
+  env?: Record<string, string | undefined>
 }
 
 export interface ScoredModel {
@@ -49,6 +62,8 @@ export interface MetricsReport {
   currency: string
   customers: number
   zero_share: number
+  /** The champion version scored as `models.champion`, or null when there was none to score. */
+  champion: ChampionRef | null
   models: Record<string, RegressionEvaluation['metrics'] | { error: string }>
 }
 
@@ -82,6 +97,26 @@ function btydPredictions(
   return Float64Array.from(minor, (v) => (v === undefined ? 0 : v / scale))
 }
 
+/**
+ * The champion to compare with, loaded: from the registered model register.model_name, through
+ * the server register uses (MLFLOW_TRACKING_URI, else the embedded one). Null when there is none
+ * or registration is off.
+ */
+async function championFor(
+  params: Params,
+  options: EvaluateOptions,
+  log: (line: string) => void
+): Promise<Champion | null> {
+  if (options.champion === false) return null
+  if (!params.register.enabled) {
+    log('evaluate: no champion to compare with: registration is off (register.enabled: false)')
+    return null
+  }
+  const client =
+    options.client ?? (await trackingClient(params, options.env ?? process.env, log, 'evaluate'))
+  return await loadChampion(options.tf, client, params.register.model_name, log)
+}
+
 function csv(header: string[], rows: (string | number)[][]): string {
   return [header.join(','), ...rows.map((r) => r.join(','))].join('\n') + '\n'
 }
@@ -110,14 +145,18 @@ export async function runEvaluate(params: Params, options: EvaluateOptions) {
   }
   const y = test.label
   const scored: ScoredModel[] = []
-  const predictions = predictTable(tf, model, metadata, test)
+  const candidate = scoreNetwork(tf, model, metadata, test)
+  const predictions = candidate.predictions
   model.dispose()
   scored.push({
     name: MODEL_NAME,
     description: 'ZILN network',
-    evaluation: evaluateRegression({ y, yhat: predictions.expected, pBuy: predictions.pBuy }),
+    evaluation: candidate.evaluation,
     error: null,
   })
+  const histories = await testHistories(params, test)
+  const champion = await championFor(params, options, log)
+  if (champion) scored.push(scoreChampion(tf, champion, { histories, t0, table: test, spec }, log))
   for (const b of SIMPLE_BASELINES) {
     const yhat = b.predict(test, f.horizon_days)
     scored.push({
@@ -127,7 +166,6 @@ export async function runEvaluate(params: Params, options: EvaluateOptions) {
       error: null,
     })
   }
-  const histories = await testHistories(params, test)
   try {
     const scale = 10 ** params.data.currency_exponent
     const yhat = btydPredictions(histories, t0, f.horizon_days, scale)
@@ -153,6 +191,7 @@ export async function runEvaluate(params: Params, options: EvaluateOptions) {
     currency: params.data.currency,
     customers: first.customers,
     zero_share: first.zero_share,
+    champion: champion?.ref ?? null,
     models: Object.fromEntries(
       scored.map((s) => [s.name, s.evaluation ? s.evaluation.metrics : { error: s.error ?? '' }])
     ),

@@ -353,7 +353,11 @@ export function renderReport(input: ReportInput, charts = renderCharts(input)): 
     ['Customers', metrics.customers.toLocaleString('en-GB')],
     ...(buyers === null ? [] : [['Buyers', buyers.toLocaleString('en-GB')]]),
     ['Zero spend', percent(metrics.zero_share)],
+    ...(metrics.champion
+      ? [['Champion', `${metrics.champion.model_name} version ${metrics.champion.version}`]]
+      : []),
   ]
+  const against = metrics.champion ? 'the current champion and the baselines' : 'the baselines'
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -371,7 +375,7 @@ export function renderReport(input: ReportInput, charts = renderCharts(input)): 
 </header>
 <section aria-labelledby="h-table">
 <h2 id="h-table">Model comparison</h2>
-<p class="note">The ${esc(primary)} model against the baselines.</p>
+<p class="note">The ${esc(primary)} model against ${against}.</p>
 ${comparisonTable(models, primary)}
 </section>
 <section aria-labelledby="h-gains">

@@ -39,6 +39,7 @@ function params(extra: string[] = []): Params {
     `train.out_dir=${join(work, 'model')}`,
     `evaluate.out_dir=${join(work, 'reports')}`,
     'train.max_epochs=6',
+    'register.enabled=false', // evaluate looks up no champion (evaluate/champion.test.ts does)
     ...extra,
   ])
 }

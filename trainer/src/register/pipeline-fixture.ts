@@ -37,6 +37,7 @@ export async function trainedPipeline(): Promise<PipelineFixture> {
   await runIngest(params(), { log: quiet, progress: false })
   await runFeatures(params(), { log: quiet })
   await runTrain(params(), { tf, backend, log: quiet })
-  await runEvaluate(params(), { tf, log: quiet })
+  // No champion lookup: each test decides which server and champion it evaluates against.
+  await runEvaluate(params(), { tf, log: quiet, champion: false })
   return { work, params }
 }

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import type { MetricsReport } from '../evaluate/index.ts'
-import { flattenParams, metricsOf, noteContent, runMetrics, versionTags } from './run-content.ts'
+import {
+  championTags,
+  flattenParams,
+  metricsOf,
+  noteContent,
+  runMetrics,
+  versionTags,
+} from './run-content.ts'
 
 const report = {
   test_cutoff: '2011-06-12',
@@ -67,6 +74,29 @@ describe('run content', () => {
         { key: 'k', value: 'v' },
       ]
     )
+  })
+
+  it('tags the champion the version was compared with, and its key metrics when it was scored', () => {
+    expect(championTags(report)).toEqual([])
+    const ref = { model_name: 'fcv', version: '3', run_id: 'r1' }
+    const scored = {
+      ...report,
+      champion: ref,
+      models: { ...report.models, champion: { gini: 0.7, rmse: 120, auc: null } },
+    } as unknown as MetricsReport
+    expect(championTags(scored)).toEqual([
+      { key: 'champion.version', value: '3' },
+      { key: 'champion.gini', value: '0.7' },
+      { key: 'champion.rmse', value: '120' },
+    ])
+    expect(versionTags(scored, 'ziln', [], [])).toEqual(
+      expect.arrayContaining([{ key: 'champion.gini', value: '0.7' }])
+    )
+    const failed = {
+      ...scored,
+      models: { ...report.models, champion: { error: 'feature spec v1' } },
+    } as unknown as MetricsReport
+    expect(championTags(failed)).toEqual([{ key: 'champion.version', value: '3' }])
   })
 
   it('describes the run as a markdown table, the primary model in bold', () => {

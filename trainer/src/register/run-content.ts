@@ -1,6 +1,7 @@
 // What goes into the MLflow run and the model version: pure functions of the pipeline's outputs,
 // so they are tested without a server.
 
+import { CHAMPION_NAME } from '../evaluate/champion.ts'
 import type { MetricsReport } from '../evaluate/index.ts'
 import type { KeyValue, Metric } from '@fcv/core'
 import type { TrainResult } from '../model/train-loop.ts'
@@ -102,7 +103,24 @@ export function versionTags(
       tags.push({ key: `baseline.${b}.gini`, value: String(v) })
     }
   }
-  return [...tags, ...facts]
+  return [...tags, ...championTags(report), ...facts]
+}
+
+/**
+ * The champion the version was compared with on the same test rows, for the control plane's gates:
+ * `champion.version`, and its key metrics as `champion.<metric>` when it could be scored (a
+ * version tag without them means the champion failed; metrics.json says why).
+ */
+export function championTags(report: MetricsReport): KeyValue[] {
+  const ref = report.champion ?? null // null, or absent in a metrics.json from before the champion
+  if (!ref) return []
+  const tags: KeyValue[] = [{ key: 'champion.version', value: ref.version }]
+  const m = metricsOf(report, CHAMPION_NAME) ?? {}
+  for (const k of KEY_METRICS) {
+    const v = m[k]
+    if (v !== undefined && Number.isFinite(v)) tags.push({ key: `champion.${k}`, value: String(v) })
+  }
+  return tags
 }
 
 /** The run's description (mlflow.note.content, markdown): the comparison a reader wants first. */

@@ -1,0 +1,113 @@
+// Opens the control plane's database: PostgreSQL through a node-postgres pool when a URL is given,
+// else PGlite in process (in memory, or in a data directory). Both get the same schema and the
+// same migrations (control-plane/drizzle/), and the same drizzle type (Db).
+
+import path from 'node:path'
+import { sql } from 'drizzle-orm'
+import * as schema from './schema.ts'
+import type { Db } from './types.ts'
+
+export interface OpenOptions {
+  /** postgres://... : PostgreSQL. Wins over dataDir. */
+  url?: string
+  /** PGlite data directory; omitted (or ":memory:") = in memory. */
+  dataDir?: string
+  /** The migrations folder; defaults to control-plane/drizzle (found from this module). */
+  migrationsFolder?: string
+  /** PostgreSQL: maximum pool connections (node-postgres default 10). */
+  poolSize?: number
+  /** PostgreSQL: an idle pooled connection failed (server restart...); the pool drops it. */
+  onPoolError?: (err: Error) => void
+}
+
+export interface Database {
+  db: Db
+  kind: 'postgres' | 'pglite'
+  /** Applies pending migrations; idempotent, and serialized across processes on PostgreSQL. */
+  migrate(): Promise<void>
+  /** Readiness: SELECT 1. */
+  ping(): Promise<void>
+  close(): Promise<void>
+}
+
+export const DEFAULT_MIGRATIONS_FOLDER = path.resolve(import.meta.dirname, '../../drizzle')
+
+/** pg_advisory_lock key held while migrating ("fcvmig" in ASCII). */
+export const MIGRATION_LOCK_KEY = 0x6663766d6967
+
+export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
+  const migrationsFolder = opts.migrationsFolder ?? DEFAULT_MIGRATIONS_FOLDER
+  return opts.url
+    ? openPostgres(opts.url, migrationsFolder, opts)
+    : openPglite(opts.dataDir === ':memory:' ? undefined : opts.dataDir, migrationsFolder)
+}
+
+async function openPostgres(
+  url: string,
+  migrationsFolder: string,
+  opts: OpenOptions
+): Promise<Database> {
+  const { default: pg } = await import('pg')
+  const { drizzle } = await import('drizzle-orm/node-postgres')
+  const { migrate } = await import('drizzle-orm/node-postgres/migrator')
+  const pool = new pg.Pool({ connectionString: url, max: opts.poolSize })
+  // Without a listener an idle connection's error would crash the process.
+  pool.on('error', (err) => opts.onPoolError?.(err))
+  const db = drizzle(pool, { schema })
+  return {
+    db,
+    kind: 'postgres',
+    async migrate() {
+      // One session holds the lock and runs the migrator, so two replicas starting together
+      // migrate one after the other; the second finds nothing left to do.
+      const client = await pool.connect()
+      let failure: Error | undefined
+      try {
+        await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY])
+        try {
+          await migrate(drizzle(client, { schema }), { migrationsFolder })
+        } finally {
+          await client
+            .query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY])
+            .catch((err: Error) => (failure ??= err))
+        }
+      } catch (err) {
+        failure = err as Error
+        throw err
+      } finally {
+        // A failed connection is discarded, not pooled: closing it releases any lock it holds.
+        client.release(failure)
+      }
+    },
+    async ping() {
+      await db.execute(sql`select 1`)
+    },
+    close: () => pool.end(),
+  }
+}
+
+async function openPglite(
+  dataDir: string | undefined,
+  migrationsFolder: string
+): Promise<Database> {
+  const { PGlite } = await import('@electric-sql/pglite')
+  const { drizzle } = await import('drizzle-orm/pglite')
+  const { migrate } = await import('drizzle-orm/pglite/migrator')
+  const client = await PGlite.create(dataDir === undefined ? {} : { dataDir })
+  const db = drizzle(client, { schema })
+  // One process owns a PGlite database: no lock to take, only this process's calls to queue.
+  let migrating = Promise.resolve()
+  return {
+    db,
+    kind: 'pglite',
+    migrate() {
+      const run = migrating.catch(() => {}).then(() => migrate(db, { migrationsFolder }))
+      migrating = run
+      return run
+    },
+    async ping() {
+      await db.execute(sql`select 1`)
+    },
+    close: () => client.close(),
+  }
+}

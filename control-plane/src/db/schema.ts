@@ -1,0 +1,191 @@
+// The control plane's one PostgreSQL schema: PostgreSQL in production, PGlite in-process by
+// default, the same migrations for both (control-plane/drizzle/).
+
+import { sql } from 'drizzle-orm'
+import {
+  bigserial,
+  customType,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core'
+
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+  dataType: () => 'bytea',
+  // node-postgres returns a Buffer that may be a view into a shared 8 KiB pool, PGlite a plain
+  // Uint8Array: copy, so both drivers give the same plain, exactly sized Uint8Array.
+  fromDriver: (value) => new Uint8Array(value),
+})
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
+
+export const ROLES = ['admin', 'publisher', 'reporter', 'viewer'] as const
+export type Role = (typeof ROLES)[number]
+export const CHANNELS = ['edge', 'widget'] as const
+export type Channel = (typeof CHANNELS)[number]
+
+/** Registered models mirrored from MLflow. */
+export const models = pgTable('models', {
+  name: text('name').primaryKey(),
+  description: text('description'),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+})
+
+/** Model versions mirrored from MLflow: where the files are, what produced them, how they scored. */
+export const modelVersions = pgTable(
+  'model_versions',
+  {
+    modelName: text('model_name')
+      .notNull()
+      .references(() => models.name),
+    version: text('version').notNull(),
+    source: text('source').notNull(),
+    runId: text('run_id').notNull(),
+    modelId: text('model_id'),
+    status: text('status').notNull(),
+    /** The version's `metric.*` tags as numbers (gini, rmse, sum_ratio...). */
+    metrics: jsonb('metrics').$type<Record<string, number>>().notNull(),
+    tags: jsonb('tags').$type<Record<string, string>>().notNull(),
+    aliases: jsonb('aliases').$type<string[]>().notNull(),
+    featureSpecVersion: text('feature_spec_version'),
+    mlflowCreatedAt: timestamp('mlflow_created_at', { withTimezone: true }),
+    syncedAt: timestamp('synced_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.modelName, t.version] })]
+)
+
+/** Signed bundles: the exact document served and pushed, content-addressed by its digest. */
+export const bundles = pgTable(
+  'bundles',
+  {
+    /** sha256 (hex) of the bundle document's bytes. */
+    digest: text('digest').primaryKey(),
+    modelName: text('model_name').notNull(),
+    version: text('version').notNull(),
+    keyId: text('key_id').notNull(),
+    manifest: jsonb('manifest').$type<Record<string, unknown>>().notNull(),
+    /** The signed bundle document (JSON bytes), served as is. */
+    document: bytea('document').notNull(),
+    size: integer('size').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('bundles_model_version').on(t.modelName, t.version)]
+)
+
+/** What serves where: one row per (model, channel). `revision` increases with every change. */
+export const deployments = pgTable(
+  'deployments',
+  {
+    modelName: text('model_name').notNull(),
+    channel: text('channel').$type<Channel>().notNull(),
+    revision: integer('revision').notNull(),
+    championVersion: text('champion_version'),
+    championBundle: text('champion_bundle').references(() => bundles.digest),
+    canaryVersion: text('canary_version'),
+    canaryBundle: text('canary_bundle').references(() => bundles.digest),
+    /** Share of customers (0..1) routed to the canary by a stable hash of their id. */
+    canaryShare: doublePrecision('canary_share').notNull().default(0),
+    shadowVersion: text('shadow_version'),
+    shadowBundle: text('shadow_bundle').references(() => bundles.digest),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedBy: text('updated_by').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.modelName, t.channel] })]
+)
+
+/** Every state a deployment has had, for rollback and history. */
+export const deploymentRevisions = pgTable(
+  'deployment_revisions',
+  {
+    modelName: text('model_name').notNull(),
+    channel: text('channel').$type<Channel>().notNull(),
+    revision: integer('revision').notNull(),
+    championVersion: text('champion_version'),
+    championBundle: text('champion_bundle'),
+    canaryVersion: text('canary_version'),
+    canaryBundle: text('canary_bundle'),
+    canaryShare: doublePrecision('canary_share').notNull(),
+    shadowVersion: text('shadow_version'),
+    shadowBundle: text('shadow_bundle'),
+    /** promote | rollback | canary | shadow */
+    cause: text('cause').notNull(),
+    createdAt: createdAt(),
+    createdBy: text('created_by').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.modelName, t.channel, t.revision] })]
+)
+
+/**
+ * Promotions as a journal: a row is written before any side effect and completed after the last,
+ * so a crash leaves a record the retry (same Idempotency-Key) resumes. At most one promotion of a
+ * model is in progress (partial unique index): a concurrent one is refused.
+ */
+export const promotions = pgTable(
+  'promotions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    modelName: text('model_name').notNull(),
+    version: text('version').notNull(),
+    channel: text('channel').$type<Channel>().notNull(),
+    /** in_progress | succeeded | failed */
+    status: text('status').notNull(),
+    idempotencyKey: text('idempotency_key'),
+    /** sha256 of the request body, so a reused key with another body is refused. */
+    requestHash: text('request_hash').notNull(),
+    actor: text('actor').notNull(),
+    reason: text('reason').notNull(),
+    canaryShare: doublePrecision('canary_share'),
+    forced: integer('forced').notNull().default(0),
+    gates: jsonb('gates').$type<unknown>(),
+    bundleDigest: text('bundle_digest'),
+    result: jsonb('result').$type<unknown>(),
+    error: text('error'),
+    leaseUntil: timestamp('lease_until', { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('promotions_one_in_progress')
+      .on(t.modelName)
+      .where(sql`${t.status} = 'in_progress'`),
+    uniqueIndex('promotions_idempotency').on(t.idempotencyKey),
+  ]
+)
+
+/** API tokens: only the SHA-256 of the secret is kept. */
+export const tokens = pgTable('tokens', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull().unique(),
+  role: text('role').$type<Role>().notNull(),
+  /** sha256 hex of the token; the token itself is shown once, at creation. */
+  hash: text('hash').notNull().unique(),
+  createdAt: createdAt(),
+  createdBy: text('created_by').notNull(),
+  lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+  revokedAt: timestamp('revoked_at', { withTimezone: true }),
+})
+
+/** Who changed what, when and why; never updated or deleted. */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    target: text('target').notNull(),
+    reason: text('reason'),
+    before: jsonb('before').$type<unknown>(),
+    after: jsonb('after').$type<unknown>(),
+    requestId: text('request_id'),
+  },
+  (t) => [index('audit_log_target').on(t.target), index('audit_log_at').on(t.at)]
+)

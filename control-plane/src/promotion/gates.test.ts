@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest'
+import { evaluateGates, type GateThresholds } from './gates.ts'
+
+const T: GateThresholds = {
+  giniMargin: 0.005,
+  rmseTolerance: 0.02,
+  baselineMargin: 0,
+  sumRatioMin: 0.8,
+  sumRatioMax: 1.25,
+  supportedSpecs: ['v2'],
+}
+const good = {
+  'metric.gini': '0.86',
+  'metric.rmse': '900',
+  'metric.sum_ratio': '1.01',
+  'baseline.last_90d.gini': '0.72',
+  'fcv.feature_spec.version': 'v2',
+  'champion.version': '3',
+  'champion.gini': '0.85',
+  'champion.rmse': '910',
+}
+const byGate = (tags: Record<string, string>, champion: string | null) =>
+  Object.fromEntries(evaluateGates(tags, champion, T).map((g) => [g.gate, g]))
+
+describe('evaluateGates', () => {
+  it('passes a candidate that beats the champion on the same evaluation', () => {
+    const g = byGate(good, '3')
+    expect(Object.values(g).every((x) => x.passed)).toBe(true)
+    expect(g['gini_vs_champion']).toMatchObject({ value: 0.01, threshold: '>= 0.005' })
+    expect(g['rmse_vs_champion']!.value).toBeCloseTo(900 / 910 - 1, 6)
+    expect(g['beats_last_90d']).toMatchObject({ value: 0.14 })
+  })
+
+  it('fails each gate on its own, with the value and the threshold', () => {
+    expect(byGate({ ...good, 'metric.gini': '0.852' }, '3')['gini_vs_champion']).toMatchObject({
+      passed: false,
+      value: 0.002,
+    })
+    expect(byGate({ ...good, 'metric.rmse': '930' }, '3')['rmse_vs_champion']!.passed).toBe(false)
+    expect(
+      byGate({ ...good, 'baseline.last_90d.gini': '0.9' }, '3')['beats_last_90d']!.passed
+    ).toBe(false)
+    expect(byGate({ ...good, 'metric.sum_ratio': '1.4' }, '3')['sum_ratio_band']).toMatchObject({
+      passed: false,
+      value: 1.4,
+      threshold: 'in [0.8, 1.25]',
+    })
+    expect(
+      byGate({ ...good, 'fcv.feature_spec.version': 'v3' }, '3')['feature_spec_supported']
+    ).toMatchObject({ passed: false, value: 'v3' })
+  })
+
+  it('refuses to compare with a champion the candidate was not evaluated against', () => {
+    const g = byGate(good, '4')
+    expect(g['gini_vs_champion']!.passed).toBe(false)
+    expect(g['gini_vs_champion']!.detail).toContain(
+      'evaluated against version 3, but the champion is version 4'
+    )
+    const none: Record<string, string> = { ...good }
+    delete none['champion.version']
+    expect(byGate(none, '3')['rmse_vs_champion']!.detail).toContain(
+      'was not evaluated against the champion'
+    )
+  })
+
+  it('has nothing to compare with on a channel without a champion', () => {
+    const g = byGate({ ...good, 'champion.version': '' }, null)
+    expect(g['gini_vs_champion']).toMatchObject({ passed: true, value: null })
+  })
+
+  it('fails, not passes, when a metric is missing', () => {
+    const noRatio: Record<string, string> = { ...good }
+    delete noRatio['metric.sum_ratio']
+    expect(byGate(noRatio, '3')['sum_ratio_band']!.passed).toBe(false)
+    const noBase: Record<string, string> = { ...good }
+    delete noBase['baseline.last_90d.gini']
+    expect(byGate(noBase, '3')['beats_last_90d']!.passed).toBe(false)
+  })
+})

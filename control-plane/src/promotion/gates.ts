@@ -1,0 +1,156 @@
+// The quality gates a version must pass to be promoted. Pure: the candidate's MLflow version tags
+// (its own metrics, the baseline's and the champion's, all from the same evaluation run), the
+// channel's current champion, and the thresholds from configuration.
+
+export interface GateThresholds {
+  giniMargin: number
+  rmseTolerance: number
+  baselineMargin: number
+  sumRatioMin: number
+  sumRatioMax: number
+  supportedSpecs: string[]
+}
+
+export interface GateResult {
+  gate: string
+  passed: boolean
+  /** What was measured (null when there was nothing to measure). */
+  value: number | string | null
+  /** What it was held against, as text: ">= 0.01", "in [0.8, 1.25]"... */
+  threshold: string
+  detail: string
+}
+
+const num = (tags: Record<string, string>, key: string): number | null => {
+  const v = tags[key]
+  if (v === undefined || v === '') return null
+  const n = Number(v)
+  return Number.isFinite(n) ? n : null
+}
+
+const round = (x: number) => Number(x.toPrecision(6))
+
+export function evaluateGates(
+  tags: Record<string, string>,
+  champion: string | null,
+  t: GateThresholds
+): GateResult[] {
+  const gini = num(tags, 'metric.gini')
+  const rmse = num(tags, 'metric.rmse')
+  const out: GateResult[] = []
+
+  if (champion === null) {
+    out.push(
+      {
+        gate: 'gini_vs_champion',
+        passed: true,
+        value: null,
+        threshold: `>= ${t.giniMargin}`,
+        detail: 'no champion on this channel yet',
+      },
+      {
+        gate: 'rmse_vs_champion',
+        passed: true,
+        value: null,
+        threshold: `<= +${t.rmseTolerance * 100}%`,
+        detail: 'no champion on this channel yet',
+      }
+    )
+  } else {
+    const evaluatedAgainst = tags['champion.version']
+    const cGini = num(tags, 'champion.gini')
+    const cRmse = num(tags, 'champion.rmse')
+    if (
+      evaluatedAgainst !== champion ||
+      cGini === null ||
+      cRmse === null ||
+      gini === null ||
+      rmse === null
+    ) {
+      const why =
+        evaluatedAgainst === undefined
+          ? `the candidate was not evaluated against the champion (version ${champion}); re-run the pipeline so evaluate scores both on the same test set`
+          : evaluatedAgainst !== champion
+            ? `the candidate was evaluated against version ${evaluatedAgainst}, but the champion is version ${champion}; re-run the pipeline`
+            : 'the evaluation lacks the Gini or RMSE of the candidate or the champion'
+      out.push(
+        {
+          gate: 'gini_vs_champion',
+          passed: false,
+          value: null,
+          threshold: `>= ${t.giniMargin}`,
+          detail: why,
+        },
+        {
+          gate: 'rmse_vs_champion',
+          passed: false,
+          value: null,
+          threshold: `<= +${t.rmseTolerance * 100}%`,
+          detail: why,
+        }
+      )
+    } else {
+      const lift = gini - cGini
+      out.push({
+        gate: 'gini_vs_champion',
+        passed: lift >= t.giniMargin,
+        value: round(lift),
+        threshold: `>= ${t.giniMargin}`,
+        detail: `normalised Gini ${round(gini)} vs champion ${round(cGini)} (version ${champion}) on the same test set`,
+      })
+      const worse = rmse / cRmse - 1
+      out.push({
+        gate: 'rmse_vs_champion',
+        passed: worse <= t.rmseTolerance,
+        value: round(worse),
+        threshold: `<= ${t.rmseTolerance}`,
+        detail: `RMSE ${round(rmse)} vs champion ${round(cRmse)}: ${worse <= 0 ? 'better or equal' : `${round(worse * 100)}% worse`}`,
+      })
+    }
+  }
+
+  const base = num(tags, 'baseline.last_90d.gini')
+  if (gini === null || base === null) {
+    out.push({
+      gate: 'beats_last_90d',
+      passed: false,
+      value: null,
+      threshold: `> ${t.baselineMargin}`,
+      detail: 'the evaluation lacks the Gini of the candidate or of the last-90-days baseline',
+    })
+  } else {
+    const lift = gini - base
+    out.push({
+      gate: 'beats_last_90d',
+      passed: lift > t.baselineMargin,
+      value: round(lift),
+      threshold: `> ${t.baselineMargin}`,
+      detail: `normalised Gini ${round(gini)} vs last 90 days ${round(base)}`,
+    })
+  }
+
+  const ratio = num(tags, 'metric.sum_ratio')
+  out.push({
+    gate: 'sum_ratio_band',
+    passed: ratio !== null && ratio >= t.sumRatioMin && ratio <= t.sumRatioMax,
+    value: ratio === null ? null : round(ratio),
+    threshold: `in [${t.sumRatioMin}, ${t.sumRatioMax}]`,
+    detail:
+      ratio === null
+        ? 'the evaluation lacks sum_ratio'
+        : 'predicted total over actual total on the test set',
+  })
+
+  const spec = tags['fcv.feature_spec.version'] ?? null
+  out.push({
+    gate: 'feature_spec_supported',
+    passed: spec !== null && t.supportedSpecs.includes(spec),
+    value: spec,
+    threshold: `one of ${t.supportedSpecs.join(', ')}`,
+    detail:
+      spec === null
+        ? 'the version has no fcv.feature_spec.version tag'
+        : 'the edge worker and the widget compute these features',
+  })
+  return out
+}

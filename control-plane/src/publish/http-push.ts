@@ -1,0 +1,61 @@
+import { PublishError, type PublishedBundle, type Publisher } from './publisher.ts'
+import { withRetries } from './retry.ts'
+
+/**
+ * Pushes bundles to an edge worker: PUT {base}/_admin/bundle with the signed document as the body
+ * and a publisher token. The worker verifies the signature and every digest itself before it
+ * switches; a refusal or an outage is retried, then reported.
+ */
+export class HttpPushPublisher implements Publisher {
+  readonly name: string
+  private readonly base: string
+  private readonly token: string | undefined
+  private readonly attempts: number
+  private readonly baseMs: number
+  private readonly timeoutMs: number
+
+  constructor(
+    base: string,
+    token: string | undefined,
+    o: { attempts?: number; baseMs?: number; timeoutMs?: number } = {}
+  ) {
+    this.base = base.replace(/\/+$/, '')
+    this.name = `push ${this.base}`
+    this.token = token
+    this.attempts = o.attempts ?? 4
+    this.baseMs = o.baseMs ?? 250
+    this.timeoutMs = o.timeoutMs ?? 15_000
+  }
+
+  async publish(b: PublishedBundle): Promise<void> {
+    await withRetries(
+      async () => {
+        let res: Response
+        try {
+          res = await fetch(`${this.base}/_admin/bundle`, {
+            method: 'PUT',
+            headers: {
+              'content-type': 'application/json',
+              ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+              'x-fcv-model': b.model,
+              'x-fcv-version': b.version,
+              'x-fcv-channel': b.channel,
+              'x-fcv-role': b.role,
+              'x-fcv-digest': b.digest,
+            },
+            body: b.bytes as Uint8Array<ArrayBuffer>,
+            signal: AbortSignal.timeout(this.timeoutMs),
+          })
+        } catch (e) {
+          throw new PublishError(`${this.name}: no answer (${(e as Error).message})`)
+        }
+        if (!res.ok) {
+          const text = (await res.text().catch(() => '')).slice(0, 300)
+          throw new PublishError(`${this.name}: HTTP ${res.status} ${text}`)
+        }
+        await res.body?.cancel()
+      },
+      { attempts: this.attempts, baseMs: this.baseMs }
+    )
+  }
+}

@@ -1,0 +1,297 @@
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi'
+import type { AppEnv } from '../app-env.ts'
+import { requires, type TokenLookup } from '../auth/middleware.ts'
+import { listDeploymentRevisions, listDeployments } from '../db/index.ts'
+import { rollback, setCanaryShare, setShadow } from '../promotion/change.ts'
+import { promote } from '../promotion/promote.ts'
+import type { Services } from '../services.ts'
+import {
+  bearer,
+  ChannelSchema,
+  DeploymentStateSchema,
+  errorResponses,
+  GateSchema,
+  ModelNameParam,
+  ReasonSchema,
+  VersionSchema,
+} from './schemas.ts'
+
+const ChannelParam = ChannelSchema.openapi({ param: { name: 'channel', in: 'path' } })
+const Share = z
+  .number()
+  .gt(0, 'a canary share is above 0')
+  .lt(1, 'a canary share is below 1 (promote it to go to 1)')
+
+const PromotionBody = z
+  .object({
+    version: VersionSchema,
+    channel: ChannelSchema,
+    reason: ReasonSchema,
+    canaryShare: Share.optional(),
+    force: z.boolean().optional(),
+  })
+  .openapi('PromotionRequest')
+
+const PromotionOut = z
+  .object({
+    promotionId: z.string(),
+    model: z.string(),
+    version: z.string(),
+    channel: ChannelSchema,
+    role: z.enum(['champion', 'canary']),
+    forced: z.boolean(),
+    gates: z.array(GateSchema),
+    bundle: z.object({ digest: z.string(), keyId: z.string(), url: z.string() }),
+    deployment: z.object({
+      revision: z.number(),
+      before: DeploymentStateSchema.nullable(),
+      after: DeploymentStateSchema,
+    }),
+  })
+  .openapi('Promotion')
+
+const ChangeOut = z
+  .object({
+    model: z.string(),
+    channel: ChannelSchema,
+    revision: z.number(),
+    before: DeploymentStateSchema,
+    after: DeploymentStateSchema,
+  })
+  .openapi('DeploymentChange')
+
+const DeploymentOut = DeploymentStateSchema.extend({
+  model: z.string(),
+  channel: ChannelSchema,
+  revision: z.number(),
+  updatedAt: z.string(),
+  updatedBy: z.string(),
+}).openapi('Deployment')
+
+export function deploymentRoutes(app: OpenAPIHono<AppEnv>, s: Services, auth: TokenLookup): void {
+  const admin = requires('administer', auth)
+  const bundleUrl = (digest: string) => `/v1/bundles/sha256/${digest}`
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/models/{name}/promotions',
+      tags: ['deployments'],
+      summary:
+        'Promote a version on a channel (champion, or canary with canaryShare) through the gates',
+      description:
+        'Gates are evaluated on the candidate’s own evaluation, which also scored the current champion on the same test set. ' +
+        'A failed gate answers 409 with the gate table; `force` (with a reason) overrides it and is audited. ' +
+        'An Idempotency-Key makes a retry safe: a finished promotion is replayed, an interrupted one is resumed.',
+      security: bearer,
+      middleware: [admin] as const,
+      request: {
+        params: z.object({ name: ModelNameParam }),
+        headers: z.object({ 'idempotency-key': z.string().min(8).max(200).optional() }),
+        body: { required: true, content: { 'application/json': { schema: PromotionBody } } },
+      },
+      responses: {
+        200: {
+          description: 'promoted (or replayed)',
+          content: { 'application/json': { schema: PromotionOut } },
+        },
+        ...errorResponses(400, 401, 403, 404, 409, 422, 502, 503),
+      },
+    }),
+    async (c) => {
+      const { name } = c.req.valid('param')
+      const body = c.req.valid('json')
+      const key = c.req.valid('header')['idempotency-key']
+      const { result, replayed } = await promote(s, name, body, c.get('actor')!, {
+        idempotencyKey: key,
+        requestId: c.get('requestId'),
+        bundleUrl,
+      })
+      if (replayed) c.header('idempotent-replayed', 'true')
+      return c.json(result, 200)
+    }
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/models/{name}/rollbacks',
+      tags: ['deployments'],
+      summary: 'Put the previous champion back on a channel',
+      security: bearer,
+      middleware: [admin] as const,
+      request: {
+        params: z.object({ name: ModelNameParam }),
+        body: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: z.object({ channel: ChannelSchema, reason: ReasonSchema }),
+            },
+          },
+        },
+      },
+      responses: {
+        200: { description: 'rolled back', content: { 'application/json': { schema: ChangeOut } } },
+        ...errorResponses(400, 401, 403, 409, 502, 503),
+      },
+    }),
+    async (c) => {
+      const { name } = c.req.valid('param')
+      const { channel, reason } = c.req.valid('json')
+      return c.json(
+        await rollback(s, name, channel, c.get('actor')!, reason, c.get('requestId')),
+        200
+      )
+    }
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/v1/models/{name}/deployments/{channel}/canary',
+      tags: ['deployments'],
+      summary: 'Change the canary’s share, or stop the canary (share 0)',
+      security: bearer,
+      middleware: [admin] as const,
+      request: {
+        params: z.object({ name: ModelNameParam, channel: ChannelParam }),
+        body: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: z.object({ share: z.number().min(0).lt(1), reason: ReasonSchema }),
+            },
+          },
+        },
+      },
+      responses: {
+        200: { description: 'changed', content: { 'application/json': { schema: ChangeOut } } },
+        ...errorResponses(400, 401, 403, 409),
+      },
+    }),
+    async (c) => {
+      const { name, channel } = c.req.valid('param')
+      const { share, reason } = c.req.valid('json')
+      return c.json(
+        await setCanaryShare(s, name, channel, share, c.get('actor')!, reason, c.get('requestId')),
+        200
+      )
+    }
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/v1/models/{name}/deployments/{channel}/shadow',
+      tags: ['deployments'],
+      summary:
+        'Score a version in the shadow of the champion (never returned), or stop (version null)',
+      security: bearer,
+      middleware: [admin] as const,
+      request: {
+        params: z.object({ name: ModelNameParam, channel: ChannelParam }),
+        body: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: z.object({ version: VersionSchema.nullable(), reason: ReasonSchema }),
+            },
+          },
+        },
+      },
+      responses: {
+        200: { description: 'changed', content: { 'application/json': { schema: ChangeOut } } },
+        ...errorResponses(400, 401, 403, 404, 409, 502, 503),
+      },
+    }),
+    async (c) => {
+      const { name, channel } = c.req.valid('param')
+      const { version, reason } = c.req.valid('json')
+      return c.json(
+        await setShadow(s, name, channel, version, c.get('actor')!, reason, c.get('requestId')),
+        200
+      )
+    }
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/models/{name}/deployments',
+      tags: ['deployments'],
+      summary: 'What serves on each channel, with the recent history',
+      security: bearer,
+      middleware: [requires('read', auth)] as const,
+      request: { params: z.object({ name: ModelNameParam }) },
+      responses: {
+        200: {
+          description: 'deployments',
+          content: {
+            'application/json': {
+              schema: z.object({
+                deployments: z.array(DeploymentOut),
+                history: z.array(
+                  DeploymentStateSchema.extend({
+                    channel: ChannelSchema,
+                    revision: z.number(),
+                    cause: z.string(),
+                    createdAt: z.string(),
+                    createdBy: z.string(),
+                  })
+                ),
+              }),
+            },
+          },
+        },
+        ...errorResponses(400, 401, 403),
+      },
+    }),
+    async (c) => {
+      const { name } = c.req.valid('param')
+      const rows = await listDeployments(s.db.db, name)
+      const history = (
+        await Promise.all(
+          ['edge', 'widget'].map((ch) =>
+            listDeploymentRevisions(s.db.db, name, ch as 'edge' | 'widget', { limit: 50 })
+          )
+        )
+      ).flat()
+      return c.json(
+        {
+          deployments: rows.map((d) => ({
+            model: d.modelName,
+            channel: d.channel,
+            revision: d.revision,
+            championVersion: d.championVersion,
+            championBundle: d.championBundle,
+            canaryVersion: d.canaryVersion,
+            canaryBundle: d.canaryBundle,
+            canaryShare: d.canaryShare,
+            shadowVersion: d.shadowVersion,
+            shadowBundle: d.shadowBundle,
+            updatedAt: d.updatedAt.toISOString(),
+            updatedBy: d.updatedBy,
+          })),
+          history: history
+            .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+            .map((r) => ({
+              channel: r.channel,
+              revision: r.revision,
+              cause: r.cause,
+              createdAt: r.createdAt.toISOString(),
+              createdBy: r.createdBy,
+              championVersion: r.championVersion,
+              championBundle: r.championBundle,
+              canaryVersion: r.canaryVersion,
+              canaryBundle: r.canaryBundle,
+              canaryShare: r.canaryShare,
+              shadowVersion: r.shadowVersion,
+              shadowBundle: r.shadowBundle,
+            })),
+        },
+        200
+      )
+    }
+  )
+}

@@ -1,0 +1,78 @@
+import { connectionTo, importSigningKey, MlflowClient, type SigningKey } from '@fcv/core'
+import type { Config } from './config.ts'
+import { openDatabase, type Database } from './db/index.ts'
+import type { Logger } from './log.ts'
+import { HttpPushPublisher } from './publish/http-push.ts'
+import type { Publisher } from './publish/publisher.ts'
+import type { GateThresholds } from './promotion/gates.ts'
+
+/** Everything a request handler needs, created once at start. */
+export interface Services {
+  config: Config
+  db: Database
+  mlflow: MlflowClient
+  /** A quick reachability check (no retries) for /readyz. */
+  mlflowProbe(): Promise<void>
+  /** The bundle signing key; null when none is configured (promotion then answers 503). */
+  signer: SigningKey | null
+  /** Push targets for bundles (edge workers). */
+  publishers: Publisher[]
+  gates: GateThresholds
+  /** How long a promotion owns its model before a retry may take it over. */
+  promotionLeaseMs: number
+  log: Logger
+}
+
+export function gateThresholds(c: Config): GateThresholds {
+  return {
+    giniMargin: c.FCV_GATE_GINI_MARGIN,
+    rmseTolerance: c.FCV_GATE_RMSE_TOLERANCE,
+    baselineMargin: c.FCV_GATE_BASELINE_MARGIN,
+    sumRatioMin: c.FCV_GATE_SUM_RATIO_MIN,
+    sumRatioMax: c.FCV_GATE_SUM_RATIO_MAX,
+    supportedSpecs: c.FCV_SUPPORTED_SPECS,
+  }
+}
+
+export async function createServices(
+  config: Config,
+  log: Logger,
+  env: Record<string, string | undefined>
+): Promise<Services> {
+  const db = await openDatabase(
+    config.DATABASE_URL
+      ? {
+          url: config.DATABASE_URL,
+          onPoolError: (e) => log.warn({ err: e.message }, 'database pool error'),
+        }
+      : { dataDir: config.FCV_DATA_DIR }
+  )
+  await db.migrate()
+  const mlflow = new MlflowClient(connectionTo(config.MLFLOW_TRACKING_URI, env), {
+    onRetry: (call, attempt, waitMs, reason) =>
+      log.warn({ call, attempt, waitMs, reason }, 'mlflow retry'),
+  })
+  const probe = new MlflowClient({
+    ...connectionTo(config.MLFLOW_TRACKING_URI, env),
+    maxRetries: 0,
+    timeoutMs: 2000,
+  })
+  const signer = config.FCV_SIGNING_KEY ? await importSigningKey(config.FCV_SIGNING_KEY) : null
+  if (signer) log.info({ keyId: signer.keyId }, 'bundle signing key loaded')
+  else log.warn('FCV_SIGNING_KEY is not set: promotions will be refused until it is')
+  return {
+    config,
+    db,
+    mlflow,
+    mlflowProbe: async () => {
+      await probe.version()
+    },
+    signer,
+    publishers: config.FCV_EDGE_PUBLISH_URLS.map(
+      (u) => new HttpPushPublisher(u, config.FCV_EDGE_PUBLISH_TOKEN)
+    ),
+    gates: gateThresholds(config),
+    promotionLeaseMs: config.FCV_PROMOTION_LEASE_MS,
+    log,
+  }
+}

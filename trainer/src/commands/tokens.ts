@@ -1,0 +1,91 @@
+// `fcv tokens create|list|revoke`: manage control-plane API tokens through its API, as an admin.
+// FCV_CONTROL_PLANE_URL (default http://127.0.0.1:8080) and FCV_ADMIN_TOKEN say where and who.
+
+export class TokensCommandError extends Error {
+  override name = 'TokensCommandError'
+}
+
+interface Target {
+  url: string
+  token: string
+}
+
+function target(env: Record<string, string | undefined>): Target {
+  const token = env['FCV_ADMIN_TOKEN']
+  if (!token) {
+    throw new TokensCommandError(
+      'FCV_ADMIN_TOKEN is not set: managing tokens needs an admin token (the bootstrap one or one created with --role admin)'
+    )
+  }
+  return {
+    url: (env['FCV_CONTROL_PLANE_URL'] ?? 'http://127.0.0.1:8080').replace(/\/+$/, ''),
+    token,
+  }
+}
+
+async function call(t: Target, method: string, path: string, body?: unknown): Promise<unknown> {
+  let res: Response
+  try {
+    res = await fetch(`${t.url}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${t.token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(15_000),
+    })
+  } catch (e) {
+    throw new TokensCommandError(
+      `cannot reach the control plane at ${t.url}: ${(e as Error).message}`
+    )
+  }
+  const text = await res.text()
+  const json = text ? (JSON.parse(text) as { error?: { message?: string } }) : {}
+  if (!res.ok) {
+    throw new TokensCommandError(
+      `${method} ${path}: HTTP ${res.status}: ${json.error?.message ?? text.slice(0, 200)}`
+    )
+  }
+  return json
+}
+
+export async function tokensCommand(
+  action: string,
+  o: { name?: string; role?: string },
+  env: Record<string, string | undefined> = process.env,
+  out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)
+): Promise<void> {
+  const t = target(env)
+  if (action === 'create') {
+    if (!o.name || !o.role) throw new TokensCommandError('tokens create needs --name and --role')
+    const r = (await call(t, 'POST', '/v1/tokens', { name: o.name, role: o.role })) as {
+      token: string
+      name: string
+      role: string
+    }
+    out(`created token "${r.name}" (${r.role}). It is shown only this once; store it as a secret:`)
+    out(r.token)
+  } else if (action === 'revoke') {
+    if (!o.name) throw new TokensCommandError('tokens revoke needs --name')
+    await call(t, 'DELETE', `/v1/tokens/${encodeURIComponent(o.name)}`)
+    out(`revoked token "${o.name}"`)
+  } else if (action === 'list') {
+    const r = (await call(t, 'GET', '/v1/tokens')) as {
+      tokens: {
+        name: string
+        role: string
+        createdAt: string
+        lastUsedAt: string | null
+        revokedAt: string | null
+      }[]
+    }
+    for (const k of r.tokens) {
+      out(
+        `${k.name}\t${k.role}\tcreated ${k.createdAt}\tlast used ${k.lastUsedAt ?? 'never'}${k.revokedAt ? `\trevoked ${k.revokedAt}` : ''}`
+      )
+    }
+  } else {
+    throw new TokensCommandError(`unknown action "${action}": use create, list or revoke`)
+  }
+}

@@ -1,0 +1,221 @@
+// The champion (the registered model's "champion" alias, which the control plane sets when it
+// promotes) scored on the candidate's test rows, so the promotion gates compare like with like. It is
+// scored the way it serves: features computed from the test customers' histories with ITS feature
+// spec and BG/NBD x Gamma-Gamma fit, encoded with ITS encoding, through the same network scoring as
+// the candidate. MLflow failures (server down, refused credentials) fail evaluate; a champion that
+// cannot be scored (files missing, another spec version, another horizon) is recorded as failed.
+
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import {
+  FEATURE_SPEC_VERSION,
+  MlflowError,
+  computeFeatures,
+  defineFeatureSpec,
+  type FeatureSpec,
+  type History,
+  type MlflowClient,
+} from '@fcv/core'
+import type { LayersModel } from '@tensorflow/tfjs'
+import type { FeatureTable } from '../features/read-table.ts'
+import { MODEL_FILES, loadModel, type ModelMetadata } from '../model/model-files.ts'
+import type { TF } from '../model/tf.ts'
+import type { ScoredModel } from './index.ts'
+import { scoreNetwork } from './score-network.ts'
+
+/** The alias the control plane gives the version it promotes. */
+export const CHAMPION_ALIAS = 'champion'
+/** The champion's name among the scored models (metrics.json `models`, plots, MLflow metrics). */
+export const CHAMPION_NAME = 'champion'
+
+/** Which version was the champion: metrics.json `champion`. */
+export interface ChampionRef {
+  model_name: string
+  version: string
+  run_id: string | null
+}
+
+/** The champion's model, loaded, or why it could not be. */
+export type Champion = { ref: ChampionRef; label: string } & (
+  { model: LayersModel; metadata: ModelMetadata } | { error: string }
+)
+
+/** A champion that cannot be scored as it would serve. */
+export class ChampionError extends Error {
+  override name = 'ChampionError'
+}
+
+/**
+ * The version `modelName@champion`, its model.json and weights.bin downloaded through the artifact
+ * proxy and loaded; null (said in one log line) when there is no such alias or registered model.
+ */
+export async function loadChampion(
+  tf: TF,
+  client: MlflowClient,
+  modelName: string,
+  log: (line: string) => void
+): Promise<Champion | null> {
+  const version = await client.getVersionByAlias(modelName, CHAMPION_ALIAS)
+  if (!version) {
+    const registered = await client.getRegisteredModel(modelName)
+    log(
+      `evaluate: no champion to compare with: ` +
+        (registered
+          ? `registered model "${modelName}" has no "${CHAMPION_ALIAS}" alias yet`
+          : `no registered model "${modelName}" yet`) +
+        ` at ${client.trackingUri}`
+    )
+    return null
+  }
+  const ref: ChampionRef = {
+    model_name: modelName,
+    version: version.version,
+    run_id: version.run_id || null,
+  }
+  const label = `${modelName} version ${version.version}`
+  log(`evaluate: champion is ${label} (${version.source})`)
+  const root = await artifactRoot(client, version.source)
+  const dir = await mkdtemp(join(tmpdir(), 'fcv-champion-'))
+  try {
+    for (const file of [MODEL_FILES.model, MODEL_FILES.weights]) {
+      let bytes: Uint8Array
+      try {
+        bytes = await client.downloadArtifact(root, file)
+      } catch (e) {
+        if (!(e instanceof MlflowError && e.status === 404)) throw e
+        return { ref, label, error: `${label} has no ${file} at ${version.source}` }
+      }
+      await writeFile(join(dir, file), bytes)
+    }
+    try {
+      return { ref, label, ...(await loadModel(tf, dir)) }
+    } catch (e) {
+      // Foreign files: whatever is wrong with them is the champion's failure, not evaluate's.
+      const why = (e as Error).message.replaceAll(dir, version.source)
+      return { ref, label, error: `cannot load ${label}: ${why}` }
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+/** A version's artifact location: its source, or the logged model a `models:/<id>` source names. */
+async function artifactRoot(client: MlflowClient, source: string): Promise<string> {
+  const id = /^models:\/(m-[^/]+)\/?$/.exec(source)?.[1]
+  return id ? (await client.getLoggedModel(id)).artifact_uri : source
+}
+
+/**
+ * Why the champion cannot be scored on these test rows as it would serve, or null: a feature spec
+ * this fcv does not compute, or labels of another horizon or money in other units than the test's.
+ */
+export function incompatibility(
+  label: string,
+  meta: ModelMetadata,
+  test: FeatureSpec
+): string | null {
+  const spec = meta.featureSpec
+  if (meta.formatVersion !== 2) {
+    return `${label} is an fcv model of format ${String(meta.formatVersion)}; this fcv scores format 2`
+  }
+  if (spec.version !== FEATURE_SPEC_VERSION) {
+    return (
+      `${label} was trained on feature spec ${String(spec.version)}; this fcv computes ` +
+      `${FEATURE_SPEC_VERSION}, so it cannot be scored as it serves`
+    )
+  }
+  const ours = defineFeatureSpec({
+    horizonDays: spec.horizonDays,
+    capDays: spec.capDays,
+    currencyExponent: spec.currencyExponent,
+    countryTopK: spec.countryTopK,
+  })
+  const names = (s: FeatureSpec) => s.features.map((f) => `${f.name}:${f.kind}`).join(',')
+  if (names(spec) !== names(ours)) {
+    return `${label}: its feature spec ${spec.version} lists other features than this fcv's`
+  }
+  if (spec.horizonDays !== test.horizonDays) {
+    return `${label} predicts ${spec.horizonDays} days; the test labels are ${test.horizonDays} days`
+  }
+  if (spec.currencyExponent !== test.currencyExponent) {
+    return (
+      `${label} counts money in units of 10^-${spec.currencyExponent}; ` +
+      `this log in 10^-${test.currencyExponent}`
+    )
+  }
+  return null
+}
+
+/**
+ * The test rows as the champion sees them: each customer's features at t0 computed with the
+ * champion's spec and BG/NBD x Gamma-Gamma fit; ids and labels are the test table's.
+ */
+export function championFeatures(
+  histories: readonly History[],
+  t0: number,
+  test: FeatureTable,
+  meta: ModelMetadata
+): FeatureTable {
+  const spec = meta.featureSpec
+  const n = test.rows
+  const numeric: Record<string, Float64Array> = {}
+  const categorical: Record<string, string[]> = {}
+  for (const f of spec.features) {
+    if (f.kind === 'numeric') numeric[f.name] = new Float64Array(n)
+    else categorical[f.name] = new Array<string>(n)
+  }
+  histories.forEach((h, i) => {
+    const vector = computeFeatures(h, t0, spec, meta.btyd)
+    if (!vector) {
+      throw new ChampionError(`test customer ${test.customerIds[i]} has no purchase before t0`)
+    }
+    spec.features.forEach((f, j) => {
+      const v = vector[j]
+      if (f.kind === 'numeric') numeric[f.name]![i] = v as number
+      else categorical[f.name]![i] = v as string
+    })
+  })
+  return {
+    rows: n,
+    customerIds: test.customerIds,
+    cutoffs: test.cutoffs,
+    numeric,
+    categorical,
+    label: test.label,
+    labelMinor: test.labelMinor,
+  }
+}
+
+/**
+ * The champion's row of the comparison: its metrics on the test rows, or failed with the reason.
+ * Disposes the champion's model.
+ */
+export function scoreChampion(
+  tf: TF,
+  champion: Champion,
+  test: { histories: readonly History[]; t0: number; table: FeatureTable; spec: FeatureSpec },
+  log: (line: string) => void
+): ScoredModel {
+  const description = `champion: ${champion.label} (its own feature spec, encoding and BG/NBD x Gamma-Gamma fit)`
+  const failed = (error: string): ScoredModel => {
+    log(`evaluate: the champion could not be scored: ${error}`)
+    return { name: CHAMPION_NAME, description, evaluation: null, error }
+  }
+  if ('error' in champion) return failed(champion.error)
+  const { model, metadata } = champion
+  try {
+    const problem = incompatibility(champion.label, metadata, test.spec)
+    if (problem) return failed(problem)
+    const table = championFeatures(test.histories, test.t0, test.table, metadata)
+    const { evaluation } = scoreNetwork(tf, model, metadata, table)
+    return { name: CHAMPION_NAME, description, evaluation, error: null }
+  } catch (e) {
+    // The champion's files are foreign input (an encoding without a column, a fit out of range, a
+    // network of another width): a champion that cannot be scored must not stop the candidate's.
+    if (!(e instanceof Error)) throw e
+    return failed(`${champion.label}: ${e.message}`)
+  } finally {
+    model.dispose()
+  }
+}
