@@ -1,0 +1,56 @@
+// Test support: registers versions of a real fcv model (the committed fixture, trained by the
+// trainer on the shipped sample) in a real MLflow server, with the tags evaluate and register
+// would give it, so the control plane's gates and bundles see what production sees.
+
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { MlflowClient } from '@fcv/core'
+
+export const FIXTURE_MODEL = join(import.meta.dirname, 'model')
+
+/** Tags of a version that passes every gate against a champion `champion` (or none). */
+export function goodTags(
+  champion: string | null,
+  over: Record<string, string> = {}
+): Record<string, string> {
+  return {
+    'metric.gini': '0.86',
+    'metric.rmse': '900',
+    'metric.mae': '270',
+    'metric.sum_ratio': '1.02',
+    'metric.decile_mape': '0.15',
+    'baseline.last_90d.gini': '0.72',
+    'baseline.bgnbd_gamma_gamma.gini': '0.85',
+    'fcv.feature_spec.version': 'v2',
+    'fcv.horizon_days': '90',
+    'fcv.currency': 'GBP',
+    ...(champion
+      ? { 'champion.version': champion, 'champion.gini': '0.85', 'champion.rmse': '910' }
+      : {}),
+    ...over,
+  }
+}
+
+export async function registerVersion(
+  client: MlflowClient,
+  name: string,
+  tags: Record<string, string>
+): Promise<string> {
+  const exp = await client.getOrCreateExperiment(`cp-${name}`)
+  const run = await client.createRun(exp.experiment_id, 'fixture', [])
+  const lm = await client.createLoggedModel(exp.experiment_id, 'model', 'tfjs-layers', run.run_id)
+  for (const f of ['model.json', 'weights.bin']) {
+    await client.uploadArtifact(lm.artifact_uri, f, readFileSync(join(FIXTURE_MODEL, f)))
+  }
+  await client.finalizeLoggedModel(lm.model_id, true)
+  await client.updateRun(run.run_id, 'FINISHED')
+  await client.getOrCreateRegisteredModel(name, 'control-plane test model')
+  const v = await client.createModelVersion({
+    name,
+    source: lm.artifact_uri,
+    runId: run.run_id,
+    modelId: lm.model_id,
+    tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
+  })
+  return v.version
+}
