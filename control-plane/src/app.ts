@@ -5,6 +5,7 @@ import type { AppEnv } from './app-env.ts'
 import type { TokenLookup } from './auth/middleware.ts'
 import { hashToken } from './auth/tokens.ts'
 import { findActiveToken, touchToken } from './db/index.ts'
+import { isDatabaseUnavailable } from './db-unavailable.ts'
 import { ApiError, errorResponse } from './errors.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
 import { auditRoutes } from './routes/audit.ts'
@@ -73,6 +74,14 @@ export function createApp(s: Services, metrics: Metrics = createMetrics()): Open
           status === 400 ? 'invalid_request' : 'http_error',
           e.message || 'request failed'
         )
+      )
+    }
+    if (isDatabaseUnavailable(e)) {
+      s.log.warn({ requestId: c.get('requestId'), err: e.message }, 'database unavailable')
+      c.header('retry-after', '2')
+      return errorResponse(
+        c,
+        new ApiError(503, 'database_unavailable', 'the database is unavailable; retry shortly')
       )
     }
     // A bug: logged with its stack, answered without it.

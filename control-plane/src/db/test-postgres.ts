@@ -20,6 +20,10 @@ export interface PostgresCluster {
   url: string
   version: string
   stop(): Promise<void>
+  /** Stops the server as a crash would (immediate), keeping its data... */
+  pause(): Promise<void>
+  /** ...and starts it again on the same port (fault tests). */
+  resume(): Promise<void>
 }
 
 /** The newest /usr/lib/postgresql/<version>/bin that has initdb, or FCV_PG_BINDIR. */
@@ -86,15 +90,27 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
         // Throwaway data: no durability.
         '-c fsync=off -c synchronous_commit=off -c full_page_writes=off',
       ].join(' ')
+      const start = () =>
+        runAs('pg_ctl', ['-D', data, '-l', log, '-o', options, '-w', '-t', '60', 'start'])
       try {
-        await runAs('pg_ctl', ['-D', data, '-l', log, '-o', options, '-w', '-t', '60', 'start'])
+        await start()
       } catch (err) {
         if (attempt < 3) continue
         const tail = await readFile(log, 'utf8').catch(() => '')
         throw new Error(`pg_ctl start failed: ${(err as Error).message}\n${tail}`, { cause: err })
       }
       const version = (await runAs('postgres', ['--version'])).stdout.trim()
-      return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, version, stop }
+      return {
+        url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+        version,
+        stop,
+        pause: async () => {
+          await runAs('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop'])
+        },
+        resume: async () => {
+          await start()
+        },
+      }
     }
   } catch (err) {
     await stop()

@@ -7,14 +7,22 @@ import type { AddressInfo } from 'node:net'
 export interface PushTarget {
   url: string
   received: { headers: Record<string, string | string[] | undefined>; body: Buffer }[]
+  /** Requests that have arrived, answered or not. */
+  arrived: number
   failWith: number | null
   delayMs: number
   close(): Promise<void>
 }
 
 export async function startPushTarget(): Promise<PushTarget> {
-  const target: Omit<PushTarget, 'url' | 'close'> = { received: [], failWith: null, delayMs: 0 }
+  const target: Omit<PushTarget, 'url' | 'close'> = {
+    received: [],
+    arrived: 0,
+    failWith: null,
+    delayMs: 0,
+  }
   const server = createServer((req, res) => {
+    target.arrived++
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
