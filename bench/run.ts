@@ -4,6 +4,7 @@
 
 import { featuresBenchmark } from './features/index.ts'
 import { trainBenchmark } from './train/index.ts'
+import { controlPlaneBenchmark } from './control-plane/index.ts'
 import { StepError } from './common.ts'
 
 interface Benchmark {
@@ -18,6 +19,11 @@ const BENCHMARKS: Record<string, Benchmark> = {
     run: featuresBenchmark,
   },
   train: { description: 'fcv ingest → evaluate per TensorFlow backend', run: trainBenchmark },
+  'control-plane': {
+    description:
+      'promotion latency and read API throughput/p99 (autocannon), PGlite and PostgreSQL',
+    run: controlPlaneBenchmark,
+  },
 }
 
 function usage(): string {

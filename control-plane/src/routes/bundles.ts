@@ -44,7 +44,30 @@ function send(c: Context<AppEnv>, b: Bundle, cache: string): Response {
   })
 }
 
+/**
+ * Bundles by digest, kept in memory: content-addressed, so an entry never goes stale; bounded, so
+ * memory stays small (the current champion, canary and shadow of a few channels fit).
+ */
+function bundleCache(s: Services, capacity = 16) {
+  const entries = new Map<string, Bundle>()
+  return async (digest: string): Promise<Bundle | undefined> => {
+    const hit = entries.get(digest)
+    if (hit) {
+      entries.delete(digest) // most recently used last
+      entries.set(digest, hit)
+      return hit
+    }
+    const b = await getBundle(s.db.db, digest)
+    if (b) {
+      entries.set(digest, b)
+      if (entries.size > capacity) entries.delete(entries.keys().next().value!)
+    }
+    return b
+  }
+}
+
 export function bundleRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
+  const byDigest = bundleCache(s)
   app.openapi(
     createRoute({
       method: 'get',
@@ -67,7 +90,7 @@ export function bundleRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
       const { channel } = c.req.valid('param')
       const model = c.req.valid('query').model ?? s.config.FCV_MODEL_NAME
       const d = await getDeployment(s.db.db, model, channel)
-      const b = d?.championBundle ? await getBundle(s.db.db, d.championBundle) : undefined
+      const b = d?.championBundle ? await byDigest(d.championBundle) : undefined
       if (!b) throw new ApiError(404, 'not_found', `"${model}" has no champion on ${channel}`)
       return send(c, b, REVALIDATE) as never
     }
@@ -119,7 +142,7 @@ export function bundleRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
       },
     }),
     async (c) => {
-      const b = await getBundle(s.db.db, c.req.valid('param').digest)
+      const b = await byDigest(c.req.valid('param').digest)
       if (!b) throw new ApiError(404, 'not_found', 'no bundle with this digest')
       return send(c, b, IMMUTABLE) as never
     }
