@@ -9,6 +9,7 @@ import { BTYD_NAME, MODEL_NAME } from '../evaluate/index.ts'
 import { type MlflowClient, type ModelVersion, MlflowConfigError, type KeyValue } from '@fcv/core'
 import { mlmodelYaml } from '../mlflow/mlmodel.ts'
 import type { Params } from '../params/schema.ts'
+import { announceCandidate, type Announcement } from './announce.ts'
 import { readLocalInputs, uploadBytes, writeRecord } from './inputs.ts'
 import { currentUser, gitState } from './provenance.ts'
 import { flattenParams, noteContent, runMetrics, versionTags } from './run-content.ts'
@@ -38,6 +39,8 @@ export type Registration =
       alias: string
       model_url: string
       registered_at: string
+      /** Whether the control plane (FCV_CONTROL_PLANE_URL) was told about the candidate. */
+      announced?: Announcement
     }
   | { status: 'skipped'; reason: string }
 
@@ -213,6 +216,8 @@ export async function runRegister(
     await undo(client, { runId: run.run_id, ...done, log })
     throw e
   }
+  const announced = await announceCandidate(p.model_name, opts.env ?? process.env, log)
+  if (announced) registration.announced = announced
   await writeRecord(p.out_file, registration)
   log(`register: ${p.model_name} version ${registration.version} is "${p.alias}"`)
   log(`register: run ${runUrl}`)

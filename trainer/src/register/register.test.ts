@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync } from 'node:fs'
+import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, inject, it } from 'vitest'
@@ -222,6 +223,48 @@ describe('fcv register, read back with MLflow’s Python client', () => {
     )
   })
 
+  it('announces the candidate to the control plane when one is configured', async () => {
+    const calls: { url: string; auth: string | undefined }[] = []
+    const server = createServer((req, res) => {
+      calls.push({ url: req.url ?? '', auth: req.headers.authorization })
+      res.writeHead(req.headers.authorization === 'Bearer pub-token' ? 200 : 401).end('{}')
+    })
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+    try {
+      const params = fx.params([
+        `register.model_name=${modelName}`,
+        `register.experiment=${modelName}`,
+      ])
+      const client = new MlflowClient(connectionTo(uri, {}))
+      const ok = await runRegister(params, {
+        client,
+        log: () => {},
+        env: { FCV_CONTROL_PLANE_URL: base, FCV_CONTROL_PLANE_TOKEN: 'pub-token' },
+      })
+      expect(ok).toMatchObject({
+        announced: { ok: true, url: `${base}/v1/models/${modelName}/sync` },
+      })
+      expect(calls).toEqual([{ url: `/v1/models/${modelName}/sync`, auth: 'Bearer pub-token' }])
+      const lines: string[] = []
+      const refused = await runRegister(params, {
+        client,
+        log: (l) => lines.push(l),
+        env: { FCV_CONTROL_PLANE_URL: base, FCV_CONTROL_PLANE_TOKEN: 'wrong' },
+      })
+      // Registered all the same; the announcement's failure is reported, not fatal.
+      expect(refused).toMatchObject({
+        status: 'registered',
+        announced: { ok: false, detail: expect.stringMatching(/^HTTP 401/) },
+      })
+      expect(lines.some((l) => l.includes('the control plane did not take the announcement'))).toBe(
+        true
+      )
+    } finally {
+      server.close()
+    }
+  }, 60_000)
+
   it('moves "challenger" to the next registration, one run per execution', async () => {
     const params = fx.params([
       `register.model_name=${modelName}`,
@@ -229,8 +272,9 @@ describe('fcv register, read back with MLflow’s Python client', () => {
     ])
     const client = new MlflowClient(connectionTo(uri, {}))
     const second = await runRegister(params, { client, log: () => {} })
-    expect(second).toMatchObject({ status: 'registered', version: String(Number(reg.version) + 1) })
+    expect(second.status).toBe('registered')
     if (second.status !== 'registered') return
+    expect(Number(second.version)).toBeGreaterThan(Number(reg.version))
     expect(second.run_id).not.toBe(reg.run_id)
     expect((await client.getVersionByAlias(modelName, 'challenger'))?.version).toBe(second.version)
   }, 60_000)
