@@ -4,6 +4,7 @@
 #   - native TensorFlow for the trainer (scripts/build-tfjs-node.sh); pure-JS tfjs when that fails
 #   - the pinned Python tools (DVC, pandas for the benchmark reference) in .venv/
 #   - PostgreSQL from Debian (scripts/postgres.sh), for the control plane's storage tests
+#   - Chromium from Debian, for the browser tests (playwright-core drives /usr/bin/chromium)
 #   - the bundled CLI, trainer/dist/ (fcv.mjs and a few chunks start in 0.1 s instead of 0.4 s)
 # Safe to source repeatedly; every step is skipped when already done.
 
@@ -113,9 +114,22 @@ fcv_ensure_postgres() {
   fcv_log "warning: PostgreSQL install failed (above); the control plane's storage tests need it"
 }
 
+# playwright-core downloads no browser: the browser tests launch Debian's /usr/bin/chromium. In CI a
+# failed install fails setup; elsewhere those tests fail later, naming the package.
+fcv_ensure_chromium() {
+  if [ -x /usr/bin/chromium ]; then return 0; fi
+  fcv_log "installing Chromium from Debian (the browser tests)"
+  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; } >&2 && return 0
+  if [ "${CI:-}" = true ]; then
+    fcv_log "Chromium install failed (above); CI requires it"
+    return 1
+  fi
+  fcv_log "warning: Chromium install failed (above); the browser tests need it (apt-get install -y chromium)"
+}
+
 fcv_build() {
   (cd "$FCV_ROOT" && npm run build --silent >/dev/null) || { fcv_log "npm run build failed"; return 1; }
 }
 
 fcv_ensure_node && fcv_ensure_npm_packages && fcv_ensure_python && fcv_ensure_tfjs_node &&
-  fcv_ensure_postgres && fcv_build
+  fcv_ensure_postgres && fcv_ensure_chromium && fcv_build
