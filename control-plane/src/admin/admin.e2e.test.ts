@@ -47,6 +47,11 @@ beforeAll(async () => {
     body: { version: '1', channel: 'edge', reason: 'the first champion' },
   })
   expect(first.status, JSON.stringify(first.body)).toBe(200)
+  // The widget channel's champion too: a canary shares a channel with its champion.
+  const widget = await t.call('POST', PROMOTIONS, {
+    body: { version: '1', channel: 'widget', reason: 'the first widget champion' },
+  })
+  expect(widget.status, JSON.stringify(widget.body)).toBe(200)
   const viewer = await t.call('POST', '/v1/tokens', { body: { name: 'ui-viewer', role: 'viewer' } })
   expect(viewer.status).toBe(201)
   viewerToken = viewer.body.token
@@ -181,7 +186,8 @@ describe('/admin in Chromium', () => {
     expect(await text(page, 'tr[data-version="2"]')).toContain(
       'champion v1 0.8 0.85 −0.05 (worse) 900 910 −1.1 % (better) 1.02 — 0.72'
     )
-    expect(await text(page, 'tr[data-version="1"] .badge.champ')).toBe('edge champion')
+    const badges = await page.locator('tr[data-version="1"] .badge.champ').allInnerTexts()
+    expect(badges.sort()).toEqual(['edge champion', 'widget champion'])
     expect(await page.locator('figure.chart').count()).toBe(2)
     expect(await page.locator('figure.chart rect.bar').count()).toBe(8 + 5) // v1 has no champion: n/a
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
@@ -196,13 +202,17 @@ describe('/admin in Chromium', () => {
     await page.getByRole('heading', { name: 'Promote a version' }).waitFor()
     expect(await page.getByLabel('Version', { exact: true }).inputValue()).toBe('2')
     expect(await text(page, 'table.inputs')).toContain('Gini vs champion v1 0.8 0.85 −0.05')
+    // Before confirming: the server's own gate table (a dry run), with the failing gate.
+    await page.locator('.preview table.gates').waitFor()
+    expect(await page.locator('.preview table.gates tr.fail').count()).toBe(1)
+    expect(await text(page, '.preview table.gates caption')).toContain('some fail')
     await confirmPromotion(page, '2', 'try version 2')
     await page.getByRole('heading', { name: 'Refused: gates failed' }).waitFor()
-    const failing = page.locator('table.gates tr.fail')
+    const failing = page.locator('div.result table.gates tr.fail')
     expect(await text(page, 'main')).not.toMatch(/\b(null|undefined|NaN)\b|\[object/)
     expect(await failing.count()).toBe(1)
     expect(await failing.innerText()).toMatch(/gini_vs_champion\s+✗ failed\s+-0\.05\s+>= 0/)
-    expect(await page.locator('table.gates tr.pass').count()).toBe(4)
+    expect(await page.locator('div.result table.gates tr.pass').count()).toBe(4)
     await page.locator('div.result').screenshot({ path: SCREENSHOTS.gates })
 
     // Force needs a reason and says what it does; unticked again, it is not sent.
@@ -214,7 +224,7 @@ describe('/admin in Chromium', () => {
     // Version 3 passes: the result names it, with the gates it passed.
     await confirmPromotion(page, '3', REASON)
     await page.getByText(`Promoted version 3 of ${MODEL} to edge as champion`).waitFor()
-    expect(await page.locator('table.gates tr.pass').count()).toBe(5)
+    expect(await page.locator('div.result table.gates tr.pass').count()).toBe(5)
     expect(await text(page, 'main')).not.toMatch(/\b(null|undefined|NaN)\b|\[object/)
     expect(keys).toHaveLength(2)
     for (const k of keys) expect(k).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-/)

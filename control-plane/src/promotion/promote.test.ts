@@ -86,6 +86,19 @@ describe('promotion', () => {
     expect(edge.received).toHaveLength(1)
   })
 
+  it('shows the gate table without promoting (dry run)', async () => {
+    const dry = await t.call('GET', `/v1/models/${MODEL}/versions/${v['worse']}/gates?channel=edge`)
+    expect(dry.status, JSON.stringify(dry.body)).toBe(200)
+    expect(dry.body).toMatchObject({ champion: v['first'], passed: false })
+    expect(dry.body.gates.find((g: { gate: string }) => g.gate === 'gini_vs_champion').passed).toBe(
+      false
+    )
+    expect((await getDeployment(t.services.db.db, MODEL, 'edge'))?.revision).toBe(1)
+    expect(
+      (await t.call('GET', `/v1/models/${MODEL}/versions/${v['worse']}/gates?channel=moon`)).status
+    ).toBe(400)
+  })
+
   it('refuses a version that fails a gate with 409 and the gate table, and changes nothing', async () => {
     const r = await promote({ version: v['worse'] })
     expect(r.status).toBe(409)
@@ -131,6 +144,19 @@ describe('promotion', () => {
     const audit = await t.call('GET', `/v1/audit?target=${MODEL}/edge&action=promotion.forced`)
     expect(audit.body.entries[0]).toMatchObject({ reason: 'incident 42: the old model is broken' })
     expect((await promote({ version: v['worse'], force: true, reason: '' })).status).toBe(400)
+  })
+
+  it('refuses a canary on a channel without a champion, and mirrors MLflow aliases on sync', async () => {
+    const r = await t.call('POST', `/v1/models/${MODEL}/promotions`, {
+      body: { version: v['better'], channel: 'widget', reason: 'canary first', canaryShare: 0.1 },
+    })
+    expect(r.status).toBe(409)
+    expect(r.body.error.code).toBe('no_champion')
+    const synced = await t.call('POST', `/v1/models/${MODEL}/sync`)
+    const champion = synced.body.versions.find((x: { aliases: string[] }) =>
+      x.aliases.includes('champion')
+    )
+    expect(champion?.version).toBe((await t.mlflow.getVersionByAlias(MODEL, 'champion'))?.version)
   })
 
   it('runs a canary and a shadow on the widget channel', async () => {

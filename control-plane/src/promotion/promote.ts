@@ -121,6 +121,19 @@ async function earlier(
   return { resume: mine }
 }
 
+/** The gates as a promotion would evaluate them now, with no side effect (the dry run). */
+export async function gateReport(
+  s: Services,
+  model: string,
+  version: string,
+  channel: Channel
+): Promise<{ champion: string | null; passed: boolean; gates: GateResult[] }> {
+  const { mirrored } = await syncVersion(s, model, version)
+  const champion = stateOf(await getDeployment(s.db.db, model, channel)).championVersion
+  const gates = evaluateGates(mirrored.tags, champion, s.gates)
+  return { champion, passed: gates.every((g) => g.passed), gates }
+}
+
 export async function promote(
   s: Services,
   model: string,
@@ -150,6 +163,13 @@ export async function promote(
   }
   const current = await getDeployment(s.db.db, model, req.channel)
   const before = stateOf(current)
+  if (req.canaryShare !== undefined && !before.championVersion) {
+    throw new ApiError(
+      409,
+      'no_champion',
+      `a canary needs a champion to share ${req.channel} with; promote one first`
+    )
+  }
   const gates = evaluateGates(mirrored.tags, before.championVersion, s.gates)
   const passed = gates.every((g) => g.passed)
   if (!passed && !req.force) {

@@ -13,7 +13,11 @@ export function fromMlflow(e: unknown): never {
   throw e
 }
 
-async function mirror(s: Services, v: MlflowVersion): Promise<ModelVersion> {
+/**
+ * Mirrors one version. MLflow's version search does not return aliases, so they come from the
+ * registered model's alias list when given (`aliases`), else from the version itself.
+ */
+async function mirror(s: Services, v: MlflowVersion, aliases?: string[]): Promise<ModelVersion> {
   const tags = tagsOf(v)
   await upsertModel(s.db.db, { name: v.name })
   return await upsertModelVersion(s.db.db, {
@@ -25,7 +29,7 @@ async function mirror(s: Services, v: MlflowVersion): Promise<ModelVersion> {
     status: v.status,
     metrics: metricsOfTags(tags),
     tags,
-    aliases: v.aliases ?? [],
+    aliases: aliases ?? v.aliases ?? [],
     featureSpecVersion: tags['fcv.feature_spec.version'] ?? null,
     mlflowCreatedAt: null,
   })
@@ -49,8 +53,10 @@ export async function syncModel(s: Services, model: string): Promise<ModelVersio
   const versions = await s.mlflow
     .searchModelVersions(`name='${model.replaceAll("'", "''")}'`)
     .catch(fromMlflow)
+  const aliasesOf = (version: string) =>
+    (rm.aliases ?? []).filter((a) => String(a.version) === version).map((a) => a.alias)
   const out: ModelVersion[] = []
-  for (const v of versions) out.push(await mirror(s, v))
+  for (const v of versions) out.push(await mirror(s, v, aliasesOf(v.version)))
   return out
 }
 

@@ -3,7 +3,7 @@ import type { AppEnv } from '../app-env.ts'
 import { requires, type TokenLookup } from '../auth/middleware.ts'
 import { listDeploymentRevisions, listDeployments } from '../db/index.ts'
 import { rollback, setCanaryShare, setShadow } from '../promotion/change.ts'
-import { promote } from '../promotion/promote.ts'
+import { gateReport, promote } from '../promotion/promote.ts'
 import type { Services } from '../services.ts'
 import {
   bearer,
@@ -109,6 +109,43 @@ export function deploymentRoutes(app: OpenAPIHono<AppEnv>, s: Services, auth: To
       })
       if (replayed) c.header('idempotent-replayed', 'true')
       return c.json(result, 200)
+    }
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/models/{name}/versions/{version}/gates',
+      tags: ['deployments'],
+      summary: 'The gate table a promotion of this version on a channel would get now (dry run)',
+      security: bearer,
+      middleware: [requires('read', auth)] as const,
+      request: {
+        params: z.object({
+          name: ModelNameParam,
+          version: VersionSchema.openapi({ param: { name: 'version', in: 'path' } }),
+        }),
+        query: z.object({ channel: ChannelSchema }),
+      },
+      responses: {
+        200: {
+          description: 'the gates',
+          content: {
+            'application/json': {
+              schema: z.object({
+                champion: z.string().nullable(),
+                passed: z.boolean(),
+                gates: z.array(GateSchema),
+              }),
+            },
+          },
+        },
+        ...errorResponses(400, 401, 403, 404, 503),
+      },
+    }),
+    async (c) => {
+      const { name, version } = c.req.valid('param')
+      return c.json(await gateReport(s, name, version, c.req.valid('query').channel), 200)
     }
   )
 

@@ -104,13 +104,35 @@ export async function viewPromote(params) {
   force.addEventListener('change', () => (forceWarning.hidden = !force.checked))
   const inputs = h('div', { class: 'preview', 'aria-live': 'polite' })
   const result = h('div', { class: 'result' })
-  const preview = () => {
+  let asked = 0
+  const preview = async () => {
     const v = m.versions.find((x) => x.version === version.value)
-    fill(inputs, v ? gateInputs(v, channel.value, dep.deployments) : null)
+    if (!v) return fill(inputs, null)
+    const mine = ++asked
+    const shown = gateInputs(v, channel.value, dep.deployments)
+    fill(inputs, ...shown, h('p', { class: 'busy' }, 'Asking the server for the gate table…'))
+    // The server's own gate table (a dry run: nothing changes); the last answer asked for wins.
+    try {
+      const { body: g } = await api(
+        'GET',
+        `${modelPath(m.name)}/versions/${encodeURIComponent(v.version)}/gates?channel=${encodeURIComponent(channel.value)}`
+      )
+      if (mine !== asked) return
+      fill(
+        inputs,
+        ...shown,
+        gateTable(
+          g.gates,
+          `Gates for version ${v.version} on ${channel.value} now: ${g.passed ? 'all pass' : 'some fail'}`
+        )
+      )
+    } catch (e) {
+      if (mine === asked) fill(inputs, ...shown, errorBox(e))
+    }
   }
   version.addEventListener('change', preview)
   channel.addEventListener('change', preview)
-  preview()
+  await preview()
 
   const form = h(
     'form',
