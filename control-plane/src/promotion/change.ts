@@ -17,7 +17,7 @@ import { ApiError } from '../errors.ts'
 import type { Actor } from '../app-env.ts'
 import { fromMlflow, syncVersion } from '../registry/sync.ts'
 import type { Services } from '../services.ts'
-import { bundleFor, pushBundle } from './deploy-step.ts'
+import { bundleFor, pushBundle, withdrawRole } from './deploy-step.ts'
 import { stateOf } from './promote.ts'
 
 export interface ChangeResult {
@@ -145,6 +145,7 @@ export async function setCanaryShare(
     )
   }
   if (share === 0) {
+    await withdrawRole(s.publishers, model, channel, 'canary')
     const after = { ...before, canaryVersion: null, canaryBundle: null, canaryShare: 0 }
     return await record(
       s,
@@ -159,6 +160,9 @@ export async function setCanaryShare(
       requestId
     )
   }
+  const bundle = await getBundle(s.db.db, before.canaryBundle!)
+  if (!bundle) throw new ApiError(409, 'bundle_missing', `the canary's bundle is no longer stored`)
+  await pushBundle(s.publishers, bundle, channel, 'canary', share) // the edge learns the new share
   const after = { ...before, canaryShare: share }
   return await record(
     s,
@@ -189,6 +193,7 @@ export async function setShadow(
   if (version === null) {
     if (!before.shadowVersion)
       throw new ApiError(409, 'no_shadow', `"${model}" has no shadow on ${channel}`)
+    await withdrawRole(s.publishers, model, channel, 'shadow')
     const after = { ...before, shadowVersion: null, shadowBundle: null }
     return await record(
       s,

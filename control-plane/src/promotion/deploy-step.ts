@@ -49,30 +49,46 @@ export async function pushBundle(
   publishers: Publisher[],
   bundle: Bundle,
   channel: Channel,
-  role: BundleRole
+  role: BundleRole,
+  canaryShare?: number
+): Promise<void> {
+  await everywhere(publishers, 'the bundle could not be published', (p) =>
+    p.publish({
+      model: bundle.modelName,
+      version: bundle.version,
+      channel,
+      role,
+      digest: bundle.digest,
+      bytes: bundle.document,
+      ...(role === 'canary' && canaryShare !== undefined ? { canaryShare } : {}),
+    })
+  )
+}
+
+/** Tells every push target that a channel no longer has a canary or a shadow. */
+export async function withdrawRole(
+  publishers: Publisher[],
+  model: string,
+  channel: Channel,
+  role: 'canary' | 'shadow'
+): Promise<void> {
+  await everywhere(publishers, `the ${role} could not be withdrawn`, (p) =>
+    p.withdraw({ model, channel, role })
+  )
+}
+
+async function everywhere(
+  publishers: Publisher[],
+  what: string,
+  step: (p: Publisher) => Promise<void>
 ): Promise<void> {
   const failures: string[] = []
   await Promise.all(
     publishers.map((p) =>
-      p
-        .publish({
-          model: bundle.modelName,
-          version: bundle.version,
-          channel,
-          role,
-          digest: bundle.digest,
-          bytes: bundle.document,
-        })
-        .catch((e: Error) =>
-          failures.push(e instanceof PublishError ? e.message : `${p.name}: ${e.message}`)
-        )
+      step(p).catch((e: Error) =>
+        failures.push(e instanceof PublishError ? e.message : `${p.name}: ${e.message}`)
+      )
     )
   )
-  if (failures.length) {
-    throw new ApiError(
-      502,
-      'publish_failed',
-      `the bundle could not be published: ${failures.join('; ')}`
-    )
-  }
+  if (failures.length) throw new ApiError(502, 'publish_failed', `${what}: ${failures.join('; ')}`)
 }

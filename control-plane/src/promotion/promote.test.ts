@@ -178,6 +178,11 @@ describe('promotion', () => {
       body: { share: 0.3, reason: 'looks fine' },
     })
     expect(share.body.after.canaryShare).toBe(0.3)
+    // The edge learns the canary and its share from the pushes.
+    const pushed = edge.received.filter(
+      (r) => r.headers['x-fcv-channel'] === 'widget' && r.headers['x-fcv-role'] === 'canary'
+    )
+    expect(pushed.map((r) => r.headers['x-fcv-canary-share'])).toEqual(['0.1', '0.3'])
     const shadow = await t.call('PUT', `/v1/models/${MODEL}/deployments/widget/shadow`, {
       body: { version: v['worse'], reason: 'watch it' },
     })
@@ -195,6 +200,7 @@ describe('promotion', () => {
       body: { version: null, reason: 'done' },
     })
     expect(noShadow.body.after.shadowVersion).toBeNull()
+    expect(edge.withdrawn).toEqual(['widget/canary', 'widget/shadow'])
     const d = await t.call('GET', `/v1/models/${MODEL}/deployments`)
     expect(
       d.body.history

@@ -25,7 +25,7 @@ import { ApiError } from '../errors.ts'
 import type { Actor } from '../app-env.ts'
 import { fromMlflow, syncVersion } from '../registry/sync.ts'
 import type { Services } from '../services.ts'
-import { bundleFor, pushBundle } from './deploy-step.ts'
+import { bundleFor, pushBundle, withdrawRole } from './deploy-step.ts'
 import { evaluateGates, type GateResult } from './gates.ts'
 
 export interface PromotionRequest {
@@ -234,7 +234,11 @@ export async function promote(
     }
     const role = req.canaryShare === undefined ? 'champion' : 'canary'
     // Published before the channel points at it: the channel never names a bundle that is not out.
-    await pushBundle(s.publishers, bundle, req.channel, role)
+    await pushBundle(s.publishers, bundle, req.channel, role, req.canaryShare)
+    // Promoting the canary's own version ends the canary at the edge too.
+    if (role === 'champion' && before.canaryVersion === req.version) {
+      await withdrawRole(s.publishers, model, req.channel, 'canary')
+    }
     if (role === 'champion') {
       await s.mlflow.setAlias(model, 'champion', req.version).catch(fromMlflow)
       if (before.championVersion && before.championVersion !== req.version) {

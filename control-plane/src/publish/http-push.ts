@@ -1,4 +1,4 @@
-import { PublishError, type PublishedBundle, type Publisher } from './publisher.ts'
+import { PublishError, type PublishedBundle, type Publisher, type Withdrawal } from './publisher.ts'
 import { withRetries } from './retry.ts'
 
 /**
@@ -27,25 +27,24 @@ export class HttpPushPublisher implements Publisher {
     this.timeoutMs = o.timeoutMs ?? 15_000
   }
 
-  async publish(b: PublishedBundle): Promise<void> {
+  /** DELETE {base}/_admin/bundle/{channel}/{role}: the worker stops serving that role. */
+  async withdraw(w: Withdrawal): Promise<void> {
+    await this.send(`${this.base}/_admin/bundle/${w.channel}/${w.role}`, {
+      method: 'DELETE',
+      headers: { ...this.auth(), 'x-fcv-model': w.model },
+    })
+  }
+
+  private auth(): Record<string, string> {
+    return this.token ? { authorization: `Bearer ${this.token}` } : {}
+  }
+
+  private async send(url: string, init: RequestInit): Promise<void> {
     await withRetries(
       async () => {
         let res: Response
         try {
-          res = await fetch(`${this.base}/_admin/bundle`, {
-            method: 'PUT',
-            headers: {
-              'content-type': 'application/json',
-              ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
-              'x-fcv-model': b.model,
-              'x-fcv-version': b.version,
-              'x-fcv-channel': b.channel,
-              'x-fcv-role': b.role,
-              'x-fcv-digest': b.digest,
-            },
-            body: b.bytes as Uint8Array<ArrayBuffer>,
-            signal: AbortSignal.timeout(this.timeoutMs),
-          })
+          res = await fetch(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) })
         } catch (e) {
           throw new PublishError(`${this.name}: no answer (${(e as Error).message})`)
         }
@@ -57,5 +56,22 @@ export class HttpPushPublisher implements Publisher {
       },
       { attempts: this.attempts, baseMs: this.baseMs }
     )
+  }
+
+  async publish(b: PublishedBundle): Promise<void> {
+    await this.send(`${this.base}/_admin/bundle`, {
+      method: 'PUT',
+      headers: {
+        'content-type': 'application/json',
+        ...this.auth(),
+        'x-fcv-model': b.model,
+        'x-fcv-version': b.version,
+        'x-fcv-channel': b.channel,
+        'x-fcv-role': b.role,
+        'x-fcv-digest': b.digest,
+        ...(b.canaryShare === undefined ? {} : { 'x-fcv-canary-share': String(b.canaryShare) }),
+      },
+      body: b.bytes as Uint8Array<ArrayBuffer>,
+    })
   }
 }

@@ -12,6 +12,15 @@ export interface PublishedBundle {
   digest: string
   /** The signed bundle document, exactly as stored and served. */
   bytes: Uint8Array
+  /** For a canary: the share of customers it gets. */
+  canaryShare?: number
+}
+
+/** A role a channel no longer has (a stopped canary or shadow). */
+export interface Withdrawal {
+  model: string
+  channel: Channel
+  role: Exclude<BundleRole, 'champion'>
 }
 
 /**
@@ -21,6 +30,7 @@ export interface PublishedBundle {
 export interface Publisher {
   readonly name: string
   publish(bundle: PublishedBundle): Promise<void>
+  withdraw(w: Withdrawal): Promise<void>
 }
 
 export class PublishError extends Error {

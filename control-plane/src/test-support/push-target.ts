@@ -7,6 +7,8 @@ import type { AddressInfo } from 'node:net'
 export interface PushTarget {
   url: string
   received: { headers: Record<string, string | string[] | undefined>; body: Buffer }[]
+  /** DELETE /_admin/bundle/{channel}/{role} calls, as "channel/role". */
+  withdrawn: string[]
   /** Requests that have arrived, answered or not. */
   arrived: number
   failWith: number | null
@@ -17,6 +19,7 @@ export interface PushTarget {
 export async function startPushTarget(): Promise<PushTarget> {
   const target: Omit<PushTarget, 'url' | 'close'> = {
     received: [],
+    withdrawn: [],
     arrived: 0,
     failWith: null,
     delayMs: 0,
@@ -27,6 +30,12 @@ export async function startPushTarget(): Promise<PushTarget> {
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
       setTimeout(() => {
+        const gone = /^\/_admin\/bundle\/(edge|widget)\/(canary|shadow)$/.exec(req.url ?? '')
+        if (req.method === 'DELETE' && gone && target.failWith === null) {
+          target.withdrawn.push(`${gone[1]}/${gone[2]}`)
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}')
+          return
+        }
         if (req.method !== 'PUT' || req.url !== '/_admin/bundle') {
           res.writeHead(404).end()
           return
