@@ -27,11 +27,16 @@ export class HttpPushPublisher implements Publisher {
     this.timeoutMs = o.timeoutMs ?? 15_000
   }
 
-  /** DELETE {base}/_admin/bundle/{channel}/{role}: the worker stops serving that role. */
+  /** DELETE {base}/_admin/bundle for a channel's canary or shadow: the worker stops serving it. */
   async withdraw(w: Withdrawal): Promise<void> {
-    await this.send(`${this.base}/_admin/bundle/${w.channel}/${w.role}`, {
+    await this.send(`${this.base}/_admin/bundle`, {
       method: 'DELETE',
-      headers: { ...this.auth(), 'x-fcv-model': w.model },
+      headers: {
+        ...this.auth(),
+        'x-fcv-model': w.model,
+        'x-fcv-channel': w.channel,
+        'x-fcv-role': w.role,
+      },
     })
   }
 

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net'
 export interface PushTarget {
   url: string
   received: { headers: Record<string, string | string[] | undefined>; body: Buffer }[]
-  /** DELETE /_admin/bundle/{channel}/{role} calls, as "channel/role". */
+  /** DELETE /_admin/bundle calls (x-fcv-channel, x-fcv-role headers), as "channel/role". */
   withdrawn: string[]
   /** Requests that have arrived, answered or not. */
   arrived: number
@@ -30,9 +30,8 @@ export async function startPushTarget(): Promise<PushTarget> {
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
       setTimeout(() => {
-        const gone = /^\/_admin\/bundle\/(edge|widget)\/(canary|shadow)$/.exec(req.url ?? '')
-        if (req.method === 'DELETE' && gone && target.failWith === null) {
-          target.withdrawn.push(`${gone[1]}/${gone[2]}`)
+        if (req.method === 'DELETE' && req.url === '/_admin/bundle' && target.failWith === null) {
+          target.withdrawn.push(`${req.headers['x-fcv-channel']}/${req.headers['x-fcv-role']}`)
           res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}')
           return
         }

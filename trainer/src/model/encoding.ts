@@ -1,41 +1,29 @@
-// Feature rows -> the network's input matrix. Fitted on the training rows only and stored with the
-// model, so serving encodes exactly as training did:
+// Feature rows -> the network's input matrix: the encoding is fitted here, on the training rows only,
+// and stored with the model, so serving encodes exactly as training did:
 //   numeric features: signed log1p (spend and counts are heavy-tailed; returns make spend negative),
 //     then standardised with the training mean and standard deviation;
 //   categorical features: one-hot over the `topK` most frequent training values, plus one column for
 //     every other value (unseen ones included).
 
-import type { FeatureSpec } from '@fcv/core'
+import {
+  EncodingError,
+  encodeColumns,
+  slog1p,
+  type CategoricalEncoding,
+  type FeatureEncoding,
+  type FeatureSpec,
+  type NumericEncoding,
+} from '@fcv/core'
 import type { FeatureTable } from '../features/read-table.ts'
 
-export interface NumericEncoding {
-  name: string
-  transform: 'slog1p'
-  mean: number
-  std: number
-}
-
-export interface CategoricalEncoding {
-  name: string
-  /** One-hot columns in this order; anything else goes to the extra "other" column after them. */
-  vocabulary: string[]
-}
-
-export interface FeatureEncoding {
-  specVersion: string
-  /** Numeric features in spec order, then each categorical feature's columns, in spec order. */
-  numeric: NumericEncoding[]
-  categorical: CategoricalEncoding[]
-  width: number
-}
-
-/** sign(x) log(1 + |x|): monotone, odd, and gentle on heavy tails. */
-export function slog1p(x: number): number {
-  return x < 0 ? -Math.log1p(-x) : Math.log1p(x)
-}
-
-export class EncodingError extends Error {
-  override name = 'EncodingError'
+// The encoding's types and its application live in core (core/src/scoring/encoding.ts), where the
+// edge worker and the widget apply it too: training and serving encode with the same code.
+export {
+  EncodingError,
+  slog1p,
+  type CategoricalEncoding,
+  type FeatureEncoding,
+  type NumericEncoding,
 }
 
 /** Fits the encoding on the training table. */
@@ -88,24 +76,5 @@ function column(table: FeatureTable, name: string): Float64Array {
 
 /** The input matrix (rows x encoding.width, row-major float32) of a feature table. */
 export function encodeTable(encoding: FeatureEncoding, table: FeatureTable): Float32Array {
-  const { width } = encoding
-  const out = new Float32Array(table.rows * width)
-  encoding.numeric.forEach((e, j) => {
-    const values = column(table, e.name)
-    for (let i = 0; i < table.rows; i++) {
-      out[i * width + j] = (slog1p(values[i] as number) - e.mean) / e.std
-    }
-  })
-  let at = encoding.numeric.length
-  for (const c of encoding.categorical) {
-    const values = table.categorical[c.name]
-    if (!values) throw new EncodingError(`the feature table has no column "${c.name}"`)
-    const index = new Map(c.vocabulary.map((v, k) => [v, k]))
-    const other = c.vocabulary.length
-    for (let i = 0; i < table.rows; i++) {
-      out[i * width + at + (index.get(values[i] as string) ?? other)] = 1
-    }
-    at += other + 1
-  }
-  return out
+  return encodeColumns(encoding, table)
 }

@@ -1,0 +1,48 @@
+export {
+  createScorer,
+  type FeatureRow,
+  type FeatureValues,
+  type HistoryItem,
+  type Prediction,
+  type Scorer,
+  type ScorerInput,
+} from './scorer.ts'
+export {
+  EncodingError,
+  FeatureEncoder,
+  encodeColumns,
+  encodeFeatureVectors,
+  slog1p,
+  type CategoricalEncoding,
+  type FeatureColumns,
+  type FeatureEncoding,
+  type NumericEncoding,
+} from './encoding.ts'
+export {
+  DENSE_ACTIVATIONS,
+  DenseModel,
+  type DenseActivation,
+  type ForwardModel,
+} from './dense-model.ts'
+export { historyBatch, type HistoryBatch, type HistoryTransaction } from './histories.ts'
+export { loadTfjsModel } from './tfjs-fallback.ts'
+export { ModelFormatError, ScoringInputError, UnsupportedModelError } from './errors.ts'
+export {
+  logCondition,
+  maxAbsDiff,
+  maxRelDiff,
+  predictionParity,
+  type PredictionParity,
+} from './parity.ts'
+export { zilnColumns, zilnPredictRows, type ZilnColumns } from './head.ts'
+export { ScoringMetadataSchema, readScoringMetadata, type ScoringMetadata } from './metadata.ts'
+export {
+  exactArrayBuffer,
+  parseModelJson,
+  sliceWeights,
+  weightSpecsOf,
+  type ModelJsonDocument,
+  type WeightSpec,
+  type WeightTensor,
+  type WeightsGroup,
+} from './model-json.ts'

@@ -1,0 +1,73 @@
+// userDefinedMetadata.fcv of model.json as scoring reads it: what turns a transaction history into the
+// network's input (feature spec, BG/NBD x Gamma-Gamma fit for btyd_value, encoding) and its output into
+// a prediction (the ZILN head's name and clamps). The trainer writes more (trainer/src/model/
+// model-files.ts, ModelMetadata); the rest is kept as it is. The seasonal calibration is folded into
+// the head's bias at training time, so serving applies nothing for it.
+
+import { z } from 'zod'
+import { describeIssues } from '../bundle/errors.ts'
+import { ModelFormatError } from './errors.ts'
+import type { ModelJsonDocument } from './model-json.ts'
+
+const Finite = z.number().finite()
+const Positive = Finite.positive()
+
+const FeatureSpecSchema = z.looseObject({
+  version: z.string().min(1),
+  horizonDays: Positive,
+  capDays: Positive,
+  currencyExponent: z.number().int().min(0),
+  countryTopK: z.number().int().min(0),
+  windowsDays: z.array(Positive),
+  features: z.array(
+    z.looseObject({
+      name: z.string().min(1),
+      kind: z.enum(['numeric', 'categorical']),
+      definition: z.string(),
+    })
+  ),
+})
+
+const FeatureEncodingSchema = z.looseObject({
+  specVersion: z.string().min(1),
+  numeric: z.array(
+    z.looseObject({ name: z.string(), transform: z.literal('slog1p'), mean: Finite, std: Positive })
+  ),
+  categorical: z.array(z.looseObject({ name: z.string(), vocabulary: z.array(z.string()) })),
+  width: z.number().int().positive(),
+})
+
+const BtydSchema = z.looseObject({
+  bgnbd: z.looseObject({ r: Positive, alpha: Positive, a: Positive, b: Positive }),
+  gammaGamma: z.looseObject({ p: Positive, q: Positive, v: Positive }),
+})
+
+export const ScoringMetadataSchema = z.looseObject({
+  format: z.literal('fcv-ziln'),
+  formatVersion: z.literal(2),
+  featureSpec: FeatureSpecSchema,
+  encoding: FeatureEncodingSchema,
+  /** Clamp on log(value) for the mean and the quantiles (core/src/model/ziln.ts). */
+  maxLogValue: Finite,
+  /** Cap on sigma (core/src/model/ziln.ts). */
+  maxSigma: Positive,
+  btyd: BtydSchema,
+  /** The Dense(3) ZILN head: the model's output layer. */
+  headLayer: z.string().min(1),
+})
+export type ScoringMetadata = z.infer<typeof ScoringMetadataSchema>
+
+/** userDefinedMetadata.fcv, checked; ModelFormatError naming the field otherwise. */
+export function readScoringMetadata(doc: ModelJsonDocument): ScoringMetadata {
+  const raw = doc.userDefinedMetadata?.['fcv']
+  if (raw === undefined) {
+    throw new ModelFormatError('model.json is not an fcv model (no userDefinedMetadata.fcv)')
+  }
+  const parsed = ScoringMetadataSchema.safeParse(raw)
+  if (!parsed.success) {
+    throw new ModelFormatError(
+      `model.json userDefinedMetadata.fcv: ${describeIssues(parsed.error)}`
+    )
+  }
+  return parsed.data
+}

@@ -1,0 +1,287 @@
+// The scoring API the edge worker and the widget share. createScorer() reads a bundle's model.json and
+// weights.bin once; each call then turns feature vectors (scoreFeatures) or raw transaction histories
+// (scoreHistories: core's computeFeatures, as the trainer computes its tables) into predictions with
+// the same encoding (encoding.ts) and the same head arithmetic (head.ts) as the trainer's evaluation.
+// The forward pass is the plain interpreter (dense-model.ts), or tfjs when the model needs more.
+
+import { computeFeatures, type FeatureVector } from '../features/compute.ts'
+import { defineFeatureSpec, FEATURE_SPEC_VERSION } from '../features/spec.ts'
+import { DenseModel, type ForwardModel } from './dense-model.ts'
+import { EncodingError, FeatureEncoder } from './encoding.ts'
+import { ModelFormatError, ScoringInputError, UnsupportedModelError } from './errors.ts'
+import { historyBatch, type HistoryTransaction } from './histories.ts'
+import { zilnColumns, zilnPredictRows, type ZilnColumns } from './head.ts'
+import { readScoringMetadata, type ScoringMetadata } from './metadata.ts'
+import { parseModelJson, type ModelJsonDocument } from './model-json.ts'
+import { loadTfjsModel } from './tfjs-fallback.ts'
+
+export interface Prediction {
+  customerId: string
+  /** Expected net spend over the horizon, major currency units. */
+  expected: number
+  /** Probability of any purchase in the horizon. */
+  pBuy: number
+  p10: number
+  p50: number
+  p90: number
+  modelVersion: string
+  featureSpecVersion: string
+}
+
+/**
+ * A feature vector in spec order, as computeFeatures returns it (numbers, and strings for categorical
+ * features such as country), or the same values by feature name.
+ */
+export type FeatureValues = readonly (number | string)[] | Readonly<Record<string, number | string>>
+
+export interface FeatureRow {
+  customerId: string
+  features: FeatureValues
+}
+
+export interface HistoryItem {
+  customerId: string
+  /** In any order; only those before asOf count. */
+  transactions: readonly HistoryTransaction[]
+}
+
+export interface Scorer {
+  /** The model version the bundle carries. */
+  readonly version: string
+  readonly featureSpecVersion: string
+  readonly engine: 'interpreter' | 'tfjs'
+  scoreFeatures(rows: readonly FeatureRow[]): Prediction[]
+  /**
+   * Features at cutoff asOf (transactions strictly before it; UTC instant, Date or epoch ms), then
+   * predictions for the horizon after it. A customer without a purchase before asOf is outside the
+   * model's population and is rejected (ScoringInputError), as the trainer never scores one.
+   */
+  scoreHistories(items: readonly HistoryItem[], asOf: Date | number): Prediction[]
+}
+
+export interface ScorerInput {
+  modelJson: Uint8Array | string
+  weights: Uint8Array
+  version: string
+}
+
+/** The interpreter when it runs the model, else tfjs; both throw clear errors for a bad bundle. */
+export async function createScorer(input: ScorerInput): Promise<Scorer> {
+  if (typeof input.version !== 'string' || input.version === '') {
+    throw new ModelFormatError('createScorer: version must be a non-empty string')
+  }
+  if (!(input.weights instanceof Uint8Array)) {
+    throw new ModelFormatError('createScorer: weights must be the bytes of weights.bin')
+  }
+  const doc = parseModelJson(input.modelJson)
+  const metadata = readScoringMetadata(doc)
+  const encoder = encoderFor(metadata)
+  const model = await forwardModel(doc, input.weights)
+  const problem =
+    model.inputWidth !== encoder.width
+      ? `takes ${model.inputWidth} inputs, the encoding gives ${encoder.width}`
+      : model.outputWidth !== 3
+        ? `has ${model.outputWidth} outputs, the ZILN head 3`
+        : model.outputLayer !== metadata.headLayer
+          ? `outputs layer "${model.outputLayer}", not the head "${metadata.headLayer}"`
+          : undefined
+  if (problem) {
+    model.dispose()
+    throw new ModelFormatError(`model.json: the network ${problem}`)
+  }
+  return new ModelScorer(input.version, metadata, encoder, model)
+}
+
+function encoderFor(metadata: ScoringMetadata): FeatureEncoder {
+  const spec = metadata.featureSpec
+  // scoreHistories computes this core's spec: a model of another spec would get other vectors.
+  const own = defineFeatureSpec(spec).features
+  if (
+    spec.version !== FEATURE_SPEC_VERSION ||
+    spec.features.length !== own.length ||
+    spec.features.some((f, i) => f.name !== own[i]!.name || f.kind !== own[i]!.kind)
+  ) {
+    throw new ModelFormatError(
+      `the model was trained on feature spec ${spec.version}, which is not the spec ` +
+        `${FEATURE_SPEC_VERSION} this runtime computes`
+    )
+  }
+  if (metadata.encoding.specVersion !== spec.version) {
+    throw new ModelFormatError(
+      `the model's encoding was fitted for spec ${metadata.encoding.specVersion}, not ${spec.version}`
+    )
+  }
+  try {
+    return new FeatureEncoder(metadata.encoding, spec)
+  } catch (e) {
+    if (!(e instanceof EncodingError)) throw e
+    throw new ModelFormatError(`model.json userDefinedMetadata.fcv.encoding: ${e.message}`, {
+      cause: e,
+    })
+  }
+}
+
+async function forwardModel(doc: ModelJsonDocument, weights: Uint8Array): Promise<ForwardModel> {
+  try {
+    return DenseModel.fromModelJson(doc, weights)
+  } catch (e) {
+    if (!(e instanceof UnsupportedModelError)) throw e
+    try {
+      return await loadTfjsModel(doc, weights)
+    } catch (f) {
+      throw new UnsupportedModelError(
+        e.unsupported,
+        `${e.message}; the tfjs fallback cannot load the model either: ${(f as Error).message}`,
+        { cause: f }
+      )
+    }
+  }
+}
+
+class ModelScorer implements Scorer {
+  readonly version: string
+  readonly featureSpecVersion: string
+  readonly engine: 'interpreter' | 'tfjs'
+  private readonly metadata: ScoringMetadata
+  private readonly encoder: FeatureEncoder
+  private readonly model: ForwardModel
+  private readonly names: readonly string[]
+  private readonly known: ReadonlySet<string>
+  private x = new Float32Array(0)
+  private out: ZilnColumns = zilnColumns(0)
+
+  constructor(
+    version: string,
+    metadata: ScoringMetadata,
+    encoder: FeatureEncoder,
+    model: ForwardModel
+  ) {
+    this.version = version
+    this.metadata = metadata
+    this.encoder = encoder
+    this.model = model
+    this.featureSpecVersion = metadata.featureSpec.version
+    this.engine = model.engine
+    this.names = metadata.featureSpec.features.map((f) => f.name)
+    this.known = new Set(this.names)
+  }
+
+  scoreFeatures(rows: readonly FeatureRow[]): Prediction[] {
+    if (!Array.isArray(rows)) throw new ScoringInputError('rows', 'must be an array')
+    const x = this.inputs(rows.length)
+    rows.forEach((row, i) => {
+      const field = `rows[${i}]`
+      checkCustomerId(row, field)
+      this.encode(this.vectorOf(row.features, `${field}.features`), x, i, `${field}.features`)
+    })
+    return this.predict(rows, x)
+  }
+
+  scoreHistories(items: readonly HistoryItem[], asOf: Date | number): Prediction[] {
+    const t0 = asOf instanceof Date ? asOf.getTime() : asOf
+    if (typeof t0 !== 'number' || !Number.isFinite(t0)) {
+      throw new ScoringInputError('asOf', 'must be a valid Date or finite epoch milliseconds')
+    }
+    if (!Array.isArray(items)) throw new ScoringInputError('items', 'must be an array')
+    const { featureSpec, btyd } = this.metadata
+    items.forEach((item, i) => checkCustomerId(item, `items[${i}]`))
+    const batch = historyBatch(
+      items.map((item) => item.transactions),
+      (i) => `items[${i}].transactions`
+    )
+    const { columns, offsets } = batch
+    const x = this.inputs(items.length)
+    for (let i = 0; i < items.length; i++) {
+      const history = { ...columns, start: offsets[i] as number, end: offsets[i + 1] as number }
+      const vector = computeFeatures(history, t0, featureSpec, btyd)
+      if (!vector) {
+        throw new ScoringInputError(
+          `items[${i}].transactions`,
+          `customer "${items[i]!.customerId}" has no purchase before asOf ` +
+            `(${new Date(t0).toISOString()}), so is outside the model's population: nothing to score`
+        )
+      }
+      this.encode(vector, x, i, `items[${i}] features`)
+    }
+    return this.predict(items, x)
+  }
+
+  /** The input scratch for `rows` rows (grown, never shrunk: one allocation per larger batch). */
+  private inputs(rows: number): Float32Array {
+    const size = rows * this.encoder.width
+    if (this.x.length < size) this.x = new Float32Array(size)
+    if (this.out.expected.length < rows) this.out = zilnColumns(rows)
+    return this.x
+  }
+
+  private encode(vector: ArrayLike<number | string>, x: Float32Array, row: number, field: string) {
+    try {
+      this.encoder.encodeRow(vector, x, row)
+    } catch (e) {
+      if (!(e instanceof EncodingError)) throw e
+      throw new ScoringInputError(field, e.message, { cause: e })
+    }
+  }
+
+  private vectorOf(features: FeatureValues, field: string): ArrayLike<number | string> {
+    if (Array.isArray(features)) {
+      if (features.length !== this.names.length) {
+        throw new ScoringInputError(
+          field,
+          `has ${features.length} values; feature spec ${this.featureSpecVersion} has ` +
+            `${this.names.length} (${this.names.join(', ')})`
+        )
+      }
+      return features as readonly (number | string)[]
+    }
+    if (typeof features !== 'object' || features === null) {
+      throw new ScoringInputError(field, 'must be an array in spec order or an object by name')
+    }
+    const byName = features as Readonly<Record<string, number | string>>
+    for (const name of Object.keys(byName)) {
+      if (!this.known.has(name)) {
+        throw new ScoringInputError(
+          field,
+          `unknown feature "${name}" (spec ${this.featureSpecVersion}: ${this.names.join(', ')})`
+        )
+      }
+    }
+    const vector: FeatureVector = []
+    for (const name of this.names) {
+      if (!Object.hasOwn(byName, name))
+        throw new ScoringInputError(field, `feature "${name}" is missing`)
+      vector.push(byName[name] as number | string)
+    }
+    return vector
+  }
+
+  private predict(rows: readonly { customerId: string }[], x: Float32Array): Prediction[] {
+    const n = rows.length
+    const logits = this.model.forward(x, n)
+    const { maxLogValue, maxSigma } = this.metadata
+    const out = this.out
+    zilnPredictRows(logits, n, { maxLogValue, maxSigma }, out)
+    const predictions: Prediction[] = new Array(n)
+    for (let i = 0; i < n; i++) {
+      predictions[i] = {
+        customerId: rows[i]!.customerId,
+        expected: out.expected[i] as number,
+        pBuy: out.pBuy[i] as number,
+        p10: out.p10[i] as number,
+        p50: out.p50[i] as number,
+        p90: out.p90[i] as number,
+        modelVersion: this.version,
+        featureSpecVersion: this.featureSpecVersion,
+      }
+    }
+    return predictions
+  }
+}
+
+function checkCustomerId(row: { customerId: unknown } | null | undefined, field: string): void {
+  if (typeof row !== 'object' || row === null)
+    throw new ScoringInputError(field, 'must be an object')
+  if (typeof row.customerId !== 'string' || row.customerId === '') {
+    throw new ScoringInputError(`${field}.customerId`, 'must be a non-empty string')
+  }
+}

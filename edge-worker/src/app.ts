@@ -1,0 +1,46 @@
+import { Hono } from 'hono'
+import type { AppEnv, Deps } from './app-env.ts'
+import { publicCors } from './cors.ts'
+import { ApiError, errorResponse, onError } from './errors.ts'
+import { adminRoutes } from './routes/admin.ts'
+import { bundleRoutes } from './routes/bundle.ts'
+import { modelRoutes } from './routes/model.ts'
+import { predictRoutes } from './routes/predict.ts'
+import { ScorerCache, type CreateScorer } from './scoring.ts'
+import { Serving } from './serving.ts'
+import { Telemetry } from './telemetry.ts'
+
+export interface AppOptions {
+  /** Builds a scorer from a verified bundle's files; null: /v1/predict answers 503. */
+  createScorer?: CreateScorer | null
+  /** Clock (ms); tests move it. */
+  now?: () => number
+  /** fetch for telemetry flushes. */
+  fetch?: typeof fetch
+}
+
+/**
+ * The worker as a hono app. Its state (loaded bundles, scorers, telemetry) lives as long as the
+ * app, i.e. the isolate for the default export; tests make fresh apps.
+ */
+export function createApp(options: AppOptions = {}): Hono<AppEnv> {
+  const now = options.now ?? Date.now
+  const deps: Deps = {
+    serving: new Serving(now),
+    scorers: new ScorerCache(options.createScorer ?? null),
+    telemetry: new Telemetry(now, options.fetch),
+    now,
+  }
+  const app = new Hono<AppEnv>()
+  app.onError(onError)
+  app.notFound((c) =>
+    errorResponse(c, new ApiError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`))
+  )
+  app.use('/v1/*', publicCors)
+  app.get('/healthz', (c) => c.json({ ok: true }))
+  adminRoutes(app, deps)
+  modelRoutes(app, deps)
+  bundleRoutes(app, deps)
+  predictRoutes(app, deps)
+  return app
+}

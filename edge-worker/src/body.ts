@@ -1,0 +1,56 @@
+import { ApiError } from './errors.ts'
+
+function tooLarge(limit: number): ApiError {
+  return new ApiError(413, 'payload_too_large', `the body is larger than ${limit} bytes`, {
+    details: { limit },
+  })
+}
+
+/**
+ * Reads the request body, refusing more than `limit` bytes: first by content-length (nothing is
+ * read), then while streaming (a missing or lying content-length stops at the limit, not after).
+ */
+export async function readBody(req: Request, limit: number): Promise<Uint8Array> {
+  const declared = req.headers.get('content-length')
+  if (declared !== null) {
+    if (!/^\d+$/.test(declared.trim())) {
+      throw new ApiError(400, 'bad_request', 'content-length is not a number')
+    }
+    if (Number(declared) > limit) {
+      await req.body?.cancel().catch(() => {})
+      throw tooLarge(limit)
+    }
+  }
+  if (!req.body) return new Uint8Array(0)
+  const reader = req.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > limit) {
+      await reader.cancel().catch(() => {})
+      throw tooLarge(limit)
+    }
+    chunks.push(value)
+  }
+  if (chunks.length === 1) return chunks[0]!
+  const out = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    out.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return out
+}
+
+/** UTF-8 JSON, or a 400 that says so (the parser's message names the position, never the content). */
+export function parseJson(bytes: Uint8Array): unknown {
+  if (bytes.length === 0) throw new ApiError(400, 'malformed', 'the body is empty; expected JSON')
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
+  } catch (e) {
+    throw new ApiError(400, 'malformed', `the body is not UTF-8 JSON (${(e as Error).name})`)
+  }
+}

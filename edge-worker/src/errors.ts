@@ -1,0 +1,55 @@
+// One JSON error envelope, as the control plane's: { error: { code, message, details?, requestId } }.
+// Known problems carry their status and code; anything else is a 500 with no internals.
+
+import type { Context } from 'hono'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+
+export class ApiError extends Error {
+  override name = 'ApiError'
+  readonly status: ContentfulStatusCode
+  readonly code: string
+  readonly details: unknown
+  readonly headers: Record<string, string>
+  constructor(
+    status: ContentfulStatusCode,
+    code: string,
+    message: string,
+    o: { details?: unknown; headers?: Record<string, string>; cause?: unknown } = {}
+  ) {
+    super(message, { cause: o.cause })
+    this.status = status
+    this.code = code
+    this.details = o.details
+    this.headers = o.headers ?? {}
+  }
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string; details?: unknown; requestId: string }
+}
+
+/** cf-ray when Cloudflare set one (it is what operators search logs by), else a fresh id. */
+export function requestIdOf(c: Context): string {
+  return c.req.header('cf-ray') ?? crypto.randomUUID()
+}
+
+export function errorResponse(c: Context, e: ApiError): Response {
+  const body: ErrorBody = {
+    error: {
+      code: e.code,
+      message: e.message,
+      ...(e.details === undefined ? {} : { details: e.details }),
+      requestId: requestIdOf(c),
+    },
+  }
+  for (const [name, value] of Object.entries(e.headers)) c.header(name, value)
+  c.header('cache-control', 'no-store')
+  return c.json(body, e.status)
+}
+
+/** app.onError: ApiErrors as they are; anything else logged (name and message only) and hidden. */
+export function onError(e: Error, c: Context): Response {
+  if (e instanceof ApiError) return errorResponse(c, e)
+  console.error(`fcv-edge: unhandled ${e.name}: ${e.message}`)
+  return errorResponse(c, new ApiError(500, 'internal', 'internal error'))
+}

@@ -1,0 +1,209 @@
+// POST /v1/predict: feature rows or raw histories in, one prediction per customer out, in order.
+// The canary (if any) serves its share of customers by a stable hash of the id; the shadow (if any)
+// scores everyone after the response, for telemetry only.
+
+import { inCanary, ScoringInputError, type BundleManifest } from '@fcv/core'
+import type { Context, Hono } from 'hono'
+import type { AppEnv, Deps } from '../app-env.ts'
+import { parseJson, readBody } from '../body.ts'
+import { configOf } from '../env.ts'
+import { ApiError } from '../errors.ts'
+import { parsePredictRequest, type PredictCustomer } from '../predict-request.ts'
+import type { Prediction, Scorer } from '../scoring.ts'
+import type { Slot } from '../serving.ts'
+import type { Outcome, Telemetry } from '../telemetry.ts'
+import { servingView } from './model.ts'
+
+type ServedVariant = 'champion' | 'canary'
+export type ServedPrediction = Prediction & { variant: ServedVariant }
+
+interface BackgroundContext {
+  waitUntil(promise: Promise<unknown>): void
+}
+
+/** hono throws when a request came without an ExecutionContext (app.request in a test). */
+function backgroundOf(c: Context<AppEnv>): BackgroundContext {
+  try {
+    return c.executionCtx
+  } catch {
+    return { waitUntil: (p) => void p.catch(() => {}) }
+  }
+}
+
+function outcomeOf(e: unknown): Outcome {
+  if (!(e instanceof ApiError)) return 'error'
+  if (e.status === 413) return 'too_large'
+  if (e.code === 'no_model') return 'no_model'
+  if (e.status === 503) return 'unavailable'
+  return e.status < 500 ? 'bad_request' : 'error'
+}
+
+async function scorerFor(deps: Deps, slot: Slot): Promise<Scorer> {
+  const { bundle } = slot
+  return deps.scorers.get(bundle.digest, {
+    modelJson: bundle.modelJson,
+    weights: bundle.weights,
+    version: bundle.manifest.version,
+  })
+}
+
+/**
+ * Scores customers with one scorer, feature rows and histories each in one batch, in input order.
+ * The scorer names a bad input relative to its batch (rows[2].features, items[0].transactions[3]…);
+ * the 400 names it in the request (customers[5].features, …).
+ */
+function score(
+  scorer: Scorer,
+  customers: readonly PredictCustomer[],
+  asOf: number,
+  /** Where each customer is in the request, when `customers` is a part of it. */
+  origin: readonly number[] | null = null
+): Prediction[] {
+  const out = new Array<Prediction>(customers.length)
+  const rows: number[] = []
+  const histories: number[] = []
+  customers.forEach((c, i) => (c.features !== undefined ? rows : histories).push(i))
+  const batch = (indices: number[], run: () => Prediction[]) => {
+    let scored: Prediction[]
+    try {
+      scored = run()
+    } catch (e) {
+      throw asRequestError(e, origin ? indices.map((i) => origin[i]!) : indices)
+    }
+    indices.forEach((i, k) => (out[i] = scored[k]!))
+  }
+  if (rows.length) {
+    batch(rows, () =>
+      scorer.scoreFeatures(
+        rows.map((i) => ({
+          customerId: customers[i]!.customerId,
+          features: customers[i]!.features!,
+        }))
+      )
+    )
+  }
+  if (histories.length) {
+    batch(histories, () =>
+      scorer.scoreHistories(
+        histories.map((i) => ({
+          customerId: customers[i]!.customerId,
+          transactions: customers[i]!.transactions!,
+        })),
+        asOf
+      )
+    )
+  }
+  return out
+}
+
+/** `positions[k]` is where the scorer's k-th row or item is in the request. */
+function asRequestError(e: unknown, positions: readonly number[]): unknown {
+  if (!(e instanceof ScoringInputError)) return e
+  const where = /^(?:rows|items)\[(\d+)\](.*)$/.exec(e.field)
+  const position = where ? positions[Number(where[1])] : undefined
+  const field =
+    position === undefined ? e.field : `customers[${position}]${where![2]!.replace(/^ /, '.')}`
+  const reason = e.message.slice(e.field.length).replace(/^: /, '')
+  return new ApiError(400, 'invalid_request', `${field}: ${reason}`, { details: { field } })
+}
+
+/** Feature rows by name, for drift telemetry: array rows are named from the bundle's feature spec. */
+function namedRows(manifest: BundleManifest, customers: readonly PredictCustomer[]) {
+  const spec = manifest.featureSpec as { features?: { name?: unknown }[] }
+  const names = Array.isArray(spec.features) ? spec.features.map((f) => String(f.name)) : []
+  return customers.flatMap((c) => {
+    if (c.features === undefined) return []
+    if (!Array.isArray(c.features)) return [c.features as Record<string, number | string>]
+    return [Object.fromEntries(c.features.map((v, i) => [names[i] ?? `f${i}`, v]))]
+  })
+}
+
+export function predictRoutes(app: Hono<AppEnv>, deps: Deps): void {
+  app.post('/v1/predict', async (c) => {
+    const started = deps.now()
+    const background = backgroundOf(c)
+    const config = configOf(c.env)
+    const telemetry: Telemetry | null = config.telemetry ? deps.telemetry : null
+    const colo = (c.req.raw as { cf?: { colo?: string } }).cf?.colo
+    let outcome: Outcome = 'error'
+    let afterResponse: Promise<unknown> = Promise.resolve()
+    try {
+      const body = parseJson(await readBody(c.req.raw, config.maxPredictBodyBytes))
+      const request = parsePredictRequest(body, config.maxCustomersPerRequest, deps.now())
+      const view = await servingView(c, deps, 'edge')
+      if (!deps.scorers.available) {
+        throw new ApiError(503, 'scorer_unavailable', 'this worker has no scorer built in yet', {
+          headers: { 'retry-after': '30' },
+        })
+      }
+
+      const canary = view.canary && (view.canary.pointer.canaryShare ?? 0) > 0 ? view.canary : null
+      const groups: Record<ServedVariant, number[]> = { champion: [], canary: [] }
+      request.customers.forEach((cu, i) =>
+        groups[
+          canary && inCanary(cu.customerId, canary.pointer.canaryShare!) ? 'canary' : 'champion'
+        ].push(i)
+      )
+      const predictions = new Array<ServedPrediction>(request.customers.length)
+      const run = async (variant: ServedVariant, slot: Slot, indices: number[]) => {
+        const scorer = await scorerFor(deps, slot)
+        const subset = indices.map((i) => request.customers[i]!)
+        const scored = score(scorer, subset, request.asOf, indices)
+        indices.forEach((i, k) => (predictions[i] = { ...scored[k]!, variant }))
+        telemetry?.scores({ modelVersion: scorer.version, variant, values: scored })
+      }
+
+      if (canary && groups.canary.length) {
+        // A canary that cannot be built or fails serves nobody: its customers fall back to the champion.
+        await run('canary', canary, groups.canary).catch((e: unknown) => {
+          if (e instanceof ApiError) throw e // the input's fault, not the canary's
+          console.warn(`fcv-edge: canary ${canary.pointer.version} failed: ${(e as Error).message}`)
+          telemetry?.scoringFailed(canary.pointer.version, 'canary', groups.canary.length)
+          groups.champion.push(...groups.canary)
+        })
+      }
+      if (groups.champion.length) {
+        await run('champion', view.champion, groups.champion).catch((e: unknown) => {
+          if (e instanceof ApiError) throw e
+          console.error(
+            `fcv-edge: champion ${view.champion.pointer.version} failed: ${(e as Error).message}`
+          )
+          throw new ApiError(503, 'scorer_unavailable', 'the model could not be loaded; retry', {
+            headers: { 'retry-after': '30' },
+          })
+        })
+      }
+
+      const shadow = view.shadow
+      if (shadow && telemetry) {
+        // The shadow's scores only ever reach telemetry, so without telemetry it is not scored.
+        // A timer first: the response goes out before the shadow takes any CPU.
+        afterResponse = new Promise((resolve) => setTimeout(resolve, 0))
+          .then(() => scorerFor(deps, shadow))
+          .then((scorer) => {
+            const scored = score(scorer, request.customers, request.asOf)
+            telemetry.scores({ modelVersion: scorer.version, variant: 'shadow', values: scored })
+          })
+          .catch(() =>
+            telemetry.scoringFailed(shadow.pointer.version, 'shadow', request.customers.length)
+          )
+      }
+      telemetry?.featureRows(
+        view.champion.bundle.manifest.featureSpec.version,
+        namedRows(view.champion.bundle.manifest, request.customers)
+      )
+      outcome = 'ok'
+      c.header('cache-control', 'no-store')
+      return c.json({ asOf: new Date(request.asOf).toISOString(), predictions })
+    } catch (e) {
+      outcome = outcomeOf(e)
+      throw e
+    } finally {
+      if (telemetry) {
+        telemetry.request(outcome, deps.now() - started, colo)
+        const target = config.telemetry
+        background.waitUntil(afterResponse.then(() => telemetry.flushIfDue(target)))
+      }
+    }
+  })
+}

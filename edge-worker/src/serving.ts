@@ -1,0 +1,193 @@
+// What this isolate serves: per channel, the champion, canary and shadow bundles the KV pointers
+// name, each verified before it is used. Everything here outlives a request (module state of the
+// isolate), so a KV outage or a bad bundle leaves the last good one in place.
+
+import type { KVNamespace } from '@cloudflare/workers-types'
+import { sha256Hex, verifyBundle, type BundleManifest, type TrustedKeys } from '@fcv/core'
+import type { Config } from './env.ts'
+import { Lru } from './lru.ts'
+import {
+  getBundleBytes,
+  getPointer,
+  ROLES,
+  type Channel,
+  type Pointer,
+  type Role,
+} from './store.ts'
+
+export interface LoadedBundle {
+  digest: string
+  /** The signed document as stored: what widgets are served. */
+  bytes: Uint8Array
+  manifest: BundleManifest
+  keyId: string
+  modelJson: Uint8Array
+  weights: Uint8Array
+}
+
+export interface Slot {
+  pointer: Pointer
+  bundle: LoadedBundle
+}
+
+export interface ChannelView {
+  champion: Slot | null
+  canary: Slot | null
+  shadow: Slot | null
+  /** When KV was last read for this channel (ms); -Infinity: never. */
+  checkedAt: number
+  /** Why the last refresh could not take everything it read (KV error, missing or bad bundle). */
+  problem: string | null
+}
+
+/** The stored bytes are not the bundle their key names, or do not verify. */
+export class BundleLoadError extends Error {
+  override name = 'BundleLoadError'
+}
+
+const EMPTY: Omit<ChannelView, 'checkedAt'> = {
+  champion: null,
+  canary: null,
+  shadow: null,
+  problem: null,
+}
+
+export class Serving {
+  private readonly views = new Map<Channel, ChannelView>()
+  private readonly refreshing = new Map<Channel, Promise<ChannelView>>()
+  /** Bumped by adopt(): a refresh that started before it must not overwrite what it adopted. */
+  private readonly generation = new Map<Channel, number>()
+  private readonly bundles = new Lru<string, Promise<LoadedBundle | null>>(8)
+
+  private readonly now: () => number
+  constructor(now: () => number = Date.now) {
+    this.now = now
+  }
+
+  /**
+   * The channel's current view: from memory while younger than MODEL_REFRESH_SECONDS, else after
+   * one (shared) read of the pointers. Never throws: problems are kept in `problem`.
+   */
+  async view(kv: KVNamespace, config: Config, channel: Channel): Promise<ChannelView> {
+    const current = this.views.get(channel)
+    if (current && this.now() - current.checkedAt < config.modelRefreshMs) return current
+    let pending = this.refreshing.get(channel)
+    if (!pending) {
+      pending = this.refresh(kv, config, channel).finally(() => this.refreshing.delete(channel))
+      this.refreshing.set(channel, pending)
+    }
+    return pending
+  }
+
+  /** A stored bundle by digest, verified; null when KV does not have it. Throws on KV errors. */
+  bundle(kv: KVNamespace, trusted: TrustedKeys, digest: string): Promise<LoadedBundle | null> {
+    const cached = this.bundles.get(digest)
+    if (cached) return cached
+    const loading = getBundleBytes(kv, digest).then((bytes) =>
+      bytes === null ? null : loadBundle(bytes, digest, trusted)
+    )
+    // Concurrent requests share one load; only a bundle that loaded stays (a missing one may
+    // arrive, a KV error may pass).
+    const forget = () => {
+      if (this.bundles.peek(digest) === loading) this.bundles.delete(digest)
+    }
+    loading.then((found) => found ?? forget(), forget)
+    this.bundles.set(digest, loading)
+    return loading
+  }
+
+  /** Takes a bundle this isolate just verified and stored, without waiting for the next refresh. */
+  adopt(channel: Channel, role: Role, pointer: Pointer, bundle: LoadedBundle): void {
+    this.bundles.set(bundle.digest, Promise.resolve(bundle))
+    this.generation.set(channel, (this.generation.get(channel) ?? 0) + 1)
+    const view = this.views.get(channel) ?? { ...EMPTY, checkedAt: -Infinity }
+    this.views.set(channel, { ...view, [role]: { pointer, bundle } })
+  }
+
+  /** Stops serving a canary or shadow that was withdrawn through this isolate. */
+  withdraw(channel: Channel, role: Exclude<Role, 'champion'>): void {
+    this.generation.set(channel, (this.generation.get(channel) ?? 0) + 1)
+    const view = this.views.get(channel)
+    if (view) this.views.set(channel, { ...view, [role]: null })
+  }
+
+  private async refresh(kv: KVNamespace, config: Config, channel: Channel): Promise<ChannelView> {
+    const generation = this.generation.get(channel) ?? 0
+    const before = this.views.get(channel) ?? { ...EMPTY, checkedAt: -Infinity }
+    const checkedAt = this.now()
+    const problems: string[] = []
+    let pointers: (Pointer | null)[]
+    try {
+      pointers = await Promise.all(ROLES.map((role) => getPointer(kv, channel, role)))
+    } catch (e) {
+      // KV is down or a pointer is unreadable: keep everything, look again after the refresh period.
+      const problem = `reading the ${channel} pointers failed (${describe(e)}); serving what was loaded before`
+      console.warn(`fcv-edge: ${problem}`)
+      return this.settle(channel, generation, { ...before, checkedAt, problem })
+    }
+    const next: ChannelView = { ...EMPTY, checkedAt, problem: null }
+    for (const [i, role] of ROLES.entries()) {
+      const pointer = pointers[i] ?? null
+      const previous = before[role]
+      if (!pointer) {
+        // A champion never disappears on purpose; an empty read is a KV hiccup or a wiped
+        // namespace, and the last good champion is better than none. Canary and shadow do go away.
+        next[role] = role === 'champion' ? previous : null
+        continue
+      }
+      if (previous && previous.bundle.digest === pointer.digest) {
+        next[role] = { pointer, bundle: previous.bundle }
+        continue
+      }
+      try {
+        const bundle = await this.bundle(kv, config.trustedKeys, pointer.digest)
+        if (!bundle) throw new BundleLoadError(`bundle/${pointer.digest} is not in KV (yet)`)
+        next[role] = { pointer, bundle }
+      } catch (e) {
+        problems.push(`${role} ${pointer.version} (${pointer.digest.slice(0, 12)}): ${describe(e)}`)
+        next[role] = previous
+      }
+    }
+    if (problems.length) {
+      next.problem = `not loaded on ${channel}: ${problems.join('; ')}; serving what was loaded before`
+      console.warn(`fcv-edge: ${next.problem}`)
+    }
+    return this.settle(channel, generation, next)
+  }
+
+  private settle(channel: Channel, generation: number, view: ChannelView): ChannelView {
+    // Something was adopted while KV was read: the adopted state is newer than what was read.
+    if ((this.generation.get(channel) ?? 0) !== generation) return this.views.get(channel) ?? view
+    this.views.set(channel, view)
+    return view
+  }
+}
+
+/** Checks that the bytes are the bundle `digest` names and that it verifies; parses it. */
+export async function loadBundle(
+  bytes: Uint8Array,
+  digest: string,
+  trusted: TrustedKeys
+): Promise<LoadedBundle> {
+  const actual = await sha256Hex(bytes)
+  if (actual !== digest) {
+    throw new BundleLoadError(`stored bytes have sha256 ${actual.slice(0, 12)}…, not ${digest}`)
+  }
+  const verified = await verifyBundle(bytes, trusted)
+  return {
+    digest,
+    bytes,
+    manifest: verified.manifest,
+    keyId: verified.keyId,
+    modelJson: verified.modelJson,
+    weights: verified.weights,
+  }
+}
+
+function describe(e: unknown): string {
+  if (e instanceof Error) {
+    const code = (e as { code?: unknown }).code
+    return `${e.name}${typeof code === 'string' ? ` ${code}` : ''}: ${e.message}`
+  }
+  return String(e)
+}

@@ -1,0 +1,320 @@
+// Per-isolate telemetry: counts, a latency histogram, predicted-value histograms and per-feature
+// histograms for drift, kept in fixed-size memory and flushed to the control plane with
+// ctx.waitUntil after a response, every TELEMETRY_FLUSH_SECONDS or TELEMETRY_FLUSH_PREDICTIONS.
+// Nothing here can fail or slow a response: recording is arithmetic on preallocated arrays, a
+// flush is never awaited by a request, and a failed flush is counted and dropped (no retry queue).
+//
+// Caveats: workerd's clock only advances on I/O, so latencies are wall time around the request's
+// I/O (KV reads), not CPU time; an isolate that goes idle keeps its last partial window until the
+// next request (or loses it when evicted).
+
+/** Version of the payload below; the control plane's receiver switches on it. */
+export const TELEMETRY_SCHEMA = 'fcv.edge.telemetry/v1'
+
+export type Outcome = 'ok' | 'bad_request' | 'too_large' | 'no_model' | 'unavailable' | 'error'
+export type Variant = 'champion' | 'canary' | 'shadow'
+
+/**
+ * Fixed buckets: counts[i] is the number of values v with bounds[i-1] < v <= bounds[i]
+ * (bounds[-1] = -Infinity); counts[bounds.length] holds v > the last bound. NaN is not counted.
+ */
+export interface Histogram {
+  bounds: number[]
+  counts: number[]
+  sum: number
+  n: number
+}
+
+/** POSTed as JSON to TELEMETRY_URL with `Authorization: Bearer <TELEMETRY_TOKEN>`. */
+export interface TelemetryPayload {
+  schema: typeof TELEMETRY_SCHEMA
+  source: {
+    worker: 'fcv-edge'
+    /** Random per isolate: windows of one isolate never overlap, different isolates do. */
+    isolate: string
+    /** Cloudflare location (IATA code) of the last request, when known. */
+    colo: string | null
+  }
+  /** From the first thing recorded to the flush, ISO 8601; an isolate's windows never overlap. */
+  window: { start: string; end: string }
+  /** POST /v1/predict requests by outcome. */
+  requests: { outcome: Outcome; n: number }[]
+  /** Customers scored, by the model that scored them; shadow scores appear only here. */
+  predictions: { modelVersion: string; variant: Variant; n: number; errors: number }[]
+  /** Wall time of POST /v1/predict, milliseconds. */
+  latencyMs: Histogram
+  /** Distribution of the scores, per model version and variant. */
+  predicted: { modelVersion: string; variant: Variant; expected: Histogram; pBuy: Histogram }[]
+  /**
+   * Distribution of each input feature (feature rows as sent; histories once the scorer exposes
+   * the vectors it computed). Numbers go into a histogram, strings into category counts.
+   */
+  features: {
+    featureSpecVersion: string
+    name: string
+    numeric: Histogram
+    categories: Record<string, number>
+  }[]
+  /** What did not fit in memory or did not arrive: series over the caps, failed earlier flushes. */
+  dropped: { series: number; categories: number; flushFailures: number }
+}
+
+const LATENCY_MS = [1, 2, 5, 10, 20, 50, 100, 250, 500, 1000, 2500]
+const EXPECTED = [0, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 25_000, 100_000]
+const PROBABILITY = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1]
+// Until the receiver can bucket by the bundle's normalisation, a signed log scale.
+const FEATURE = [-1e4, -1e3, -100, -10, -1, -0.1, 0, 0.1, 1, 10, 100, 1e3, 1e4, 1e5]
+
+const MAX_PREDICTED_SERIES = 8
+const MAX_FEATURES = 64
+const MAX_CATEGORIES = 32
+const OTHER = '__other__'
+
+class Buckets {
+  readonly bounds: readonly number[]
+  readonly counts: Float64Array
+  sum = 0
+  n = 0
+  constructor(bounds: readonly number[]) {
+    this.bounds = bounds
+    this.counts = new Float64Array(bounds.length + 1)
+  }
+  add(v: number): void {
+    if (Number.isNaN(v)) return
+    let i = 0
+    while (i < this.bounds.length && v > this.bounds[i]!) i++
+    this.counts[i]!++
+    this.sum += v
+    this.n++
+  }
+  snapshot(): Histogram {
+    return { bounds: [...this.bounds], counts: [...this.counts], sum: this.sum, n: this.n }
+  }
+}
+
+interface FeatureSeries {
+  featureSpecVersion: string
+  name: string
+  numeric: Buckets
+  categories: Map<string, number>
+}
+
+export interface ScoredBatch {
+  modelVersion: string
+  variant: Variant
+  values: readonly { expected: number; pBuy: number }[]
+}
+
+export interface TelemetryTarget {
+  url: string
+  token: string | undefined
+  flushMs: number
+  flushPredictions: number
+}
+
+export class Telemetry {
+  // Both lazy: the app is built at module scope, where workerd allows no random values and its
+  // clock reads 0.
+  private isolateId: string | null = null
+  /** When the first thing of this window was recorded; null: nothing yet. */
+  private windowStart: number | null = null
+  private colo: string | null = null
+  private requests = new Map<Outcome, number>()
+  private predictions = new Map<
+    string,
+    { modelVersion: string; variant: Variant; n: number; errors: number }
+  >()
+  private latency = new Buckets(LATENCY_MS)
+  private predicted = new Map<
+    string,
+    { modelVersion: string; variant: Variant; expected: Buckets; pBuy: Buckets }
+  >()
+  private features = new Map<string, FeatureSeries>()
+  private scored = 0
+  private dropped = { series: 0, categories: 0, flushFailures: 0 }
+
+  private readonly now: () => number
+  private readonly send: typeof fetch
+
+  constructor(
+    now: () => number = Date.now,
+    send: typeof fetch = (input, init) => fetch(input, init)
+  ) {
+    this.now = now
+    this.send = send
+  }
+
+  get isolate(): string {
+    return (this.isolateId ??= crypto.randomUUID())
+  }
+
+  private open(): void {
+    this.windowStart ??= this.now()
+  }
+
+  request(outcome: Outcome, latencyMs: number, colo?: string): void {
+    this.open()
+    this.requests.set(outcome, (this.requests.get(outcome) ?? 0) + 1)
+    this.latency.add(latencyMs)
+    if (colo) this.colo = colo
+  }
+
+  scores(batch: ScoredBatch): void {
+    this.open()
+    const key = `${batch.variant}\u0000${batch.modelVersion}`
+    const counts =
+      this.predictions.get(key) ??
+      this.capped(this.predictions, key, () => ({
+        modelVersion: batch.modelVersion,
+        variant: batch.variant,
+        n: 0,
+        errors: 0,
+      }))
+    if (counts) counts.n += batch.values.length
+    const series =
+      this.predicted.get(key) ??
+      this.capped(
+        this.predicted,
+        key,
+        () => ({
+          modelVersion: batch.modelVersion,
+          variant: batch.variant,
+          expected: new Buckets(EXPECTED),
+          pBuy: new Buckets(PROBABILITY),
+        }),
+        MAX_PREDICTED_SERIES
+      )
+    if (series) {
+      for (const v of batch.values) {
+        series.expected.add(v.expected)
+        series.pBuy.add(v.pBuy)
+      }
+    }
+    if (batch.variant !== 'shadow') this.scored += batch.values.length
+  }
+
+  /** A model failed on a batch (a shadow's failure never reaches the response). */
+  scoringFailed(modelVersion: string, variant: Variant, customers: number): void {
+    this.open()
+    const key = `${variant}\u0000${modelVersion}`
+    const counts =
+      this.predictions.get(key) ??
+      this.capped(this.predictions, key, () => ({
+        modelVersion,
+        variant,
+        n: 0,
+        errors: 0,
+      }))
+    if (counts) counts.errors += customers
+  }
+
+  /** Feature values by name, one row per customer. */
+  featureRows(
+    featureSpecVersion: string,
+    rows: readonly Readonly<Record<string, number | string>>[]
+  ): void {
+    if (rows.length) this.open()
+    for (const row of rows) {
+      for (const [name, value] of Object.entries(row)) {
+        const key = `${featureSpecVersion}\u0000${name}`
+        const series =
+          this.features.get(key) ??
+          this.capped(
+            this.features,
+            key,
+            () => ({
+              featureSpecVersion,
+              name,
+              numeric: new Buckets(FEATURE),
+              categories: new Map<string, number>(),
+            }),
+            MAX_FEATURES
+          )
+        if (!series) continue
+        if (typeof value === 'number') series.numeric.add(value)
+        else this.category(series.categories, value)
+      }
+    }
+  }
+
+  /**
+   * After a response: when the window is due, drains it and returns the POST for the caller to
+   * hand to ctx.waitUntil; null when nothing is due. The promise never rejects.
+   */
+  flushIfDue(target: TelemetryTarget | null): Promise<void> | null {
+    if (!target || this.windowStart === null) return null
+    const age = this.now() - this.windowStart
+    if (age < target.flushMs && this.scored < target.flushPredictions) return null
+    return this.post(target, this.drain())
+  }
+
+  /** The current window as a payload; starts a new one. */
+  drain(): TelemetryPayload {
+    const end = this.now()
+    const start = this.windowStart ?? end
+    const payload: TelemetryPayload = {
+      schema: TELEMETRY_SCHEMA,
+      source: { worker: 'fcv-edge', isolate: this.isolate, colo: this.colo },
+      window: { start: new Date(start).toISOString(), end: new Date(end).toISOString() },
+      requests: [...this.requests].map(([outcome, n]) => ({ outcome, n })),
+      predictions: [...this.predictions.values()].map((p) => ({ ...p })),
+      latencyMs: this.latency.snapshot(),
+      predicted: [...this.predicted.values()].map((p) => ({
+        modelVersion: p.modelVersion,
+        variant: p.variant,
+        expected: p.expected.snapshot(),
+        pBuy: p.pBuy.snapshot(),
+      })),
+      features: [...this.features.values()].map((f) => ({
+        featureSpecVersion: f.featureSpecVersion,
+        name: f.name,
+        numeric: f.numeric.snapshot(),
+        categories: Object.fromEntries(f.categories),
+      })),
+      dropped: { ...this.dropped },
+    }
+    this.windowStart = null
+    this.requests = new Map()
+    this.predictions = new Map()
+    this.latency = new Buckets(LATENCY_MS)
+    this.predicted = new Map()
+    this.features = new Map()
+    this.scored = 0
+    this.dropped = { series: 0, categories: 0, flushFailures: 0 }
+    return payload
+  }
+
+  private async post(target: TelemetryTarget, payload: TelemetryPayload): Promise<void> {
+    try {
+      const res = await this.send(target.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(target.token ? { authorization: `Bearer ${target.token}` } : {}),
+        },
+        body: JSON.stringify(payload),
+        signal: AbortSignal.timeout(10_000),
+      })
+      await res.body?.cancel()
+      if (!res.ok) this.dropped.flushFailures++
+    } catch {
+      this.dropped.flushFailures++
+    }
+  }
+
+  private capped<V>(map: Map<string, V>, key: string, create: () => V, max = 64): V | undefined {
+    if (map.size >= max) {
+      this.dropped.series++
+      return undefined
+    }
+    const value = create()
+    map.set(key, value)
+    return value
+  }
+
+  private category(categories: Map<string, number>, value: string): void {
+    const key = categories.has(value) || categories.size < MAX_CATEGORIES ? value : OTHER
+    if (key === OTHER) this.dropped.categories++
+    categories.set(key, (categories.get(key) ?? 0) + 1)
+  }
+}

@@ -1,0 +1,322 @@
+import {
+  computeFeatures,
+  createScorer,
+  defineFeatureSpec,
+  historyFromTransactions,
+  inCanary,
+  parseModelJson,
+  readScoringMetadata,
+  type SigningKey,
+} from '@fcv/core'
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { createApp } from '../src/app.ts'
+import type { Env } from '../src/env.ts'
+import type { CreateScorer, Prediction } from '../src/scoring.ts'
+import type { TelemetryPayload } from '../src/telemetry.ts'
+import {
+  call,
+  errorOf,
+  fixture,
+  newSigner,
+  push,
+  signedBundle,
+  testEnv,
+  TestKv,
+  trusting,
+} from './support.ts'
+
+let signer: SigningKey
+let kv: TestKv
+let bindings: Env
+
+beforeAll(async () => {
+  signer = await newSigner()
+})
+
+beforeEach(() => {
+  kv = new TestKv()
+  bindings = testEnv(kv, { TRUSTED_KEYS: trusting(signer), MAX_CUSTOMERS_PER_REQUEST: '5' })
+})
+
+function predict(app: ReturnType<typeof createApp>, body: unknown, env = bindings) {
+  return call(app, env, '/v1/predict', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  })
+}
+
+const rows = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({ customerId: `c${i}`, features: [i, 1, 2] }))
+
+describe('POST /v1/predict: input', () => {
+  const app = createApp({ createScorer: null })
+
+  it('names the wrong field in a 400', async () => {
+    const cases: [unknown, string][] = [
+      [{}, 'customers'],
+      [{ customers: [] }, 'customers'],
+      [{ customers: [{ features: [1] }] }, 'customers[0].customerId'],
+      [{ customers: [{ customerId: 'a', features: [1], extra: 1 }] }, 'customers[0]'],
+      [{ customers: [{ customerId: 'a' }] }, 'exactly one of features or transactions'],
+      [{ customers: [{ customerId: 'a', features: [1], transactions: [] }] }, 'exactly one'],
+      [{ customers: [{ customerId: 'a', features: [1, null] }] }, 'customers[0].features'],
+      [
+        { customers: [{ customerId: 'a', transactions: [{ timestamp: 1, amountMinor: 1.5 }] }] },
+        'customers[0].transactions[0].amountMinor',
+      ],
+      [
+        {
+          customers: [
+            { customerId: 'a', transactions: [{ customerId: 'b', timestamp: 1, amountMinor: 1 }] },
+          ],
+        },
+        'customers[0].transactions[0].customerId',
+      ],
+      [{ customers: rows(1), asOf: 'yesterday' }, 'asOf'],
+    ]
+    for (const [body, field] of cases) {
+      const res = await predict(app, body)
+      expect(res.status, JSON.stringify(body)).toBe(400)
+      const error = await errorOf(res)
+      expect(error.code).toBe('invalid_request')
+      expect(error.message, JSON.stringify(body)).toContain(field)
+    }
+  })
+
+  it('refuses malformed JSON with 400, more customers than allowed and oversized bodies with 413', async () => {
+    const malformed = await predict(app, '{"customers": [')
+    expect(malformed.status).toBe(400)
+    expect((await errorOf(malformed)).code).toBe('malformed')
+
+    const many = await predict(app, { customers: rows(6) })
+    expect(many.status).toBe(413)
+    expect(await errorOf(many)).toMatchObject({ code: 'too_many_customers' })
+
+    const small = testEnv(kv, { TRUSTED_KEYS: trusting(signer), MAX_PREDICT_BODY_BYTES: '100' })
+    const big = await predict(app, { customers: rows(5) }, small)
+    expect(big.status).toBe(413)
+    expect((await errorOf(big)).code).toBe('payload_too_large')
+  })
+
+  it('answers 503 with Retry-After while there is no model', async () => {
+    const res = await predict(app, { customers: rows(2) })
+    expect(res.status).toBe(503)
+    expect(res.headers.get('retry-after')).toBe('30')
+    expect((await errorOf(res)).code).toBe('no_model')
+  })
+
+  it('answers 503 scorer_unavailable while the worker has no scorer built in', async () => {
+    await push(app, bindings, await signedBundle(signer, '1'), 'edge')
+    const res = await predict(app, { customers: rows(2) })
+    expect(res.status).toBe(503)
+    expect((await errorOf(res)).code).toBe('scorer_unavailable')
+  })
+})
+
+/**
+ * Stands in for core's scorer (core/src/scoring/scorer.ts) until it lands: expected = the sum of the
+ * numeric features, or the number of transactions; the version is the bundle's.
+ */
+const fakeScorer =
+  (built: string[] = []): CreateScorer =>
+  async ({ version }) => {
+    built.push(version)
+    const prediction = (customerId: string, expected: number): Prediction => ({
+      customerId,
+      expected,
+      pBuy: 0.5,
+      p10: 0,
+      p50: expected / 2,
+      p90: expected * 2,
+      modelVersion: version,
+      featureSpecVersion: 'v2',
+    })
+    return {
+      version,
+      featureSpecVersion: 'v2',
+      engine: 'interpreter',
+      scoreFeatures: (input) =>
+        input.map((r) =>
+          prediction(
+            r.customerId,
+            Object.values(r.features).reduce<number>(
+              (a, v) => a + (typeof v === 'number' ? v : 0),
+              0
+            )
+          )
+        ),
+      scoreHistories: (items) => items.map((i) => prediction(i.customerId, i.transactions.length)),
+    }
+  }
+
+describe('POST /v1/predict: scoring (against the scorer interface)', () => {
+  it('returns one prediction per customer, in order, from feature rows and histories', async () => {
+    const built: string[] = []
+    const app = createApp({ createScorer: fakeScorer(built) })
+    await push(app, bindings, await signedBundle(signer, '1'), 'edge')
+    const res = await predict(app, {
+      customers: [
+        { customerId: 'a', features: [1, 2, 3] },
+        {
+          customerId: 'b',
+          transactions: [
+            { timestamp: Date.parse('2026-01-01T00:00:00Z'), amountMinor: 1000 },
+            { timestamp: '2026-02-01T00:00:00Z', amountMinor: -200, orderId: 'o2' },
+          ],
+        },
+        { customerId: 'c', features: { spend_30d: 4, country: 'GB' } },
+      ],
+      asOf: '2026-03-01T00:00:00Z',
+    })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('cache-control')).toBe('no-store')
+    const body = (await res.json()) as { asOf: string; predictions: Record<string, unknown>[] }
+    expect(body.asOf).toBe('2026-03-01T00:00:00.000Z')
+    expect(
+      body.predictions.map((p) => [p.customerId, p.expected, p.variant, p.modelVersion])
+    ).toEqual([
+      ['a', 6, 'champion', '1'],
+      ['b', 2, 'champion', '1'],
+      ['c', 4, 'champion', '1'],
+    ])
+    await predict(app, { customers: rows(2) })
+    expect(built).toEqual(['1']) // one scorer per bundle per isolate
+  })
+
+  it('sends the canary its share of customers by the stable hash, and scores the shadow for telemetry only', async () => {
+    const flushed: TelemetryPayload[] = []
+    const app = createApp({
+      createScorer: fakeScorer(),
+      fetch: async (_url, init) => {
+        flushed.push(JSON.parse(String(init?.body)) as TelemetryPayload)
+        return new Response(null, { status: 204 })
+      },
+    })
+    const env = testEnv(kv, {
+      TRUSTED_KEYS: trusting(signer),
+      TELEMETRY_URL: 'https://control-plane.test/v1/telemetry',
+      TELEMETRY_FLUSH_PREDICTIONS: '1',
+    })
+    await push(app, env, await signedBundle(signer, '1'), 'edge')
+    await push(app, env, await signedBundle(signer, '2'), 'edge', 'canary', {
+      'x-fcv-canary-share': '0.5',
+    })
+    await push(app, env, await signedBundle(signer, '3'), 'edge', 'shadow')
+    const customers = Array.from({ length: 40 }, (_, i) => ({
+      customerId: `cust-${i}`,
+      features: [i],
+    }))
+    const res = await predict(app, { customers: customers.slice(0, 5) }, env)
+    const body = (await res.json()) as {
+      predictions: { customerId: string; variant: string; modelVersion: string }[]
+    }
+    for (const p of body.predictions) {
+      const canary = inCanary(p.customerId, 0.5)
+      expect(p).toMatchObject({
+        variant: canary ? 'canary' : 'champion',
+        modelVersion: canary ? '2' : '1',
+      })
+    }
+    expect(body.predictions.some((p) => p.modelVersion === '3')).toBe(false)
+
+    expect(flushed).toHaveLength(1)
+    const payload = flushed[0]!
+    expect(payload.schema).toBe('fcv.edge.telemetry/v1')
+    expect(payload.requests).toEqual([{ outcome: 'ok', n: 1 }])
+    const byVariant = Object.fromEntries(payload.predictions.map((p) => [p.variant, p]))
+    expect(byVariant['shadow']).toMatchObject({ modelVersion: '3', n: 5, errors: 0 })
+    expect((byVariant['champion']?.n ?? 0) + (byVariant['canary']?.n ?? 0)).toBe(5)
+    expect(payload.features.map((f) => f.name)).toEqual(['spend_30d'])
+  })
+})
+
+describe("POST /v1/predict with core's scorer", () => {
+  const day = 86_400_000
+  const asOf = Date.parse('2026-06-01T00:00:00Z')
+  const histories = [
+    {
+      customerId: 'h1',
+      transactions: [
+        {
+          timestamp: asOf - 200 * day,
+          amountMinor: 4_500,
+          orderId: 'o1',
+          country: 'United Kingdom',
+        },
+        { timestamp: asOf - 40 * day, amountMinor: 12_000, orderId: 'o2', productId: 'p9' },
+        { timestamp: asOf - 39 * day, amountMinor: -2_000, orderId: 'o2r' },
+        { timestamp: asOf + 5 * day, amountMinor: 99_999, orderId: 'future' }, // after asOf: ignored
+      ],
+    },
+    {
+      customerId: 'h2',
+      transactions: [{ timestamp: asOf - 3 * day, amountMinor: 800, country: 'France' }],
+    },
+  ]
+
+  it('scores feature rows and raw histories exactly as core does', async () => {
+    const app = createApp({ createScorer })
+    await push(app, bindings, await signedBundle(signer, '1'), 'edge')
+    const reference = await createScorer({ ...fixture, version: '1' })
+    const expected = reference.scoreHistories(histories, asOf)
+
+    const metadata = readScoringMetadata(parseModelJson(fixture.modelJson))
+    const spec = defineFeatureSpec(metadata.featureSpec)
+    const vectors = histories.map((h) => {
+      const txs = h.transactions.map((t) => ({ ...t, customerId: h.customerId }))
+      return computeFeatures(historyFromTransactions(txs), asOf, spec, metadata.btyd)!
+    })
+    const byName = Object.fromEntries(spec.features.map((f, i) => [f.name, vectors[1]![i]!]))
+    const res = await predict(app, {
+      asOf: new Date(asOf).toISOString(),
+      customers: [
+        ...histories,
+        { customerId: 'h1', features: vectors[0] },
+        { customerId: 'h2', features: byName },
+      ],
+    })
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as { predictions: (Prediction & { variant: string })[] }
+    expect(body.predictions.map((p) => p.variant)).toEqual(Array(4).fill('champion'))
+    const scores = body.predictions.map(({ variant: _, ...p }) => p)
+    expect(scores).toEqual([...expected, ...expected])
+    expect(expected[0]).toMatchObject({ modelVersion: '1', featureSpecVersion: 'v2' })
+    expect(expected[0]!.p10).toBeLessThanOrEqual(expected[0]!.p90)
+  })
+
+  it("names the request's field when the scorer refuses an input (400)", async () => {
+    const app = createApp({ createScorer })
+    await push(app, bindings, await signedBundle(signer, '1'), 'edge')
+    const short = await predict(app, {
+      customers: [histories[0], { customerId: 'x', features: [1, 2, 3] }],
+      asOf: new Date(asOf).toISOString(),
+    })
+    expect(short.status).toBe(400)
+    expect((await errorOf(short)).message).toMatch(/^customers\[1\]\.features: has 3 values/)
+    const newcomer = await predict(app, {
+      customers: [
+        { customerId: 'ok', features: Array.from({ length: 27 }, (_, i) => (i === 26 ? 'GB' : 0)) },
+        { customerId: 'late', transactions: [{ timestamp: asOf + day, amountMinor: 100 }] },
+      ],
+      asOf: new Date(asOf).toISOString(),
+    })
+    expect(newcomer.status).toBe(400)
+    expect((await errorOf(newcomer)).message).toMatch(
+      /^customers\[1\]\.transactions: .*no purchase before asOf/
+    )
+  })
+
+  it('the deployed worker (default export) has the scorer built in', async () => {
+    const { default: worker } = await import('../src/index.ts')
+    await push(worker, bindings, await signedBundle(signer, '4'), 'edge')
+    const res = await predict(worker, { customers: histories, asOf: new Date(asOf).toISOString() })
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as { predictions: Prediction[] }
+    expect(body.predictions.map((p) => p.modelVersion)).toEqual(['4', '4'])
+  })
+
+  it.todo(
+    'parity: the worker computes the same feature vectors as the trainer for the same histories'
+  )
+})

@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest'
+import { Telemetry, type TelemetryPayload, type TelemetryTarget } from '../src/telemetry.ts'
+
+const target: TelemetryTarget = {
+  url: 'https://control-plane.test/v1/telemetry',
+  token: 'telemetry-secret',
+  flushMs: 60_000,
+  flushPredictions: 100,
+}
+
+function recorder(
+  respond: () => Promise<Response> = async () => new Response(null, { status: 204 })
+) {
+  const sent: { url: string; auth: string | null; payload: TelemetryPayload }[] = []
+  const send = (async (url: string | URL | Request, init?: RequestInit) => {
+    sent.push({
+      url: String(url),
+      auth: new Headers(init?.headers).get('authorization'),
+      payload: JSON.parse(String(init?.body)) as TelemetryPayload,
+    })
+    return respond()
+  }) as typeof fetch
+  return { sent, send }
+}
+
+describe('Telemetry', () => {
+  it('buckets values into fixed histograms', () => {
+    const t = new Telemetry(() => 0)
+    for (const ms of [0.5, 1, 3, 4000]) t.request('ok', ms)
+    t.scores({
+      modelVersion: '1',
+      variant: 'champion',
+      values: [
+        { expected: 0, pBuy: 0.02 },
+        { expected: 30, pBuy: 1 },
+      ],
+    })
+    const p = t.drain()
+    expect(p.latencyMs.bounds[0]).toBe(1)
+    expect(p.latencyMs.counts[0]).toBe(2) // 0.5 and 1: v <= 1
+    expect(p.latencyMs.counts[2]).toBe(1) // 3: 2 < v <= 5
+    expect(p.latencyMs.counts.at(-1)).toBe(1) // above the last bound
+    expect(p.latencyMs).toMatchObject({ n: 4, sum: 4004.5 })
+    expect(p.predicted[0]).toMatchObject({ modelVersion: '1', variant: 'champion' })
+    expect(p.predicted[0]!.expected.counts.reduce((a, b) => a + b)).toBe(2)
+  })
+
+  it('flushes after M predictions, with the bearer token, then starts a new window', async () => {
+    let now = 0
+    const { sent, send } = recorder()
+    const t = new Telemetry(() => now, send)
+    const values = Array.from({ length: 60 }, () => ({ expected: 10, pBuy: 0.5 }))
+    t.request('ok', 2)
+    t.scores({ modelVersion: '7', variant: 'champion', values })
+    expect(t.flushIfDue(target)).toBeNull()
+    now = 1000
+    t.request('ok', 3)
+    t.scores({ modelVersion: '7', variant: 'champion', values })
+    await t.flushIfDue(target)
+    expect(sent).toHaveLength(1)
+    expect(sent[0]).toMatchObject({ url: target.url, auth: 'Bearer telemetry-secret' })
+    expect(sent[0]!.payload).toMatchObject({
+      requests: [{ outcome: 'ok', n: 2 }],
+      predictions: [{ modelVersion: '7', variant: 'champion', n: 120, errors: 0 }],
+      window: { start: new Date(0).toISOString(), end: new Date(1000).toISOString() },
+    })
+    expect(t.flushIfDue(target)).toBeNull() // empty window
+  })
+
+  it('flushes after N seconds even with few predictions; never when there is no target', async () => {
+    let now = 0
+    const { sent, send } = recorder()
+    const t = new Telemetry(() => now, send)
+    t.request('no_model', 1)
+    expect(t.flushIfDue(null)).toBeNull()
+    now = 59_999
+    expect(t.flushIfDue(target)).toBeNull()
+    now = 60_000
+    await t.flushIfDue(target)
+    expect(sent.map((s) => s.payload.requests)).toEqual([[{ outcome: 'no_model', n: 1 }]])
+  })
+
+  it('swallows failed flushes and counts them in the next payload', async () => {
+    let now = 0
+    let fail: 'throw' | 500 | null = 'throw'
+    const { sent, send } = recorder(async () => {
+      if (fail === 'throw') throw new TypeError('network down')
+      return new Response('no', { status: fail ?? 204 })
+    })
+    const t = new Telemetry(() => now, send)
+    for (const mode of ['throw', 500, null] as const) {
+      fail = mode
+      t.request('ok', 1)
+      now += 60_000
+      await expect(t.flushIfDue(target)).resolves.toBeUndefined()
+    }
+    expect(sent.map((s) => s.payload.dropped.flushFailures)).toEqual([0, 1, 1])
+  })
+
+  it('stays bounded: series and categories over their caps are counted, not kept', () => {
+    const t = new Telemetry(() => 0)
+    for (let v = 0; v < 20; v++) {
+      t.scores({
+        modelVersion: String(v),
+        variant: 'champion',
+        values: [{ expected: 1, pBuy: 0.1 }],
+      })
+    }
+    const wide = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`f${i}`, i]))
+    t.featureRows('v2', [wide])
+    t.featureRows(
+      'v2',
+      Array.from({ length: 50 }, (_, i) => ({ country: `C${i}` }))
+    )
+    const p = t.drain()
+    expect(p.predicted).toHaveLength(8)
+    expect(p.features.length).toBeLessThanOrEqual(64)
+    expect(p.dropped.series).toBeGreaterThan(0)
+    expect(JSON.stringify(p).length).toBeLessThan(64_000)
+  })
+})
