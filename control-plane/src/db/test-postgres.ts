@@ -7,11 +7,11 @@ import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, readdirSync } from 'node:fs'
 import { chown, mkdtemp, readFile, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import pg from 'pg'
+import { freePort } from '../../../trainer/src/mlflow/test-server.ts'
 
 const run = promisify(execFile)
 
@@ -44,17 +44,6 @@ export function postgresMissingMessage(): string {
   return process.env['CI'] === 'true'
     ? `${what}, and CI runs the storage tests on it: scripts/setup.sh (fcv_ensure_postgres) should have installed it`
     : `${what}; the storage tests need it: run \`bash scripts/postgres.sh install\`, or set FCV_TEST_DATABASE_URL to a server to use`
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 export async function startPostgresCluster(): Promise<PostgresCluster> {

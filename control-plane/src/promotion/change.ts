@@ -28,45 +28,60 @@ export interface ChangeResult {
   after: DeploymentState
 }
 
+/** Who changes which channel of which model, and why (the audit entry's fields). */
+export interface ChangeRequest {
+  model: string
+  channel: Channel
+  actor: Actor
+  reason: string
+  requestId: string
+}
+
+/** The deployment as it is now: its state and the revision a change must find unchanged. */
+interface Current {
+  revision: number
+  before: DeploymentState
+}
+
+async function currentOf(s: Services, r: ChangeRequest): Promise<Current> {
+  const d = await getDeployment(s.db.db, r.model, r.channel)
+  return { revision: d?.revision ?? 0, before: stateOf(d) }
+}
+
 async function record(
   s: Services,
-  model: string,
-  channel: Channel,
-  expectedRevision: number,
-  before: DeploymentState,
+  r: ChangeRequest,
+  { revision: expectedRevision, before }: Current,
   after: DeploymentState,
-  cause: string,
-  actor: Actor,
-  reason: string,
-  requestId: string
+  cause: string
 ): Promise<ChangeResult> {
   try {
     return await transaction(s.db.db, async (tx) => {
       const { revision } = await writeDeployment(tx, {
-        modelName: model,
-        channel,
+        modelName: r.model,
+        channel: r.channel,
         expectedRevision,
         state: after,
         cause,
-        actor: actor.name,
+        actor: r.actor.name,
       })
       await appendAudit(tx, {
-        actor: actor.name,
+        actor: r.actor.name,
         action: cause,
-        target: `${model}/${channel}`,
-        reason,
+        target: `${r.model}/${r.channel}`,
+        reason: r.reason,
         before,
         after,
-        requestId,
+        requestId: r.requestId,
       })
-      return { model, channel, revision: revision.revision, before, after }
+      return { model: r.model, channel: r.channel, revision: revision.revision, before, after }
     })
   } catch (e) {
     if (e instanceof RevisionConflictError) {
       throw new ApiError(
         409,
         'concurrent_change',
-        `the ${channel} deployment of "${model}" changed meanwhile; retry`
+        `the ${r.channel} deployment of "${r.model}" changed meanwhile; retry`
       )
     }
     throw e
@@ -74,27 +89,20 @@ async function record(
 }
 
 /** The channel's champion goes back to the one before it (its bundle is still in the store). */
-export async function rollback(
-  s: Services,
-  model: string,
-  channel: Channel,
-  actor: Actor,
-  reason: string,
-  requestId: string
-): Promise<ChangeResult> {
-  const current = await getDeployment(s.db.db, model, channel)
-  const before = stateOf(current)
-  if (!current || !before.championVersion)
-    throw new ApiError(409, 'nothing_to_roll_back', `"${model}" has no champion on ${channel}`)
-  const revisions = await listDeploymentRevisions(s.db.db, model, channel, { limit: 1000 })
+export async function rollback(s: Services, r: ChangeRequest): Promise<ChangeResult> {
+  const current = await currentOf(s, r)
+  const { before } = current
+  if (!before.championVersion)
+    throw new ApiError(409, 'nothing_to_roll_back', `"${r.model}" has no champion on ${r.channel}`)
+  const revisions = await listDeploymentRevisions(s.db.db, r.model, r.channel, { limit: 1000 })
   const previous = revisions.find(
-    (r) => r.championVersion && r.championVersion !== before.championVersion && r.championBundle
+    (x) => x.championVersion && x.championVersion !== before.championVersion && x.championBundle
   )
   if (!previous)
     throw new ApiError(
       409,
       'nothing_to_roll_back',
-      `"${model}" has had no other champion on ${channel}`
+      `"${r.model}" has had no other champion on ${r.channel}`
     )
   const bundle = await getBundle(s.db.db, previous.championBundle!)
   if (!bundle)
@@ -103,112 +111,59 @@ export async function rollback(
       'bundle_missing',
       `the bundle of version ${previous.championVersion} is no longer stored`
     )
-  await pushBundle(s.publishers, bundle, channel, 'champion')
-  await s.mlflow.setAlias(model, 'champion', previous.championVersion!).catch(fromMlflow)
-  await s.mlflow.setAlias(model, 'previous', before.championVersion).catch(fromMlflow)
+  await pushBundle(s.publishers, bundle, r.channel, 'champion')
+  await s.mlflow.setAlias(r.model, 'champion', previous.championVersion!).catch(fromMlflow)
+  await s.mlflow.setAlias(r.model, 'previous', before.championVersion).catch(fromMlflow)
   const after: DeploymentState = {
     ...before,
     championVersion: previous.championVersion,
     championBundle: bundle.digest,
   }
-  return await record(
-    s,
-    model,
-    channel,
-    current.revision,
-    before,
-    after,
-    'rollback',
-    actor,
-    reason,
-    requestId
-  )
+  return await record(s, r, current, after, 'rollback')
 }
 
-/** A new canary share for the current canary, or no canary at all (share 0 / version null). */
+/** A new canary share for the current canary, or no canary at all (share 0). */
 export async function setCanaryShare(
   s: Services,
-  model: string,
-  channel: Channel,
-  share: number,
-  actor: Actor,
-  reason: string,
-  requestId: string
+  r: ChangeRequest,
+  share: number
 ): Promise<ChangeResult> {
-  const current = await getDeployment(s.db.db, model, channel)
-  const before = stateOf(current)
-  if (!current || !before.canaryVersion) {
+  const current = await currentOf(s, r)
+  const { before } = current
+  if (!before.canaryVersion) {
     throw new ApiError(
       409,
       'no_canary',
-      `"${model}" has no canary on ${channel}; start one with a promotion that gives canaryShare`
+      `"${r.model}" has no canary on ${r.channel}; start one with a promotion that gives canaryShare`
     )
   }
   if (share === 0) {
-    await withdrawRole(s.publishers, model, channel, 'canary')
+    await withdrawRole(s.publishers, r.model, r.channel, 'canary')
     const after = { ...before, canaryVersion: null, canaryBundle: null, canaryShare: 0 }
-    return await record(
-      s,
-      model,
-      channel,
-      current.revision,
-      before,
-      after,
-      'canary.stop',
-      actor,
-      reason,
-      requestId
-    )
+    return await record(s, r, current, after, 'canary.stop')
   }
   const bundle = await getBundle(s.db.db, before.canaryBundle!)
   if (!bundle) throw new ApiError(409, 'bundle_missing', `the canary's bundle is no longer stored`)
-  await pushBundle(s.publishers, bundle, channel, 'canary', share) // the edge learns the new share
-  const after = { ...before, canaryShare: share }
-  return await record(
-    s,
-    model,
-    channel,
-    current.revision,
-    before,
-    after,
-    'canary.share',
-    actor,
-    reason,
-    requestId
-  )
+  await pushBundle(s.publishers, bundle, r.channel, 'canary', share) // the edge learns the new share
+  return await record(s, r, current, { ...before, canaryShare: share }, 'canary.share')
 }
 
 /** A version scored beside the champion on every request but never returned; null removes it. */
 export async function setShadow(
   s: Services,
-  model: string,
-  channel: Channel,
-  version: string | null,
-  actor: Actor,
-  reason: string,
-  requestId: string
+  r: ChangeRequest,
+  version: string | null
 ): Promise<ChangeResult> {
-  const current = await getDeployment(s.db.db, model, channel)
-  const before = stateOf(current)
+  const current = await currentOf(s, r)
+  const { before } = current
   if (version === null) {
     if (!before.shadowVersion)
-      throw new ApiError(409, 'no_shadow', `"${model}" has no shadow on ${channel}`)
-    await withdrawRole(s.publishers, model, channel, 'shadow')
+      throw new ApiError(409, 'no_shadow', `"${r.model}" has no shadow on ${r.channel}`)
+    await withdrawRole(s.publishers, r.model, r.channel, 'shadow')
     const after = { ...before, shadowVersion: null, shadowBundle: null }
-    return await record(
-      s,
-      model,
-      channel,
-      current?.revision ?? 0,
-      before,
-      after,
-      'shadow.stop',
-      actor,
-      reason,
-      requestId
-    )
+    return await record(s, r, current, after, 'shadow.stop')
   }
-  const { mlflow: v } = await syncVersion(s, model, version)
+  const { mlflow: v } = await syncVersion(s, r.model, version)
   const spec = (v.tags ?? []).find((t) => t.key === 'fcv.feature_spec.version')?.value
   if (!spec || !s.gates.supportedSpecs.includes(spec)) {
     throw new ApiError(
@@ -218,18 +173,7 @@ export async function setShadow(
     )
   }
   const bundle = await bundleFor(s.db.db, s.mlflow, s.signer, v, s.config.MLFLOW_TRACKING_URI, null)
-  await pushBundle(s.publishers, bundle, channel, 'shadow')
+  await pushBundle(s.publishers, bundle, r.channel, 'shadow')
   const after = { ...before, shadowVersion: version, shadowBundle: bundle.digest }
-  return await record(
-    s,
-    model,
-    channel,
-    current?.revision ?? 0,
-    before,
-    after,
-    'shadow',
-    actor,
-    reason,
-    requestId
-  )
+  return await record(s, r, current, after, 'shadow')
 }

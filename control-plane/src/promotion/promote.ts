@@ -16,7 +16,6 @@ import {
   takeOverPromotion,
   transaction,
   writeDeployment,
-  type Deployment,
   type DeploymentState,
   type Promotion,
 } from '../db/index.ts'
@@ -60,7 +59,8 @@ const EMPTY: DeploymentState = {
   shadowBundle: null,
 }
 
-export function stateOf(d: Deployment | undefined): DeploymentState {
+/** The serving state of a deployment or of one of its revisions (EMPTY when there is none). */
+export function stateOf(d: DeploymentState | undefined): DeploymentState {
   if (!d) return EMPTY
   return {
     championVersion: d.championVersion,

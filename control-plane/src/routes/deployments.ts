@@ -1,9 +1,11 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi'
+import type { Context } from 'hono'
 import type { AppEnv } from '../app-env.ts'
 import { requires, type TokenLookup } from '../auth/middleware.ts'
 import { listDeploymentRevisions, listDeployments } from '../db/index.ts'
-import { rollback, setCanaryShare, setShadow } from '../promotion/change.ts'
-import { gateReport, promote } from '../promotion/promote.ts'
+import { rollback, setCanaryShare, setShadow, type ChangeRequest } from '../promotion/change.ts'
+import { gateReport, promote, stateOf } from '../promotion/promote.ts'
+import { CHANNELS, type Channel } from '../db/schema.ts'
 import type { Services } from '../services.ts'
 import {
   bearer,
@@ -67,6 +69,16 @@ const DeploymentOut = DeploymentStateSchema.extend({
   updatedAt: z.string(),
   updatedBy: z.string(),
 }).openapi('Deployment')
+
+/** The change a request asks for, by its caller, with its reason. */
+function change(
+  c: Context<AppEnv>,
+  model: string,
+  channel: Channel,
+  reason: string
+): ChangeRequest {
+  return { model, channel, actor: c.get('actor')!, reason, requestId: c.get('requestId') }
+}
 
 export function deploymentRoutes(app: OpenAPIHono<AppEnv>, s: Services, auth: TokenLookup): void {
   const admin = requires('administer', auth)
@@ -176,10 +188,7 @@ export function deploymentRoutes(app: OpenAPIHono<AppEnv>, s: Services, auth: To
     async (c) => {
       const { name } = c.req.valid('param')
       const { channel, reason } = c.req.valid('json')
-      return c.json(
-        await rollback(s, name, channel, c.get('actor')!, reason, c.get('requestId')),
-        200
-      )
+      return c.json(await rollback(s, change(c, name, channel, reason)), 200)
     }
   )
 
@@ -210,10 +219,7 @@ export function deploymentRoutes(app: OpenAPIHono<AppEnv>, s: Services, auth: To
     async (c) => {
       const { name, channel } = c.req.valid('param')
       const { share, reason } = c.req.valid('json')
-      return c.json(
-        await setCanaryShare(s, name, channel, share, c.get('actor')!, reason, c.get('requestId')),
-        200
-      )
+      return c.json(await setCanaryShare(s, change(c, name, channel, reason), share), 200)
     }
   )
 
@@ -245,10 +251,7 @@ export function deploymentRoutes(app: OpenAPIHono<AppEnv>, s: Services, auth: To
     async (c) => {
       const { name, channel } = c.req.valid('param')
       const { version, reason } = c.req.valid('json')
-      return c.json(
-        await setShadow(s, name, channel, version, c.get('actor')!, reason, c.get('requestId')),
-        200
-      )
+      return c.json(await setShadow(s, change(c, name, channel, reason), version), 200)
     }
   )
 
@@ -289,9 +292,7 @@ export function deploymentRoutes(app: OpenAPIHono<AppEnv>, s: Services, auth: To
       const rows = await listDeployments(s.db.db, name)
       const history = (
         await Promise.all(
-          ['edge', 'widget'].map((ch) =>
-            listDeploymentRevisions(s.db.db, name, ch as 'edge' | 'widget', { limit: 50 })
-          )
+          CHANNELS.map((ch) => listDeploymentRevisions(s.db.db, name, ch, { limit: 50 }))
         )
       ).flat()
       return c.json(
@@ -300,13 +301,7 @@ export function deploymentRoutes(app: OpenAPIHono<AppEnv>, s: Services, auth: To
             model: d.modelName,
             channel: d.channel,
             revision: d.revision,
-            championVersion: d.championVersion,
-            championBundle: d.championBundle,
-            canaryVersion: d.canaryVersion,
-            canaryBundle: d.canaryBundle,
-            canaryShare: d.canaryShare,
-            shadowVersion: d.shadowVersion,
-            shadowBundle: d.shadowBundle,
+            ...stateOf(d),
             updatedAt: d.updatedAt.toISOString(),
             updatedBy: d.updatedBy,
           })),
@@ -318,13 +313,7 @@ export function deploymentRoutes(app: OpenAPIHono<AppEnv>, s: Services, auth: To
               cause: r.cause,
               createdAt: r.createdAt.toISOString(),
               createdBy: r.createdBy,
-              championVersion: r.championVersion,
-              championBundle: r.championBundle,
-              canaryVersion: r.canaryVersion,
-              canaryBundle: r.canaryBundle,
-              canaryShare: r.canaryShare,
-              shadowVersion: r.shadowVersion,
-              shadowBundle: r.shadowBundle,
+              ...stateOf(r),
             })),
         },
         200
