@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config'
 
-// Every workspace with tests has its own vitest.config.ts; one root run covers them all.
+// Every workspace with tests has its own vitest.config.ts; one root run covers them all. The edge
+// worker has a second one: its workerd unit tests and its Node-side integration tests.
 export default defineConfig({
   test: {
-    projects: ['*/vitest.config.ts'],
+    projects: ['*/vitest.config.ts', 'edge-worker/vitest.node.config.ts'],
   },
 })

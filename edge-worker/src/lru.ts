@@ -2,8 +2,11 @@
 export class Lru<K, V> {
   private readonly entries = new Map<K, V>()
   private readonly capacity: number
-  constructor(capacity: number) {
+  private readonly onEvict: ((value: V, key: K) => void) | undefined
+  /** `onEvict` sees what capacity pushed out (not what delete() or set() replaced). */
+  constructor(capacity: number, onEvict?: (value: V, key: K) => void) {
     this.capacity = capacity
+    this.onEvict = onEvict
   }
 
   get(key: K): V | undefined {
@@ -23,7 +26,11 @@ export class Lru<K, V> {
   set(key: K, value: V): void {
     this.entries.delete(key)
     this.entries.set(key, value)
-    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!)
+    if (this.entries.size > this.capacity) {
+      const [oldest, evicted] = this.entries.entries().next().value!
+      this.entries.delete(oldest)
+      this.onEvict?.(evicted, oldest)
+    }
   }
 
   delete(key: K): void {

@@ -4,13 +4,22 @@
 import type { Scorer, ScorerInput } from '@fcv/core'
 import { Lru } from './lru.ts'
 
-export type { FeatureValues, Prediction, Scorer } from '@fcv/core'
+export type { FeatureValues, FeatureVector, Prediction, Scorer } from '@fcv/core'
 
 export type CreateScorer = (input: ScorerInput) => Promise<Scorer>
 
-/** Scorers by bundle digest, built once per isolate; a failed build is forgotten so it is retried. */
+/**
+ * Scorers by bundle digest, built once per isolate; a failed build is forgotten so it is retried.
+ * One pushed out by newer bundles is disposed (the tfjs fallback holds tensors); requests take a
+ * scorer and use it synchronously, so none is mid-use when that happens.
+ */
 export class ScorerCache {
-  private readonly scorers = new Lru<string, Promise<Scorer>>(4)
+  private readonly scorers = new Lru<string, Promise<Scorer>>(4, (evicted) => {
+    evicted.then(
+      (scorer) => scorer.dispose(),
+      () => undefined
+    )
+  })
   private readonly create: CreateScorer | null
   constructor(create: CreateScorer | null) {
     this.create = create

@@ -147,6 +147,8 @@ const fakeScorer =
           )
         ),
       scoreHistories: (items) => items.map((i) => prediction(i.customerId, i.transactions.length)),
+      historyFeatures: (items) => items.map((i) => [i.transactions.length]),
+      dispose: () => {},
     }
   }
 
@@ -315,8 +317,4 @@ describe("POST /v1/predict with core's scorer", () => {
     const body = (await res.json()) as { predictions: Prediction[] }
     expect(body.predictions.map((p) => p.modelVersion)).toEqual(['4', '4'])
   })
-
-  it.todo(
-    'parity: the worker computes the same feature vectors as the trainer for the same histories'
-  )
 })

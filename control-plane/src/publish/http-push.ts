@@ -1,10 +1,11 @@
 import { PublishError, type PublishedBundle, type Publisher, type Withdrawal } from './publisher.ts'
-import { withRetries } from './retry.ts'
+import { PermanentError, withRetries } from './retry.ts'
 
 /**
  * Pushes bundles to an edge worker: PUT {base}/_admin/bundle with the signed document as the body
  * and a publisher token. The worker verifies the signature and every digest itself before it
- * switches; a refusal or an outage is retried, then reported.
+ * switches; an outage (no answer, 408, 429, 5xx) is retried, a refusal (other 4xx) is not; then
+ * either is reported.
  */
 export class HttpPushPublisher implements Publisher {
   readonly name: string
@@ -55,7 +56,13 @@ export class HttpPushPublisher implements Publisher {
         }
         if (!res.ok) {
           const text = (await res.text().catch(() => '')).slice(0, 300)
-          throw new PublishError(`${this.name}: HTTP ${res.status} ${text}`)
+          // The worker refused the bundle or the token: sending it again cannot change that.
+          // Timeouts, rate limits and 5xx may pass.
+          const permanent =
+            res.status >= 400 && res.status < 500 && ![408, 429].includes(res.status)
+          throw new PublishError(`${this.name}: HTTP ${res.status} ${text}`, {
+            ...(permanent ? { cause: new PermanentError(`HTTP ${res.status}`) } : {}),
+          })
         }
         await res.body?.cancel()
       },

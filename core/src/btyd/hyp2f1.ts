@@ -1,5 +1,7 @@
 // Gauss hypergeometric series 2F1(a, b; c; z) for 0 <= z < 1, summed with term ratios.
 
+import { exp, log, log1p } from '../portable-math.ts'
+
 /** More terms than this means z is too close to 1 for the series: fail rather than guess. */
 const MAX_TERMS = 5_000_000
 const RELATIVE_TOLERANCE = 1e-15
@@ -45,7 +47,7 @@ export function hypergeometricTail(
       term /= RESCALE_AT
       lost /= RESCALE_AT
       base /= RESCALE_AT
-      logScale += Math.log(RESCALE_AT)
+      logScale += log(RESCALE_AT)
     }
     if (term === 0) return { sum: sum + lost, logScale }
     // Past the last sign change every later ratio is at most `bound`: each factor (a+m)/(m+1) and
@@ -77,12 +79,12 @@ export function logHyp2f1(a: number, b: number, c: number, z: number): number {
   const euler = c - a - b < 0
   const [p, q] = euler ? [c - a, c - b] : [a, b]
   const tail = hypergeometricTail(p, q, c, z, (p * q * z) / c, 1)
-  const scale = Math.exp(-tail.logScale)
+  const scale = exp(-tail.logScale)
   const value = scale + tail.sum // (1 + tail) / exp(logScale)
   if (!(value > 0)) {
     throw new RangeError(`2F1(${a}, ${b}; ${c}; ${z}) is not positive: no logarithm`)
   }
-  return Math.log(value) + tail.logScale + (euler ? (c - a - b) * Math.log1p(-z) : 0)
+  return log(value) + tail.logScale + (euler ? (c - a - b) * log1p(-z) : 0)
 }
 
 /** 2F1(a, b; c; z) for 0 <= z < 1, c not 0, -1, -2, ...; throws when it overflows a double. */
@@ -91,8 +93,8 @@ export function hyp2f1(a: number, b: number, c: number, z: number): number {
   const euler = c - a - b < 0
   const [p, q] = euler ? [c - a, c - b] : [a, b]
   const tail = hypergeometricTail(p, q, c, z, (p * q * z) / c, 1)
-  const series = (Math.exp(-tail.logScale) + tail.sum) * Math.exp(tail.logScale)
-  const value = euler ? series * Math.exp((c - a - b) * Math.log1p(-z)) : series
+  const series = (exp(-tail.logScale) + tail.sum) * exp(tail.logScale)
+  const value = euler ? series * exp((c - a - b) * log1p(-z)) : series
   if (!Number.isFinite(value)) {
     throw new RangeError(`2F1(${a}, ${b}; ${c}; ${z}) overflows a double: use logHyp2f1`)
   }

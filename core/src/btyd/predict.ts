@@ -1,6 +1,8 @@
 // BG/NBD x Gamma-Gamma predictions from fitted parameters (the trainer fits them): the conditional
 // expectations `lifetimes` computes, shared by the trainer's baseline and the btyd_value feature every
 // runtime computes.
+
+import { exp, expm1, log, log1p } from '../portable-math.ts'
 import { hypergeometricTail } from './hyp2f1.ts'
 import type { RfmSummary } from './rfm.ts'
 
@@ -38,13 +40,13 @@ function logOddsDropped(params: BgNbdParams, row: BgNbdRow): number {
   const { r, alpha, a, b } = params
   const { x, tx, T } = row
   if (x === 0) return Number.NEGATIVE_INFINITY
-  return Math.log(a / (b + x - 1)) + (r + x) * (Math.log(alpha + T) - Math.log(alpha + tx))
+  return log(a / (b + x - 1)) + (r + x) * (log(alpha + T) - log(alpha + tx))
 }
 
 /** P(alive at T | x, t_x, T). */
 export function probabilityAlive(params: BgNbdParams, row: BgNbdRow): number {
   validateRow(row, 0)
-  return 1 / (1 + Math.exp(logOddsDropped(params, row)))
+  return 1 / (1 + exp(logOddsDropped(params, row)))
 }
 
 /**
@@ -65,16 +67,15 @@ export function expectedPurchases(params: BgNbdParams, row: BgNbdRow, t: number)
   const { x, T } = row
   const c = a + b + x - 1
   const z = t / (alpha + T + t)
-  const logOneMinusZ = -Math.log1p(t / (alpha + T)) // log((alpha+T)/(alpha+T+t)), exact as t -> 0
+  const logOneMinusZ = -log1p(t / (alpha + T)) // log((alpha+T)/(alpha+T+t)), exact as t -> 0
   const u = (a - 1) * logOneMinusZ
-  const expm1OverA = u === 0 ? -logOneMinusZ : (Math.expm1(u) / u) * -logOneMinusZ
+  const expm1OverA = u === 0 ? -logOneMinusZ : (expm1(u) / u) * -logOneMinusZ
   const A = a + b - 1 - r
   const tail = hypergeometricTail(A, a - 1, c, z, (A * z) / c)
   if (tail.logScale !== 0) {
     throw new RangeError(`E[X(t)]: the 2F1 series overflowed for x=${x}, T=${T}, t=${t}`)
   }
-  const value =
-    (c * (expm1OverA - Math.exp(u) * tail.sum)) / (1 + Math.exp(logOddsDropped(params, row)))
+  const value = (c * (expm1OverA - exp(u) * tail.sum)) / (1 + exp(logOddsDropped(params, row)))
   if (!Number.isFinite(value)) {
     throw new RangeError(`E[X(t)] is not finite for x=${x}, T=${T}, t=${t}: check the parameters`)
   }

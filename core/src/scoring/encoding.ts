@@ -8,6 +8,7 @@
 
 import type { FeatureVector } from '../features/compute.ts'
 import type { FeatureSpec } from '../features/spec.ts'
+import { log1p } from '../portable-math.ts'
 
 export interface NumericEncoding {
   name: string
@@ -32,7 +33,7 @@ export interface FeatureEncoding {
 
 /** sign(x) log(1 + |x|): monotone, odd, and gentle on heavy tails. */
 export function slog1p(x: number): number {
-  return x < 0 ? -Math.log1p(-x) : Math.log1p(x)
+  return x < 0 ? -log1p(-x) : log1p(x)
 }
 
 export class EncodingError extends Error {

@@ -57,6 +57,13 @@ export interface Scorer {
    * model's population and is rejected (ScoringInputError), as the trainer never scores one.
    */
   scoreHistories(items: readonly HistoryItem[], asOf: Date | number): Prediction[]
+  /**
+   * The feature vectors scoreHistories scores (spec order), each exactly what the trainer's
+   * feature table holds for that history at cutoff asOf; same checks and errors.
+   */
+  historyFeatures(items: readonly HistoryItem[], asOf: Date | number): FeatureVector[]
+  /** Frees what the model holds outside the JS heap (the tfjs fallback's tensors); then unusable. */
+  dispose(): void
 }
 
 export interface ScorerInput {
@@ -178,6 +185,29 @@ class ModelScorer implements Scorer {
   }
 
   scoreHistories(items: readonly HistoryItem[], asOf: Date | number): Prediction[] {
+    const x = this.inputs(Array.isArray(items) ? items.length : 0)
+    this.eachHistoryVector(items, asOf, (vector, i) =>
+      this.encode(vector, x, i, `items[${i}] features`)
+    )
+    return this.predict(items, x)
+  }
+
+  historyFeatures(items: readonly HistoryItem[], asOf: Date | number): FeatureVector[] {
+    const vectors: FeatureVector[] = []
+    this.eachHistoryVector(items, asOf, (vector) => vectors.push(vector))
+    return vectors
+  }
+
+  dispose(): void {
+    this.model.dispose()
+  }
+
+  /** Checks the items, then computes each customer's vector at asOf in order. */
+  private eachHistoryVector(
+    items: readonly HistoryItem[],
+    asOf: Date | number,
+    visit: (vector: FeatureVector, i: number) => void
+  ): void {
     const t0 = asOf instanceof Date ? asOf.getTime() : asOf
     if (typeof t0 !== 'number' || !Number.isFinite(t0)) {
       throw new ScoringInputError('asOf', 'must be a valid Date or finite epoch milliseconds')
@@ -185,12 +215,10 @@ class ModelScorer implements Scorer {
     if (!Array.isArray(items)) throw new ScoringInputError('items', 'must be an array')
     const { featureSpec, btyd } = this.metadata
     items.forEach((item, i) => checkCustomerId(item, `items[${i}]`))
-    const batch = historyBatch(
+    const { columns, offsets } = historyBatch(
       items.map((item) => item.transactions),
       (i) => `items[${i}].transactions`
     )
-    const { columns, offsets } = batch
-    const x = this.inputs(items.length)
     for (let i = 0; i < items.length; i++) {
       const history = { ...columns, start: offsets[i] as number, end: offsets[i + 1] as number }
       const vector = computeFeatures(history, t0, featureSpec, btyd)
@@ -201,9 +229,8 @@ class ModelScorer implements Scorer {
             `(${new Date(t0).toISOString()}), so is outside the model's population: nothing to score`
         )
       }
-      this.encode(vector, x, i, `items[${i}] features`)
+      visit(vector, i)
     }
-    return this.predict(items, x)
   }
 
   /** The input scratch for `rows` rows (grown, never shrunk: one allocation per larger batch). */

@@ -9,7 +9,7 @@ import { parseJson, readBody } from '../body.ts'
 import { configOf } from '../env.ts'
 import { ApiError } from '../errors.ts'
 import { parsePredictRequest, type PredictCustomer } from '../predict-request.ts'
-import type { Prediction, Scorer } from '../scoring.ts'
+import type { FeatureValues, FeatureVector, Prediction, Scorer } from '../scoring.ts'
 import type { Slot } from '../serving.ts'
 import type { Outcome, Telemetry } from '../telemetry.ts'
 import { servingView } from './model.ts'
@@ -48,52 +48,51 @@ async function scorerFor(deps: Deps, slot: Slot): Promise<Scorer> {
 }
 
 /**
- * Scores customers with one scorer, feature rows and histories each in one batch, in input order.
- * The scorer names a bad input relative to its batch (rows[2].features, items[0].transactions[3]…);
- * the 400 names it in the request (customers[5].features, …).
+ * Scores customers with one scorer, in input order: histories become feature vectors first (the
+ * same ones the trainer's tables hold), then every customer's vector is scored in one batch.
+ * `features` receives each customer's vector (rows as sent), for drift telemetry. The scorer names
+ * a bad input relative to its batch (rows[2].features, items[0].transactions[3]…); the 400 names
+ * it in the request (customers[5].features, …).
  */
 function score(
   scorer: Scorer,
   customers: readonly PredictCustomer[],
   asOf: number,
   /** Where each customer is in the request, when `customers` is a part of it. */
-  origin: readonly number[] | null = null
+  origin: readonly number[] | null = null,
+  features: FeatureValues[] = []
 ): Prediction[] {
-  const out = new Array<Prediction>(customers.length)
-  const rows: number[] = []
+  const position = (i: number) => (origin ? origin[i]! : i)
   const histories: number[] = []
-  customers.forEach((c, i) => (c.features !== undefined ? rows : histories).push(i))
-  const batch = (indices: number[], run: () => Prediction[]) => {
-    let scored: Prediction[]
-    try {
-      scored = run()
-    } catch (e) {
-      throw asRequestError(e, origin ? indices.map((i) => origin[i]!) : indices)
-    }
-    indices.forEach((i, k) => (out[i] = scored[k]!))
-  }
-  if (rows.length) {
-    batch(rows, () =>
-      scorer.scoreFeatures(
-        rows.map((i) => ({
-          customerId: customers[i]!.customerId,
-          features: customers[i]!.features!,
-        }))
-      )
-    )
-  }
+  customers.forEach((c, i) => {
+    if (c.features !== undefined) features[i] = c.features
+    else histories.push(i)
+  })
   if (histories.length) {
-    batch(histories, () =>
-      scorer.scoreHistories(
+    let vectors: FeatureVector[]
+    try {
+      vectors = scorer.historyFeatures(
         histories.map((i) => ({
           customerId: customers[i]!.customerId,
           transactions: customers[i]!.transactions!,
         })),
         asOf
       )
+    } catch (e) {
+      throw asRequestError(e, histories.map(position))
+    }
+    histories.forEach((i, k) => (features[i] = vectors[k]!))
+  }
+  try {
+    return scorer.scoreFeatures(
+      customers.map((c, i) => ({ customerId: c.customerId, features: features[i]! }))
+    )
+  } catch (e) {
+    throw asRequestError(
+      e,
+      customers.map((_, i) => position(i))
     )
   }
-  return out
 }
 
 /** `positions[k]` is where the scorer's k-th row or item is in the request. */
@@ -107,15 +106,15 @@ function asRequestError(e: unknown, positions: readonly number[]): unknown {
   return new ApiError(400, 'invalid_request', `${field}: ${reason}`, { details: { field } })
 }
 
-/** Feature rows by name, for drift telemetry: array rows are named from the bundle's feature spec. */
-function namedRows(manifest: BundleManifest, customers: readonly PredictCustomer[]) {
+/** Each customer's features by name, for drift telemetry: vectors are named from the spec. */
+function namedRows(manifest: BundleManifest, features: readonly FeatureValues[]) {
   const spec = manifest.featureSpec as { features?: { name?: unknown }[] }
   const names = Array.isArray(spec.features) ? spec.features.map((f) => String(f.name)) : []
-  return customers.flatMap((c) => {
-    if (c.features === undefined) return []
-    if (!Array.isArray(c.features)) return [c.features as Record<string, number | string>]
-    return [Object.fromEntries(c.features.map((v, i) => [names[i] ?? `f${i}`, v]))]
-  })
+  return features.map((values) =>
+    Array.isArray(values)
+      ? Object.fromEntries(values.map((v, i) => [names[i] ?? `f${i}`, v]))
+      : (values as Readonly<Record<string, number | string>>)
+  )
 }
 
 export function predictRoutes(app: Hono<AppEnv>, deps: Deps): void {
@@ -148,9 +147,11 @@ export function predictRoutes(app: Hono<AppEnv>, deps: Deps): void {
       const run = async (variant: ServedVariant, slot: Slot, indices: number[]) => {
         const scorer = await scorerFor(deps, slot)
         const subset = indices.map((i) => request.customers[i]!)
-        const scored = score(scorer, subset, request.asOf, indices)
+        const vectors: FeatureValues[] = []
+        const scored = score(scorer, subset, request.asOf, indices, vectors)
         indices.forEach((i, k) => (predictions[i] = { ...scored[k]!, variant }))
         telemetry?.scores({ modelVersion: scorer.version, variant, values: scored })
+        telemetry?.featureRows(scorer.featureSpecVersion, namedRows(slot.bundle.manifest, vectors))
       }
 
       if (canary && groups.canary.length) {
@@ -188,10 +189,6 @@ export function predictRoutes(app: Hono<AppEnv>, deps: Deps): void {
             telemetry.scoringFailed(shadow.pointer.version, 'shadow', request.customers.length)
           )
       }
-      telemetry?.featureRows(
-        view.champion.bundle.manifest.featureSpec.version,
-        namedRows(view.champion.bundle.manifest, request.customers)
-      )
       outcome = 'ok'
       c.header('cache-control', 'no-store')
       return c.json({ asOf: new Date(request.asOf).toISOString(), predictions })

@@ -1,0 +1,203 @@
+// The control plane and the Worker together, each as it runs in production: the control plane as
+// its own Node process (PGlite, a real MLflow server), the Worker as `wrangler deploy --dry-run`
+// builds it, in workerd under Miniflare, both on loopback. Promotions reach the Worker through the
+// control plane's edge publisher (through a proxy that can tamper with pushes), and the Worker's
+// telemetry reaches the control plane's /metrics.
+
+import { createHash } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { connectionTo, generateSigningKey, importSigningKey, MlflowClient } from '@fcv/core'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { ADMIN_TOKEN } from '../../control-plane/src/test-support/harness.ts'
+import {
+  startControlPlane,
+  type ControlPlaneProcess,
+} from '../../control-plane/src/test-support/process.ts'
+import { goodTags, registerVersion } from '../../control-plane/src/test-support/registry.ts'
+import { buildDir, buildWorker, startBuiltWorker, type BuiltWorker } from '../local/built-worker.ts'
+import { startTamperProxy, type TamperProxy } from './tamper-proxy.ts'
+
+const MODEL = 'edge-integration'
+const PUBLISHER_TOKEN = 'edge-integration-publisher-token-8d2f71'
+const day = 86_400_000
+const asOf = Date.parse('2011-06-01T00:00:00Z')
+
+const histories = [
+  {
+    customerId: 'c-uk',
+    transactions: [
+      { timestamp: asOf - 200 * day, amountMinor: 4_500, orderId: 'o1', country: 'United Kingdom' },
+      { timestamp: asOf - 40 * day, amountMinor: 12_000, orderId: 'o2', productId: 'p9' },
+      { timestamp: asOf - 39 * day, amountMinor: -2_000, orderId: 'o2r' },
+    ],
+  },
+  {
+    customerId: 'c-fr',
+    transactions: [{ timestamp: asOf - 3 * day, amountMinor: 800, country: 'France' }],
+  },
+]
+
+let cp: ControlPlaneProcess
+let worker: BuiltWorker
+let proxy: TamperProxy
+let build: Awaited<ReturnType<typeof buildDir>>
+let dataDir: string
+const versions: string[] = []
+
+async function cpCall(method: string, path: string, body?: unknown) {
+  const res = await fetch(`${cp.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  })
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> }
+}
+
+const promote = (version: string) =>
+  cpCall('POST', `/v1/models/${MODEL}/promotions`, {
+    version,
+    channel: 'edge',
+    reason: `integration: promote ${version}`,
+    force: true,
+  })
+
+/** The champion the Worker serves on the edge channel. */
+async function served(): Promise<{ version: string; digest: string }> {
+  const res = await fetch(`${worker.url}/v1/model`)
+  expect(res.status).toBe(200)
+  return ((await res.json()) as { champion: { version: string; digest: string } }).champion
+}
+
+async function predictVersions(): Promise<string[]> {
+  const res = await fetch(`${worker.url}/v1/predict`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ customers: histories, asOf: new Date(asOf).toISOString() }),
+  })
+  const body = (await res.json()) as {
+    predictions: { customerId: string; modelVersion: string; expected: number }[]
+  }
+  expect(res.status, JSON.stringify(body)).toBe(200)
+  expect(body.predictions.map((p) => p.customerId)).toEqual(['c-uk', 'c-fr'])
+  for (const p of body.predictions) expect(Number.isFinite(p.expected)).toBe(true)
+  return body.predictions.map((p) => p.modelVersion)
+}
+
+beforeAll(async () => {
+  const client = new MlflowClient(connectionTo(inject('mlflowUri'), {}))
+  for (let i = 0; i < 3; i++) versions.push(await registerVersion(client, MODEL, goodTags(null)))
+
+  const key = await generateSigningKey()
+  build = await buildDir()
+  worker = await startBuiltWorker({
+    script: await buildWorker(build.dir),
+    bindings: {
+      // The production form of the publisher secret: only its hash is in the Worker.
+      PUBLISHER_TOKEN_SHA256: createHash('sha256').update(PUBLISHER_TOKEN).digest('hex'),
+      TRUSTED_KEYS: JSON.stringify({ [key.keyId]: key.publicKey }),
+    },
+  })
+  const foreign = await importSigningKey((await generateSigningKey()).privateKeyPkcs8)
+  proxy = await startTamperProxy(worker.url, foreign)
+  dataDir = mkdtempSync(join(tmpdir(), 'fcv-edge-integration-'))
+  cp = await startControlPlane({
+    MLFLOW_TRACKING_URI: inject('mlflowUri'),
+    FCV_DATA_DIR: join(dataDir, 'pglite'),
+    FCV_ADMIN_TOKEN: ADMIN_TOKEN,
+    FCV_SIGNING_KEY: key.privateKeyPkcs8,
+    FCV_MODEL_NAME: MODEL,
+    FCV_EDGE_PUBLISH_URLS: proxy.url,
+    FCV_EDGE_PUBLISH_TOKEN: PUBLISHER_TOKEN,
+  })
+}, 120_000)
+
+afterAll(async () => {
+  await cp?.kill('SIGTERM')
+  await proxy?.close()
+  await worker?.stop()
+  await build?.remove()
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+})
+
+describe('control plane → Worker', () => {
+  it('before any promotion the Worker answers 503 with Retry-After', async () => {
+    const res = await fetch(`${worker.url}/v1/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ customers: histories }),
+    })
+    expect(res.status).toBe(503)
+    expect(res.headers.get('retry-after')).toBe('30')
+  })
+
+  it('a promotion reaches the Worker, which then scores with the new version', async () => {
+    const [v1, v2] = versions as [string, string]
+    const first = await promote(v1)
+    expect(first.status, JSON.stringify(first.body)).toBe(200)
+    expect(await served()).toMatchObject({ version: v1 })
+    expect(await predictVersions()).toEqual([v1, v1])
+
+    const second = await promote(v2)
+    expect(second.status, JSON.stringify(second.body)).toBe(200)
+    const now = await served()
+    expect(now.version).toBe(v2)
+    expect(await predictVersions()).toEqual([v2, v2])
+    // What the Worker serves to widgets is byte for byte the bundle the control plane signed.
+    const fromWorker = new Uint8Array(
+      await (await fetch(`${worker.url}/v1/bundle/${now.digest}`)).arrayBuffer()
+    )
+    const fromCp = new Uint8Array(
+      await (await fetch(`${cp.url}/v1/bundles/edge/current?model=${MODEL}`)).arrayBuffer()
+    )
+    expect(fromWorker).toEqual(fromCp)
+    expect(proxy.pushes.map((p) => p.status)).toEqual([200, 200])
+    expect((await fetch(`${worker.url}/v1/model`).then((r) => r.json())).problem).toBeNull()
+  })
+
+  it('a bundle with one byte of weights flipped is rejected; the old version keeps serving', async () => {
+    const [, v2, v3] = versions as [string, string, string]
+    proxy.mode = 'flip-weight-byte'
+    try {
+      const res = await promote(v3)
+      expect(res.status).toBe(502)
+      expect(JSON.stringify(res.body)).toMatch(/publish_failed/)
+    } finally {
+      proxy.mode = 'none'
+    }
+    // Refused once: the control plane does not retry a bundle the Worker refused.
+    expect(proxy.pushes.filter((p) => p.tampering === 'flip-weight-byte')).toEqual([
+      { tampering: 'flip-weight-byte', status: 422, code: 'digest-mismatch' },
+    ])
+    expect(await served()).toMatchObject({ version: v2 })
+    expect(await predictVersions()).toEqual([v2, v2])
+  })
+
+  it('a bundle signed by a key the Worker does not trust is rejected; the old version keeps serving', async () => {
+    const [, v2, v3] = versions as [string, string, string]
+    proxy.mode = 'foreign-key'
+    try {
+      const res = await promote(v3)
+      expect(res.status).toBe(502)
+    } finally {
+      proxy.mode = 'none'
+    }
+    expect(proxy.pushes.filter((p) => p.tampering === 'foreign-key')).toEqual([
+      { tampering: 'foreign-key', status: 422, code: 'unknown-key' },
+    ])
+    expect(await served()).toMatchObject({ version: v2 })
+    expect(await predictVersions()).toEqual([v2, v2])
+    // Untampered, the same promotion goes through.
+    const res = await promote(v3)
+    expect(res.status, JSON.stringify(res.body)).toBe(200)
+    expect(await predictVersions()).toEqual([v3, v3])
+  })
+
+  it('the admin route refuses a push without the publisher token', async () => {
+    const res = await fetch(`${worker.url}/_admin/bundle`, { method: 'PUT', body: '{}' })
+    expect(res.status).toBe(401)
+    const text = await res.text()
+    expect(text).not.toContain(PUBLISHER_TOKEN)
+  })
+})
