@@ -147,7 +147,8 @@ const fakeScorer =
           )
         ),
       scoreHistories: (items) => items.map((i) => prediction(i.customerId, i.transactions.length)),
-      historyFeatures: (items) => items.map((i) => [i.transactions.length]),
+      historyFeatures: (items) =>
+        items.map((i) => (i.transactions.length ? [i.transactions.length] : null)),
       dispose: () => {},
     }
   }
@@ -296,17 +297,46 @@ describe("POST /v1/predict with core's scorer", () => {
     })
     expect(short.status).toBe(400)
     expect((await errorOf(short)).message).toMatch(/^customers\[1\]\.features: has 3 values/)
-    const newcomer = await predict(app, {
+    const bad = await predict(app, {
+      customers: [histories[0], { customerId: 'y', transactions: [{ timestamp: asOf }] }],
+      asOf: new Date(asOf).toISOString(),
+    })
+    expect(bad.status).toBe(400)
+    expect((await errorOf(bad)).message).toMatch(
+      /^customers\[1\]\.transactions\[0\]\.amountMinor: /
+    )
+  })
+
+  it('answers a customer with no purchase before asOf in its place, and scores the rest', async () => {
+    const app = createApp({ createScorer })
+    await push(app, bindings, await signedBundle(signer, '1'), 'edge')
+    const reference = await createScorer({ ...fixture, version: '1' })
+    const res = await predict(app, {
       customers: [
-        { customerId: 'ok', features: Array.from({ length: 27 }, (_, i) => (i === 26 ? 'GB' : 0)) },
         { customerId: 'late', transactions: [{ timestamp: asOf + day, amountMinor: 100 }] },
+        histories[0],
+        { customerId: 'refund-only', transactions: [{ timestamp: asOf - day, amountMinor: -500 }] },
+        histories[1],
       ],
       asOf: new Date(asOf).toISOString(),
     })
-    expect(newcomer.status).toBe(400)
-    expect((await errorOf(newcomer)).message).toMatch(
-      /^customers\[1\]\.transactions: .*no purchase before asOf/
-    )
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as { predictions: Record<string, unknown>[] }
+    const expected = reference.scoreHistories([histories[0]!, histories[1]!], asOf)
+    expect(body.predictions[1]).toEqual({ ...expected[0], variant: 'champion' })
+    expect(body.predictions[3]).toEqual({ ...expected[1], variant: 'champion' })
+    for (const [i, id] of [
+      [0, 'late'],
+      [2, 'refund-only'],
+    ] as const) {
+      expect(body.predictions[i]).toEqual({
+        customerId: id,
+        error: {
+          code: 'no_purchase_before_as_of',
+          message: expect.stringMatching(/^no purchase before asOf \(2026-06-01T00:00:00\.000Z\)/),
+        },
+      })
+    }
   })
 
   it('the deployed worker (default export) has the scorer built in', async () => {

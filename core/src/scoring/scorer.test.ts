@@ -294,6 +294,16 @@ describe('createScorer', () => {
       /0.5 is not an integer amount in minor currency units/
     )
     expect(scorer.scoreHistories([item], AS_OF)[0]!.customerId).toBe('a')
+    // historyFeatures reports a customer outside the population as null instead of failing.
+    const late = { customerId: 'b', transactions: [{ timestamp: AS_OF + 1, amountMinor: 500 }] }
+    const vectors = scorer.historyFeatures([item, late], AS_OF)
+    expect(vectors[1]).toBeNull()
+    expect(vectors[0]).toHaveLength(scorer.historyFeatures([item], AS_OF)[0]!.length)
+    fails(
+      () => scorer.historyFeatures([item, { customerId: '', transactions: [] }], AS_OF),
+      'items[1].customerId',
+      /non-empty string/
+    )
     model.dispose()
   })
 })

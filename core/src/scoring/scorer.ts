@@ -59,9 +59,10 @@ export interface Scorer {
   scoreHistories(items: readonly HistoryItem[], asOf: Date | number): Prediction[]
   /**
    * The feature vectors scoreHistories scores (spec order), each exactly what the trainer's
-   * feature table holds for that history at cutoff asOf; same checks and errors.
+   * feature table holds for that history at cutoff asOf; same checks and errors, except that a
+   * customer without a purchase before asOf gets null instead of failing the batch.
    */
-  historyFeatures(items: readonly HistoryItem[], asOf: Date | number): FeatureVector[]
+  historyFeatures(items: readonly HistoryItem[], asOf: Date | number): (FeatureVector | null)[]
   /** Frees what the model holds outside the JS heap (the tfjs fallback's tensors); then unusable. */
   dispose(): void
 }
@@ -186,15 +187,22 @@ class ModelScorer implements Scorer {
 
   scoreHistories(items: readonly HistoryItem[], asOf: Date | number): Prediction[] {
     const x = this.inputs(Array.isArray(items) ? items.length : 0)
-    this.eachHistoryVector(items, asOf, (vector, i) =>
+    this.eachHistoryVector(items, asOf, (vector, i, t0) => {
+      if (!vector) {
+        throw new ScoringInputError(
+          `items[${i}].transactions`,
+          `customer "${items[i]!.customerId}" has no purchase before asOf ` +
+            `(${new Date(t0).toISOString()}), so is outside the model's population: nothing to score`
+        )
+      }
       this.encode(vector, x, i, `items[${i}] features`)
-    )
+    })
     return this.predict(items, x)
   }
 
-  historyFeatures(items: readonly HistoryItem[], asOf: Date | number): FeatureVector[] {
-    const vectors: FeatureVector[] = []
-    this.eachHistoryVector(items, asOf, (vector) => vectors.push(vector))
+  historyFeatures(items: readonly HistoryItem[], asOf: Date | number): (FeatureVector | null)[] {
+    const vectors: (FeatureVector | null)[] = []
+    this.eachHistoryVector(items, asOf, (vector) => vectors.push(vector ?? null))
     return vectors
   }
 
@@ -202,11 +210,11 @@ class ModelScorer implements Scorer {
     this.model.dispose()
   }
 
-  /** Checks the items, then computes each customer's vector at asOf in order. */
+  /** Checks the items, then computes each customer's vector at asOf in order (undefined: none). */
   private eachHistoryVector(
     items: readonly HistoryItem[],
     asOf: Date | number,
-    visit: (vector: FeatureVector, i: number) => void
+    visit: (vector: FeatureVector | undefined, i: number, t0: number) => void
   ): void {
     const t0 = asOf instanceof Date ? asOf.getTime() : asOf
     if (typeof t0 !== 'number' || !Number.isFinite(t0)) {
@@ -221,15 +229,7 @@ class ModelScorer implements Scorer {
     )
     for (let i = 0; i < items.length; i++) {
       const history = { ...columns, start: offsets[i] as number, end: offsets[i + 1] as number }
-      const vector = computeFeatures(history, t0, featureSpec, btyd)
-      if (!vector) {
-        throw new ScoringInputError(
-          `items[${i}].transactions`,
-          `customer "${items[i]!.customerId}" has no purchase before asOf ` +
-            `(${new Date(t0).toISOString()}), so is outside the model's population: nothing to score`
-        )
-      }
-      visit(vector, i)
+      visit(computeFeatures(history, t0, featureSpec, btyd), i, t0)
     }
   }
 

@@ -15,7 +15,7 @@ import type { Outcome, Telemetry } from '../telemetry.ts'
 import { servingView } from './model.ts'
 
 type ServedVariant = 'champion' | 'canary'
-export type ServedPrediction = Prediction & { variant: ServedVariant }
+export type ServedPrediction = (Prediction & { variant: ServedVariant }) | Unscored
 
 interface BackgroundContext {
   waitUntil(promise: Promise<unknown>): void
@@ -48,11 +48,21 @@ async function scorerFor(deps: Deps, slot: Slot): Promise<Scorer> {
 }
 
 /**
+ * A customer the model does not score: a history without a purchase before asOf is outside the
+ * population the model was trained on (the trainer has no row for it). The rest of the batch is
+ * scored; this entry takes the customer's place in `predictions`.
+ */
+export interface Unscored {
+  customerId: string
+  error: { code: 'no_purchase_before_as_of'; message: string }
+}
+
+/**
  * Scores customers with one scorer, in input order: histories become feature vectors first (the
  * same ones the trainer's tables hold), then every customer's vector is scored in one batch.
- * `features` receives each customer's vector (rows as sent), for drift telemetry. The scorer names
- * a bad input relative to its batch (rows[2].features, items[0].transactions[3]…); the 400 names
- * it in the request (customers[5].features, …).
+ * `features` receives each scored customer's vector (rows as sent), for drift telemetry. The
+ * scorer names a bad input relative to its batch (rows[2].features, items[0].transactions[3]…);
+ * the 400 names it in the request (customers[5].features, …).
  */
 function score(
   scorer: Scorer,
@@ -61,17 +71,18 @@ function score(
   /** Where each customer is in the request, when `customers` is a part of it. */
   origin: readonly number[] | null = null,
   features: FeatureValues[] = []
-): Prediction[] {
+): (Prediction | Unscored)[] {
   const position = (i: number) => (origin ? origin[i]! : i)
+  const vectors = new Array<FeatureValues | null>(customers.length)
   const histories: number[] = []
   customers.forEach((c, i) => {
-    if (c.features !== undefined) features[i] = c.features
+    if (c.features !== undefined) vectors[i] = c.features
     else histories.push(i)
   })
   if (histories.length) {
-    let vectors: FeatureVector[]
+    let computed: (FeatureVector | null)[]
     try {
-      vectors = scorer.historyFeatures(
+      computed = scorer.historyFeatures(
         histories.map((i) => ({
           customerId: customers[i]!.customerId,
           transactions: customers[i]!.transactions!,
@@ -81,19 +92,42 @@ function score(
     } catch (e) {
       throw asRequestError(e, histories.map(position))
     }
-    histories.forEach((i, k) => (features[i] = vectors[k]!))
+    histories.forEach((i, k) => (vectors[i] = computed[k]!))
   }
+  const scoredAt: number[] = []
+  vectors.forEach((v, i) => {
+    if (v !== null) scoredAt.push(i)
+  })
+  let scored: Prediction[]
   try {
-    return scorer.scoreFeatures(
-      customers.map((c, i) => ({ customerId: c.customerId, features: features[i]! }))
+    scored = scorer.scoreFeatures(
+      scoredAt.map((i) => ({ customerId: customers[i]!.customerId, features: vectors[i]! }))
     )
   } catch (e) {
-    throw asRequestError(
-      e,
-      customers.map((_, i) => position(i))
-    )
+    throw asRequestError(e, scoredAt.map(position))
   }
+  const out = new Array<Prediction | Unscored>(customers.length)
+  scoredAt.forEach((i, k) => {
+    out[i] = scored[k]!
+    features.push(vectors[i]!)
+  })
+  if (scoredAt.length < customers.length) {
+    const message =
+      `no purchase before asOf (${new Date(asOf).toISOString()}): the customer is outside ` +
+      'the population the model was trained on'
+    vectors.forEach((v, i) => {
+      if (v === null) {
+        out[i] = {
+          customerId: customers[i]!.customerId,
+          error: { code: 'no_purchase_before_as_of', message },
+        }
+      }
+    })
+  }
+  return out
 }
+
+const isScored = (p: Prediction | Unscored): p is Prediction => !('error' in p)
 
 /** `positions[k]` is where the scorer's k-th row or item is in the request. */
 function asRequestError(e: unknown, positions: readonly number[]): unknown {
@@ -149,8 +183,15 @@ export function predictRoutes(app: Hono<AppEnv>, deps: Deps): void {
         const subset = indices.map((i) => request.customers[i]!)
         const vectors: FeatureValues[] = []
         const scored = score(scorer, subset, request.asOf, indices, vectors)
-        indices.forEach((i, k) => (predictions[i] = { ...scored[k]!, variant }))
-        telemetry?.scores({ modelVersion: scorer.version, variant, values: scored })
+        indices.forEach((i, k) => {
+          const p = scored[k]!
+          predictions[i] = isScored(p) ? { ...p, variant } : p
+        })
+        telemetry?.scores({
+          modelVersion: scorer.version,
+          variant,
+          values: scored.filter(isScored),
+        })
         telemetry?.featureRows(scorer.featureSpecVersion, namedRows(slot.bundle.manifest, vectors))
       }
 
@@ -182,7 +223,7 @@ export function predictRoutes(app: Hono<AppEnv>, deps: Deps): void {
         afterResponse = new Promise((resolve) => setTimeout(resolve, 0))
           .then(() => scorerFor(deps, shadow))
           .then((scorer) => {
-            const scored = score(scorer, request.customers, request.asOf)
+            const scored = score(scorer, request.customers, request.asOf).filter(isScored)
             telemetry.scores({ modelVersion: scorer.version, variant: 'shadow', values: scored })
           })
           .catch(() =>
