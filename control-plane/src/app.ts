@@ -17,6 +17,7 @@ import { healthRoutes } from './routes/health.ts'
 import { modelRoutes } from './routes/models.ts'
 import { tokenRoutes } from './routes/tokens.ts'
 import type { Services } from './services.ts'
+import { telemetryRoutes } from './telemetry/index.ts'
 import { validationHook } from './validation.ts'
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/
@@ -114,6 +115,7 @@ export function createApp(s: Services, metrics: Metrics = createMetrics()): Open
   deploymentRoutes(app, s, auth)
   bundleRoutes(app, s)
   auditRoutes(app, s, auth)
+  telemetryRoutes(app, auth, metrics.edge)
   adminRoutes(app, s)
   app.get('/metrics', async (c) =>
     c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType })

@@ -1,7 +1,11 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client'
+import { EdgeTelemetry, type EdgeTelemetryOptions } from './telemetry/index.ts'
 
-/** The control plane's own Prometheus metrics; one registry per app, so tests stay isolated. */
-export function createMetrics() {
+/**
+ * The control plane's own Prometheus metrics, and the edge workers' telemetry summed into
+ * fcv_edge_*; one registry per app, so tests stay isolated.
+ */
+export function createMetrics(o: { edge?: EdgeTelemetryOptions } = {}) {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
   return {
@@ -19,6 +23,7 @@ export function createMetrics() {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
+    edge: new EdgeTelemetry(registry, o.edge),
   }
 }
 

@@ -58,7 +58,11 @@ export async function createServices(
     timeoutMs: 2000,
   })
   const signer = config.FCV_SIGNING_KEY ? await importSigningKey(config.FCV_SIGNING_KEY) : null
-  if (signer) log.info({ keyId: signer.keyId }, 'bundle signing key loaded')
+  if (signer) {
+    // What edge workers and widgets must trust (also at GET /v1/signing-keys); public.
+    const trustedKeys = JSON.stringify({ [signer.keyId]: signer.publicKey })
+    log.info({ keyId: signer.keyId, trustedKeys }, 'bundle signing key loaded')
+  }
   else log.warn('FCV_SIGNING_KEY is not set: promotions will be refused until it is')
   return {
     config,

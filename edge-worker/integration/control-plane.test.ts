@@ -90,17 +90,10 @@ beforeAll(async () => {
   for (let i = 0; i < 3; i++) versions.push(await registerVersion(client, MODEL, goodTags(null)))
 
   const key = await generateSigningKey()
-  build = await buildDir()
-  worker = await startBuiltWorker({
-    script: await buildWorker(build.dir),
-    bindings: {
-      // The production form of the publisher secret: only its hash is in the Worker.
-      PUBLISHER_TOKEN_SHA256: createHash('sha256').update(PUBLISHER_TOKEN).digest('hex'),
-      TRUSTED_KEYS: JSON.stringify({ [key.keyId]: key.publicKey }),
-    },
-  })
   const foreign = await importSigningKey((await generateSigningKey()).privateKeyPkcs8)
-  proxy = await startTamperProxy(worker.url, foreign)
+  // The proxy first (the control plane pushes through it), the Worker last (it reports to the
+  // control plane with a reporter token the control plane issues).
+  proxy = await startTamperProxy('http://127.0.0.1:9', foreign)
   dataDir = mkdtempSync(join(tmpdir(), 'fcv-edge-integration-'))
   cp = await startControlPlane({
     MLFLOW_TRACKING_URI: inject('mlflowUri'),
@@ -111,6 +104,24 @@ beforeAll(async () => {
     FCV_EDGE_PUBLISH_URLS: proxy.url,
     FCV_EDGE_PUBLISH_TOKEN: PUBLISHER_TOKEN,
   })
+  const reporter = await cpCall('POST', '/v1/tokens', { name: 'edge-telemetry', role: 'reporter' })
+  expect(reporter.status).toBe(201)
+  // What the Worker trusts comes from the control plane, as an operator would set it up.
+  const trusted = (await (await fetch(`${cp.url}/v1/signing-keys`)).json()) as { keys: object }
+  build = await buildDir()
+  worker = await startBuiltWorker({
+    script: await buildWorker(build.dir),
+    bindings: {
+      // The production form of the publisher secret: only its hash is in the Worker.
+      PUBLISHER_TOKEN_SHA256: createHash('sha256').update(PUBLISHER_TOKEN).digest('hex'),
+      TRUSTED_KEYS: JSON.stringify(trusted.keys),
+      TELEMETRY_URL: `${cp.url}/v1/telemetry`,
+      TELEMETRY_TOKEN: reporter.body['token'] as string,
+      // Flush after every scored request, so the test sees each one arrive.
+      TELEMETRY_FLUSH_PREDICTIONS: '1',
+    },
+  })
+  proxy.target = worker.url
 }, 120_000)
 
 afterAll(async () => {
@@ -192,6 +203,31 @@ describe('control plane → Worker', () => {
     const res = await promote(v3)
     expect(res.status, JSON.stringify(res.body)).toBe(200)
     expect(await predictVersions()).toEqual([v3, v3])
+  })
+
+  it("the Worker's telemetry reaches the control plane's /metrics", async () => {
+    const [, , v3] = versions as [string, string, string]
+    const series = `fcv_edge_predictions_total{model_version="${v3}",variant="champion"}`
+    const count = async () => {
+      const text = await (await fetch(`${cp.url}/metrics`)).text()
+      const line = text.split('\n').find((l) => l.startsWith(`${series} `))
+      return line ? Number(line.slice(series.length + 1)) : 0
+    }
+    const before = await count()
+    expect(await predictVersions()).toEqual([v3, v3])
+    // The flush runs after the response (ctx.waitUntil): poll briefly for it.
+    const deadline = Date.now() + 10_000
+    while ((await count()) < before + 2 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    expect(await count()).toBe(before + 2)
+    const text = await (await fetch(`${cp.url}/metrics`)).text()
+    expect(text).toMatch(/^fcv_edge_requests_total\{outcome="ok"\} [1-9]/m)
+    expect(text).toMatch(/^fcv_edge_feature_count\{feature_spec="v2",feature="spend_30d"\} [1-9]/m)
+    // Every report was accepted: none rejected as invalid or unauthenticated.
+    expect(text).not.toMatch(
+      /^fcv_edge_telemetry_rejected_total\{reason="(invalid|unauthenticated)"\} [1-9]/m
+    )
   })
 
   it('the admin route refuses a push without the publisher token', async () => {

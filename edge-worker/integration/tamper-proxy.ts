@@ -20,6 +20,8 @@ export type Tampering = 'none' | 'flip-weight-byte' | 'foreign-key'
 
 export interface TamperProxy {
   url: string
+  /** Where requests go; settable, so the proxy can start before the Worker does. */
+  target: string
   mode: Tampering
   /** Bundle pushes seen, with what was done to them and the Worker's answer. */
   pushes: { tampering: Tampering; status: number; code: string | null }[]
@@ -73,6 +75,7 @@ function errorCode(body: Buffer): string | null {
 export async function startTamperProxy(target: string, foreign: SigningKey): Promise<TamperProxy> {
   const proxy: TamperProxy = {
     url: '',
+    target,
     mode: 'none',
     pushes: [],
     close: () => new Promise((done) => server.close(() => done())),
@@ -93,7 +96,7 @@ export async function startTamperProxy(target: string, foreign: SigningKey): Pro
         // The digest header follows the new bytes, so only the signature check can catch it.
         if (tampering === 'foreign-key') headers['x-fcv-digest'] = await sha256Hex(body)
       }
-      const upstream = await fetch(`${target}${req.url}`, {
+      const upstream = await fetch(`${proxy.target}${req.url}`, {
         method: req.method!,
         headers,
         ...(body.length ? { body: body as Uint8Array<ArrayBuffer> } : {}),

@@ -8,56 +8,17 @@
 // I/O (KV reads), not CPU time; an isolate that goes idle keeps its last partial window until the
 // next request (or loses it when evicted).
 
-/** Version of the payload below; the control plane's receiver switches on it. */
-export const TELEMETRY_SCHEMA = 'fcv.edge.telemetry/v1'
+import {
+  TELEMETRY_SCHEMA,
+  type Histogram,
+  type Outcome,
+  type TelemetryPayload,
+  type Variant,
+} from '@fcv/core'
 
-export type Outcome = 'ok' | 'bad_request' | 'too_large' | 'no_model' | 'unavailable' | 'error'
-export type Variant = 'champion' | 'canary' | 'shadow'
-
-/**
- * Fixed buckets: counts[i] is the number of values v with bounds[i-1] < v <= bounds[i]
- * (bounds[-1] = -Infinity); counts[bounds.length] holds v > the last bound. NaN is not counted.
- */
-export interface Histogram {
-  bounds: number[]
-  counts: number[]
-  sum: number
-  n: number
-}
-
-/** POSTed as JSON to TELEMETRY_URL with `Authorization: Bearer <TELEMETRY_TOKEN>`. */
-export interface TelemetryPayload {
-  schema: typeof TELEMETRY_SCHEMA
-  source: {
-    worker: 'fcv-edge'
-    /** Random per isolate: windows of one isolate never overlap, different isolates do. */
-    isolate: string
-    /** Cloudflare location (IATA code) of the last request, when known. */
-    colo: string | null
-  }
-  /** From the first thing recorded to the flush, ISO 8601; an isolate's windows never overlap. */
-  window: { start: string; end: string }
-  /** POST /v1/predict requests by outcome. */
-  requests: { outcome: Outcome; n: number }[]
-  /** Customers scored, by the model that scored them; shadow scores appear only here. */
-  predictions: { modelVersion: string; variant: Variant; n: number; errors: number }[]
-  /** Wall time of POST /v1/predict, milliseconds. */
-  latencyMs: Histogram
-  /** Distribution of the scores, per model version and variant. */
-  predicted: { modelVersion: string; variant: Variant; expected: Histogram; pBuy: Histogram }[]
-  /**
-   * Distribution of each input feature (feature rows as sent; histories once the scorer exposes
-   * the vectors it computed). Numbers go into a histogram, strings into category counts.
-   */
-  features: {
-    featureSpecVersion: string
-    name: string
-    numeric: Histogram
-    categories: Record<string, number>
-  }[]
-  /** What did not fit in memory or did not arrive: series over the caps, failed earlier flushes. */
-  dropped: { series: number; categories: number; flushFailures: number }
-}
+// The payload is a contract with the control plane's receiver, so it lives in core.
+export { TELEMETRY_SCHEMA }
+export type { Histogram, Outcome, TelemetryPayload, Variant }
 
 const LATENCY_MS = [1, 2, 5, 10, 20, 50, 100, 250, 500, 1000, 2500]
 const EXPECTED = [0, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 25_000, 100_000]
@@ -80,7 +41,8 @@ class Buckets {
     this.counts = new Float64Array(bounds.length + 1)
   }
   add(v: number): void {
-    if (Number.isNaN(v)) return
+    // NaN and ±Infinity are not counted: an infinite sum would not survive JSON.
+    if (!Number.isFinite(v)) return
     let i = 0
     while (i < this.bounds.length && v > this.bounds[i]!) i++
     this.counts[i]!++

@@ -1,3 +1,4 @@
+import { TelemetryPayloadSchema } from '@fcv/core'
 import { describe, expect, it } from 'vitest'
 import { Telemetry, type TelemetryPayload, type TelemetryTarget } from '../src/telemetry.ts'
 
@@ -24,6 +25,25 @@ function recorder(
 }
 
 describe('Telemetry', () => {
+  it("skips non-finite values, so every payload passes the control plane's schema", () => {
+    const t = new Telemetry(() => 0)
+    t.request('ok', 2)
+    t.scores({
+      modelVersion: '1',
+      variant: 'champion',
+      values: [
+        { expected: Infinity, pBuy: Number.NaN },
+        { expected: 5, pBuy: 0.5 },
+      ],
+    })
+    t.featureRows('v2', [{ spend_30d: -Infinity, country: 'GB' }, { spend_30d: 3 }])
+    const p = t.drain()
+    expect(p.predicted[0]!.expected).toMatchObject({ n: 1, sum: 5 })
+    expect(p.features.find((f) => f.name === 'spend_30d')!.numeric).toMatchObject({ n: 1, sum: 3 })
+    const parsed = TelemetryPayloadSchema.safeParse(JSON.parse(JSON.stringify(p)))
+    expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true)
+  })
+
   it('buckets values into fixed histograms', () => {
     const t = new Telemetry(() => 0)
     for (const ms of [0.5, 1, 3, 4000]) t.request('ok', ms)

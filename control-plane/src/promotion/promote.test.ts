@@ -1,4 +1,4 @@
-import { verifyBundle } from '@fcv/core'
+import { canonicalJson, verifyBundle } from '@fcv/core'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
@@ -291,5 +291,17 @@ describe('bundle store', () => {
       (await t.call('GET', `/v1/bundles/sha256/${'0'.repeat(64)}`, { token: null })).status
     ).toBe(404)
     expect((await t.call('GET', '/v1/bundles/sha256/nothex', { token: null })).status).toBe(400)
+  })
+
+  it('publishes the public key to trust, and bundles verify with exactly it', async () => {
+    const res = await t.call('GET', '/v1/signing-keys', { token: null })
+    expect(res.status).toBe(200)
+    const { keys } = res.body as { keys: Record<string, string> }
+    expect(keys).toEqual({ [t.keyId]: t.publicKey })
+    const current = await t.call('GET', `/v1/bundles/edge/current?model=${MODEL}`, { token: null })
+    // The stored bytes are canonical JSON, so re-encoding the parsed document gives them back.
+    const bytes = new TextEncoder().encode(canonicalJson(current.body))
+    const verified = await verifyBundle(bytes, keys)
+    expect(verified.keyId).toBe(t.keyId)
   })
 })

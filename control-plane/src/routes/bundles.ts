@@ -71,6 +71,30 @@ export function bundleRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
   app.openapi(
     createRoute({
       method: 'get',
+      path: '/v1/signing-keys',
+      tags: ['bundles'],
+      summary: "The public key bundles are signed with, as edge workers' and widgets' TRUSTED_KEYS",
+      responses: {
+        200: {
+          description:
+            '{ keyId: base64 of the 32 raw Ed25519 public key bytes }; empty when no key is configured',
+          content: {
+            'application/json': {
+              schema: z.object({ keys: z.record(z.string(), z.string()) }),
+            },
+          },
+        },
+      },
+    }),
+    (c) => {
+      c.header('cache-control', 'public, max-age=300')
+      const keys = s.signer ? { [s.signer.keyId]: s.signer.publicKey } : {}
+      return c.json({ keys }, 200)
+    }
+  )
+  app.openapi(
+    createRoute({
+      method: 'get',
       path: '/v1/bundles/{channel}/current',
       tags: ['bundles'],
       summary: 'The champion bundle a channel serves now (ETag; revalidate)',

@@ -30,6 +30,7 @@ const DESCRIPTIONS: Record<number, string> = {
   403: 'the token’s role may not do this',
   404: 'not found',
   409: 'conflict: failed gates, a promotion in progress, a concurrent change',
+  413: 'the body is too large',
   422: 'the request cannot be processed as sent',
   502: 'a publish target refused or failed',
   503: 'a dependency (MLflow, the signing key) is unavailable',

@@ -6,6 +6,7 @@ import { Writable } from 'node:stream'
 import { createApp } from '../app.ts'
 import { loadConfig, type Config } from '../config.ts'
 import { createLogger } from '../log.ts'
+import type { Metrics } from '../metrics.ts'
 import { createServices, type Services } from '../services.ts'
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef'
@@ -26,7 +27,8 @@ export interface TestApp {
 
 export async function startTestApp(
   mlflowUri: string,
-  env: Record<string, string> = {}
+  env: Record<string, string> = {},
+  o: { metrics?: Metrics } = {}
 ): Promise<TestApp> {
   const key = await generateSigningKey()
   const logs: string[] = []
@@ -50,7 +52,7 @@ export async function startTestApp(
     MLFLOW_HTTP_REQUEST_MAX_RETRIES: '1',
     MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR: '0.01',
   })
-  const app = createApp(services)
+  const app = createApp(services, o.metrics)
   return {
     services,
     mlflow: new MlflowClient(connectionTo(mlflowUri, {})),

@@ -1,0 +1,103 @@
+// Test support: edge telemetry reports as the worker drains them, and a strict reader of the
+// Prometheus text exposition.
+
+import { TELEMETRY_SCHEMA, type Histogram, type TelemetryPayload } from '@fcv/core'
+import { expect } from 'vitest'
+
+// The worker's bounds (edge-worker/src/telemetry.ts).
+export const LATENCY_MS = [1, 2, 5, 10, 20, 50, 100, 250, 500, 1000, 2500]
+export const EXPECTED = [0, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 25_000, 1e5]
+export const PROBABILITY = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1]
+export const FEATURE = [-1e4, -1e3, -100, -10, -1, -0.1, 0, 0.1, 1, 10, 100, 1e3, 1e4, 1e5]
+
+/** Values bucketed as the worker's Buckets.add does. */
+export function histogram(bounds: number[], values: number[]): Histogram {
+  const counts = new Array<number>(bounds.length + 1).fill(0)
+  for (const v of values) {
+    let i = 0
+    while (i < bounds.length && v > bounds[i]!) i++
+    counts[i]!++
+  }
+  return { bounds, counts, sum: values.reduce((a, b) => a + b, 0), n: values.length }
+}
+
+/** A report from `isolate` for the minute starting at `minute`, with parts replaced. */
+export function report(
+  isolate: string,
+  minute: number,
+  parts: Partial<Omit<TelemetryPayload, 'schema' | 'source' | 'window'>> = {}
+): TelemetryPayload {
+  const start = new Date(Date.UTC(2026, 7, 1, 10, minute))
+  return {
+    schema: TELEMETRY_SCHEMA,
+    source: { worker: 'fcv-edge', isolate, colo: 'FRA' },
+    window: { start: start.toISOString(), end: new Date(+start + 60_000).toISOString() },
+    requests: [],
+    predictions: [],
+    latencyMs: histogram(LATENCY_MS, []),
+    predicted: [],
+    features: [],
+    dropped: { series: 0, categories: 0, flushFailures: 0 },
+    ...parts,
+  }
+}
+
+const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*'
+const LABEL = '[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\\\\n]|\\\\[\\\\"n])*"'
+const SAMPLE = new RegExp(
+  `^(${NAME})(\\{${LABEL}(?:,${LABEL})*\\})? (-?\\d+(?:\\.\\d+)?(?:e[+-]?\\d+)?|[+-]Inf)$`
+)
+
+export interface Exposition {
+  lines: string[]
+  /** Sample value by `name{labels}` exactly as exposed. */
+  samples: Map<string, number>
+  types: Map<string, string>
+}
+
+/**
+ * Reads the fcv_edge_* part of a /metrics body, failing on any line that is not valid text
+ * exposition, and checks every histogram: cumulative buckets, `+Inf` equal to `_count`.
+ */
+export function readExposition(text: string, prefix = 'fcv_edge_'): Exposition {
+  const lines = text.split('\n').filter((l) => l.replace(/^# (HELP|TYPE) /, '').startsWith(prefix))
+  const samples = new Map<string, number>()
+  const types = new Map<string, string>()
+  for (const line of lines) {
+    const type = /^# TYPE (\S+) (counter|gauge|histogram)$/.exec(line)
+    if (type) {
+      types.set(type[1]!, type[2]!)
+      continue
+    }
+    if (line.startsWith('# HELP ')) continue
+    const m = SAMPLE.exec(line)
+    expect(m, `not valid exposition: ${line}`).not.toBeNull()
+    const key = `${m![1]}${m![2] ?? ''}`
+    expect(samples.has(key), `repeated sample ${key}`).toBe(false)
+    samples.set(key, Number(m![3]!.replace('Inf', 'Infinity')))
+  }
+  for (const [name, type] of types) {
+    if (type !== 'histogram') continue
+    const series = new Map<string, { le: number; v: number }[]>()
+    for (const [key, v] of samples) {
+      const b = new RegExp(`^${name}_bucket\\{(.*?),?le="([^"]+)"\\}$`).exec(key)
+      if (!b) continue
+      const list = series.get(b[1]!) ?? []
+      list.push({ le: Number(b[2]!.replace('Inf', 'Infinity')), v })
+      series.set(b[1]!, list)
+    }
+    for (const [labels, buckets] of series) {
+      for (let i = 1; i < buckets.length; i++) {
+        expect(buckets[i]!.le, `${name}{${labels}} le order`).toBeGreaterThan(buckets[i - 1]!.le)
+        expect(buckets[i]!.v, `${name}{${labels}} cumulative`).toBeGreaterThanOrEqual(
+          buckets[i - 1]!.v
+        )
+      }
+      expect(buckets.at(-1)!.le).toBe(Infinity)
+      const suffix = labels ? `{${labels}}` : ''
+      expect(samples.get(`${name}_count${suffix}`)).toBe(buckets.at(-1)!.v)
+      expect(samples.has(`${name}_sum${suffix}`)).toBe(true)
+    }
+  }
+  return { lines, samples, types }
+}
