@@ -62,8 +62,7 @@ export async function createServices(
     // What edge workers and widgets must trust (also at GET /v1/signing-keys); public.
     const trustedKeys = JSON.stringify({ [signer.keyId]: signer.publicKey })
     log.info({ keyId: signer.keyId, trustedKeys }, 'bundle signing key loaded')
-  }
-  else log.warn('FCV_SIGNING_KEY is not set: promotions will be refused until it is')
+  } else log.warn('FCV_SIGNING_KEY is not set: promotions will be refused until it is')
   return {
     config,
     db,
