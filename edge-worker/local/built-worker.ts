@@ -94,6 +94,8 @@ export async function startBuiltWorker(options: BuiltWorkerOptions): Promise<Bui
     host: '127.0.0.1',
     port: options.port ?? 0,
     cf: false,
+    // Miniflare's own per-request log line (a loopback call per request) is not the Worker's work.
+    logRequests: false,
     ...(options.log ? { log: options.log } : {}),
   })
   const miniflare = new Miniflare(miniflareOptions)
