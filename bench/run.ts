@@ -5,6 +5,7 @@
 import { featuresBenchmark } from './features/index.ts'
 import { trainBenchmark } from './train/index.ts'
 import { controlPlaneBenchmark } from './control-plane/index.ts'
+import { edgeBenchmark } from './edge/index.ts'
 import { StepError } from './common.ts'
 
 interface Benchmark {
@@ -23,6 +24,11 @@ const BENCHMARKS: Record<string, Benchmark> = {
     description:
       'promotion latency and read API throughput/p99 (autocannon), PGlite and PostgreSQL',
     run: controlPlaneBenchmark,
+  },
+  edge: {
+    description:
+      'built Worker in workerd vs Flask + RandomForest(1000): req/s, p50/p99 (autocannon), in-worker scoring time',
+    run: edgeBenchmark,
   },
 }
 

@@ -4,6 +4,7 @@
 // control plane's edge publisher (through a proxy that can tamper with pushes), and the Worker's
 // telemetry reaches the control plane's /metrics.
 
+import autocannon from 'autocannon'
 import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -44,6 +45,7 @@ let worker: BuiltWorker
 let proxy: TamperProxy
 let build: Awaited<ReturnType<typeof buildDir>>
 let dataDir: string
+let workerBindings: Record<string, string>
 const versions: string[] = []
 
 async function cpCall(method: string, path: string, body?: unknown) {
@@ -109,17 +111,18 @@ beforeAll(async () => {
   // What the Worker trusts comes from the control plane, as an operator would set it up.
   const trusted = (await (await fetch(`${cp.url}/v1/signing-keys`)).json()) as { keys: object }
   build = await buildDir()
+  workerBindings = {
+    // The production form of the publisher secret: only its hash is in the Worker.
+    PUBLISHER_TOKEN_SHA256: createHash('sha256').update(PUBLISHER_TOKEN).digest('hex'),
+    TRUSTED_KEYS: JSON.stringify(trusted.keys),
+    TELEMETRY_URL: `${cp.url}/v1/telemetry`,
+    TELEMETRY_TOKEN: reporter.body['token'] as string,
+    // Flush after every scored request, so the test sees each one arrive.
+    TELEMETRY_FLUSH_PREDICTIONS: '1',
+  }
   worker = await startBuiltWorker({
     script: await buildWorker(build.dir),
-    bindings: {
-      // The production form of the publisher secret: only its hash is in the Worker.
-      PUBLISHER_TOKEN_SHA256: createHash('sha256').update(PUBLISHER_TOKEN).digest('hex'),
-      TRUSTED_KEYS: JSON.stringify(trusted.keys),
-      TELEMETRY_URL: `${cp.url}/v1/telemetry`,
-      TELEMETRY_TOKEN: reporter.body['token'] as string,
-      // Flush after every scored request, so the test sees each one arrive.
-      TELEMETRY_FLUSH_PREDICTIONS: '1',
-    },
+    bindings: workerBindings,
   })
   proxy.target = worker.url
 }, 120_000)
@@ -228,6 +231,55 @@ describe('control plane → Worker', () => {
     expect(text).not.toMatch(
       /^fcv_edge_telemetry_rejected_total\{reason="(invalid|unauthenticated)"\} [1-9]/m
     )
+  })
+
+  it('serves concurrent requests while the model is refreshed, every one of them 200', async () => {
+    // Another Worker of the same build, refreshing every second, given the current champion:
+    // concurrent requests meet refreshes in flight, and each is answered from the view another
+    // request is refreshing. (The 500 "Cannot perform I/O on behalf of a different request" this
+    // once caused shows under `npm run bench -- edge`, which fails on any non-2xx; this shorter
+    // load did not trigger it even before the fix.)
+    const busy = await startBuiltWorker({
+      script: join(build.dir, 'index.js'),
+      bindings: { ...workerBindings, MODEL_REFRESH_SECONDS: '1' },
+    })
+    try {
+      const current = await fetch(`${cp.url}/v1/bundles/edge/current?model=${MODEL}`)
+      const pushed = await fetch(`${busy.url}/_admin/bundle`, {
+        method: 'PUT',
+        headers: {
+          authorization: `Bearer ${PUBLISHER_TOKEN}`,
+          'x-fcv-channel': 'edge',
+          'x-fcv-role': 'champion',
+        },
+        body: new Uint8Array(await current.arrayBuffer()),
+      })
+      expect(pushed.status).toBe(200)
+      // The most requests in flight at each refresh: small bodies (feature rows) at full rate.
+      const spec = (
+        (await (await fetch(`${busy.url}/v1/model`)).json()) as {
+          champion: { manifest: { featureSpec: { features: { name: string }[] } } }
+        }
+      ).champion.manifest.featureSpec.features
+      const row = spec.map((f) => (f.name === 'country' ? 'United Kingdom' : 1))
+      const result = await autocannon({
+        url: `${busy.url}/v1/predict`,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          customers: Array.from({ length: 100 }, (_, i) => ({
+            customerId: `c${i}`,
+            features: row,
+          })),
+        }),
+        connections: 16,
+        duration: 6,
+      })
+      expect(result.requests.total).toBeGreaterThan(300)
+      expect({ non2xx: result.non2xx, errors: result.errors }).toEqual({ non2xx: 0, errors: 0 })
+    } finally {
+      await busy.stop()
+    }
   })
 
   it('the admin route refuses a push without the publisher token', async () => {

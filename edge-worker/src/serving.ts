@@ -1,6 +1,11 @@
 // What this isolate serves: per channel, the champion, canary and shadow bundles the KV pointers
 // name, each verified before it is used. Everything here outlives a request (module state of the
 // isolate), so a KV outage or a bad bundle leaves the last good one in place.
+//
+// Only settled values are shared between requests, never a pending promise: in workerd, a request
+// that awaits I/O another request started is resumed in that request's context, and then fails
+// with "Cannot perform I/O on behalf of a different request" (the edge benchmark found it). So
+// while one request refreshes a channel, the others serve the view they already have.
 
 import type { KVNamespace } from '@cloudflare/workers-types'
 import { sha256Hex, verifyBundle, type BundleManifest, type TrustedKeys } from '@fcv/core'
@@ -54,10 +59,12 @@ const EMPTY: Omit<ChannelView, 'checkedAt'> = {
 
 export class Serving {
   private readonly views = new Map<Channel, ChannelView>()
-  private readonly refreshing = new Map<Channel, Promise<ChannelView>>()
+  /** Channels a request is refreshing now; the others serve the current view meanwhile. */
+  private readonly refreshing = new Set<Channel>()
   /** Bumped by adopt(): a refresh that started before it must not overwrite what it adopted. */
   private readonly generation = new Map<Channel, number>()
-  private readonly bundles = new Lru<string, Promise<LoadedBundle | null>>(8)
+  /** Verified bundles by digest. */
+  private readonly bundles = new Lru<string, LoadedBundle>(8)
 
   private readonly now: () => number
   constructor(now: () => number = Date.now) {
@@ -66,39 +73,41 @@ export class Serving {
 
   /**
    * The channel's current view: from memory while younger than MODEL_REFRESH_SECONDS, else after
-   * one (shared) read of the pointers. Never throws: problems are kept in `problem`.
+   * this request reads the pointers; while another request is doing that, the view in memory
+   * (older, still the last good one). Never throws: problems are kept in `problem`.
    */
   async view(kv: KVNamespace, config: Config, channel: Channel): Promise<ChannelView> {
     const current = this.views.get(channel)
     if (current && this.now() - current.checkedAt < config.modelRefreshMs) return current
-    let pending = this.refreshing.get(channel)
-    if (!pending) {
-      pending = this.refresh(kv, config, channel).finally(() => this.refreshing.delete(channel))
-      this.refreshing.set(channel, pending)
+    if (current && this.refreshing.has(channel)) return current
+    // Nothing in memory yet (a cold isolate): every request reads for itself until one has.
+    this.refreshing.add(channel)
+    try {
+      return await this.refresh(kv, config, channel)
+    } finally {
+      this.refreshing.delete(channel)
     }
-    return pending
   }
 
   /** A stored bundle by digest, verified; null when KV does not have it. Throws on KV errors. */
-  bundle(kv: KVNamespace, trusted: TrustedKeys, digest: string): Promise<LoadedBundle | null> {
+  async bundle(
+    kv: KVNamespace,
+    trusted: TrustedKeys,
+    digest: string
+  ): Promise<LoadedBundle | null> {
     const cached = this.bundles.get(digest)
     if (cached) return cached
-    const loading = getBundleBytes(kv, digest).then((bytes) =>
-      bytes === null ? null : loadBundle(bytes, digest, trusted)
-    )
-    // Concurrent requests share one load; only a bundle that loaded stays (a missing one may
-    // arrive, a KV error may pass).
-    const forget = () => {
-      if (this.bundles.peek(digest) === loading) this.bundles.delete(digest)
-    }
-    loading.then((found) => found ?? forget(), forget)
-    this.bundles.set(digest, loading)
-    return loading
+    // Only a bundle that loaded is kept (a missing one may arrive, a KV error may pass).
+    const bytes = await getBundleBytes(kv, digest)
+    if (bytes === null) return null
+    const loaded = this.bundles.get(digest) ?? (await loadBundle(bytes, digest, trusted))
+    this.bundles.set(digest, loaded)
+    return loaded
   }
 
   /** Takes a bundle this isolate just verified and stored, without waiting for the next refresh. */
   adopt(channel: Channel, role: Role, pointer: Pointer, bundle: LoadedBundle): void {
-    this.bundles.set(bundle.digest, Promise.resolve(bundle))
+    this.bundles.set(bundle.digest, bundle)
     this.generation.set(channel, (this.generation.get(channel) ?? 0) + 1)
     const view = this.views.get(channel) ?? { ...EMPTY, checkedAt: -Infinity }
     this.views.set(channel, { ...view, [role]: { pointer, bundle } })
