@@ -139,6 +139,15 @@ export async function edgeBenchmark(argv: string[]): Promise<number> {
       specs.push(onFlask(1), onFlask(100))
     }
     for (const s of specs) await checkAnswers(`${s.name} b${s.batch}`, s.url, s.bodies)
+    // The floor of workerd under Miniflare on this machine: the same load on a route that does
+    // nothing (GET /healthz), so the Worker's figures can be read against it.
+    specs.unshift({
+      name: 'worker GET /healthz',
+      batch: 0,
+      url: `${worker.url}/healthz`,
+      bodies: [],
+      serverPids: () => workerPids,
+    })
     log('every body answered 200 with one prediction per customer')
 
     const inWorker = await inWorkerTiming(inputs, worker.version, {

@@ -13,6 +13,7 @@ export interface LoadSpec {
   /** e.g. "worker features b1". */
   label: string
   url: string
+  /** POSTed in turn; empty: GET (the runtime's floor, on a route that does no work). */
   bodies: string[]
   /** The server's processes, for its CPU time under load. */
   serverPids?: () => number[]
@@ -95,11 +96,11 @@ async function once(
     url: spec.url,
     connections: s.connections,
     duration: durationS,
-    requests: spec.bodies.map((body) => ({
-      method: 'POST',
+    requests: (spec.bodies.length ? spec.bodies : [null]).map((body) => ({
       path: new URL(spec.url).pathname,
-      headers: { 'content-type': 'application/json' },
-      body,
+      ...(body === null
+        ? { method: 'GET' as const }
+        : { method: 'POST' as const, headers: { 'content-type': 'application/json' }, body }),
       onResponse: (status: number, text: string) => {
         if (status < 200 || status >= 300) failures.add(`HTTP ${status} ${text}`)
       },
@@ -157,7 +158,7 @@ export async function runLoad(spec: LoadSpec, s: LoadSettings): Promise<LoadFigu
       3
     ),
     body_bytes: Math.round(
-      spec.bodies.reduce((a, b) => a + Buffer.byteLength(b), 0) / spec.bodies.length
+      spec.bodies.reduce((a, b) => a + Buffer.byteLength(b), 0) / Math.max(1, spec.bodies.length)
     ),
   }
   log(

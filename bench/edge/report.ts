@@ -98,8 +98,9 @@ export function printSummary(s: Summary): void {
   for (const r of s.rows) {
     const f = r.figures
     lines.push(
-      `${r.name.padEnd(26)}${pad(r.batch, 6)}${pad(f.requests_per_s, 9)}` +
-        `${pad(f.requests_per_s * r.batch, 13)}${pad(f.p50_ms.toFixed(2), 9)}` +
+      // batch 0: the GET /healthz floor, which scores nobody.
+      `${r.name.padEnd(26)}${pad(r.batch || '-', 6)}${pad(f.requests_per_s, 9)}` +
+        `${pad(r.batch ? f.requests_per_s * r.batch : '-', 13)}${pad(f.p50_ms.toFixed(2), 9)}` +
         `${pad(f.p99_ms.toFixed(2), 9)}${pad(f.requests, 10)}${pad(f.failed, 8)}  ` +
         (f.server_cpu_ms_per_request === null
           ? 'n/a'
