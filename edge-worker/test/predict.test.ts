@@ -74,6 +74,51 @@ describe('POST /v1/predict: input', () => {
         'customers[0].transactions[0].customerId',
       ],
       [{ customers: rows(1), asOf: 'yesterday' }, 'asOf'],
+      [
+        {
+          customers: [{ customerId: 'a', transactions: [{ timestamp: 1, amountMinor: 1, x: 1 }] }],
+        },
+        'customers[0].transactions[0]: Unrecognized key: "x"',
+      ],
+      [
+        {
+          customers: [
+            { customerId: 'a', features: [1] },
+            { customerId: 'b', transactions: [{ timestamp: 'noon', amountMinor: 1 }] },
+          ],
+        },
+        'customers[1].transactions[0].timestamp: must be epoch ms or an ISO 8601',
+      ],
+      [
+        { customers: [{ customerId: 'a', transactions: [{ timestamp: 1.5, amountMinor: 1 }] }] },
+        'customers[0].transactions[0].timestamp',
+      ],
+      [
+        {
+          customers: [
+            {
+              customerId: 'a',
+              transactions: [
+                { timestamp: 1, amountMinor: 1 },
+                { timestamp: 2, amountMinor: 1, country: 'x'.repeat(129) },
+              ],
+            },
+          ],
+        },
+        'customers[0].transactions[1].country: must be at most 128 characters',
+      ],
+      [
+        {
+          customers: [
+            { customerId: 'a', transactions: [{ timestamp: 1, amountMinor: 1, quantity: '2' }] },
+          ],
+        },
+        'customers[0].transactions[0].quantity: must be a finite number',
+      ],
+      [
+        { customers: [{ customerId: 'a', transactions: [7] }] },
+        'customers[0].transactions[0]: must be an object',
+      ],
     ]
     for (const [body, field] of cases) {
       const res = await predict(app, body)
@@ -305,6 +350,23 @@ describe("POST /v1/predict with core's scorer", () => {
     expect((await errorOf(bad)).message).toMatch(
       /^customers\[1\]\.transactions\[0\]\.amountMinor: /
     )
+  })
+
+  it('takes ISO 8601 timestamps as the same instants as epoch ms', async () => {
+    const app = createApp({ createScorer })
+    await push(app, bindings, await signedBundle(signer, '1'), 'edge')
+    const iso = histories.map((h) => ({
+      ...h,
+      transactions: h.transactions.map((t) => ({
+        ...t,
+        timestamp: new Date(t.timestamp).toISOString().replace('Z', '+00:00'),
+      })),
+    }))
+    const at = new Date(asOf).toISOString()
+    const a = await predict(app, { customers: histories, asOf: at })
+    const b = await predict(app, { customers: iso, asOf: at })
+    expect(a.status).toBe(200)
+    expect(await b.json()).toEqual(await a.json())
   })
 
   it('answers a customer with no purchase before asOf in its place, and scores the rest', async () => {
