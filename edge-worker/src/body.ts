@@ -8,7 +8,8 @@ function tooLarge(limit: number): ApiError {
 
 /**
  * Reads the request body, refusing more than `limit` bytes: first by content-length (nothing is
- * read), then while streaming (a missing or lying content-length stops at the limit, not after).
+ * read), then by what arrives (without a content-length it is streamed and stops at the limit,
+ * not after).
  */
 export async function readBody(req: Request, limit: number): Promise<Uint8Array> {
   const declared = req.headers.get('content-length')
@@ -22,6 +23,13 @@ export async function readBody(req: Request, limit: number): Promise<Uint8Array>
     }
   }
   if (!req.body) return new Uint8Array(0)
+  if (declared !== null) {
+    // Declared and within the limit: one read. The runtime holds the body to its content-length
+    // (a shorter body is an error, a longer one is cut), so the size is checked all the same.
+    const bytes = new Uint8Array(await req.arrayBuffer())
+    if (bytes.byteLength > limit) throw tooLarge(limit)
+    return bytes
+  }
   const reader = req.body.getReader()
   const chunks: Uint8Array[] = []
   let size = 0
@@ -45,11 +53,14 @@ export async function readBody(req: Request, limit: number): Promise<Uint8Array>
   return out
 }
 
+/** Decodes whole bodies only (no stream: true), so one instance serves every request. */
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
 /** UTF-8 JSON, or a 400 that says so (the parser's message names the position, never the content). */
 export function parseJson(bytes: Uint8Array): unknown {
   if (bytes.length === 0) throw new ApiError(400, 'malformed', 'the body is empty; expected JSON')
   try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
+    return JSON.parse(utf8.decode(bytes))
   } catch (e) {
     throw new ApiError(400, 'malformed', `the body is not UTF-8 JSON (${(e as Error).name})`)
   }

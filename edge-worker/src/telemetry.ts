@@ -114,11 +114,12 @@ export class Telemetry {
     this.windowStart ??= this.now()
   }
 
-  request(outcome: Outcome, latencyMs: number, colo?: string): void {
+  /** `colo` is asked for until it gives one: an isolate runs in one location. */
+  request(outcome: Outcome, latencyMs: number, colo?: () => string | undefined): void {
     this.open()
     this.requests.set(outcome, (this.requests.get(outcome) ?? 0) + 1)
     this.latency.add(latencyMs)
-    if (colo) this.colo = colo
+    if (this.colo === null && colo) this.colo = colo() ?? null
   }
 
   scores(batch: ScoredBatch): void {

@@ -25,6 +25,17 @@ function recorder(
 }
 
 describe('Telemetry', () => {
+  it('asks for the location until it has one, then never again', () => {
+    const t = new Telemetry(() => 0)
+    const asked: number[] = []
+    const colo = (value: string | undefined) => () => (asked.push(1), value)
+    t.request('ok', 1, colo(undefined))
+    t.request('ok', 1, colo('AMS'))
+    t.request('ok', 1, colo('LHR'))
+    expect(asked).toHaveLength(2)
+    expect(t.drain().source.colo).toBe('AMS')
+  })
+
   it("skips non-finite values, so every payload passes the control plane's schema", () => {
     const t = new Telemetry(() => 0)
     t.request('ok', 2)

@@ -157,7 +157,6 @@ export function predictRoutes(app: Hono<AppEnv>, deps: Deps): void {
     const background = backgroundOf(c)
     const config = configOf(c.env)
     const telemetry: Telemetry | null = config.telemetry ? deps.telemetry : null
-    const colo = (c.req.raw as { cf?: { colo?: string } }).cf?.colo
     let outcome: Outcome = 'error'
     let afterResponse: Promise<unknown> = Promise.resolve()
     try {
@@ -238,7 +237,12 @@ export function predictRoutes(app: Hono<AppEnv>, deps: Deps): void {
       throw e
     } finally {
       if (telemetry) {
-        telemetry.request(outcome, deps.now() - started, colo)
+        // request.cf is rebuilt on every read (workerd deserialises it): read once per isolate.
+        telemetry.request(
+          outcome,
+          deps.now() - started,
+          () => (c.req.raw as { cf?: { colo?: string } }).cf?.colo
+        )
         const target = config.telemetry
         background.waitUntil(afterResponse.then(() => telemetry.flushIfDue(target)))
       }
