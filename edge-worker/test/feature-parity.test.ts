@@ -3,7 +3,17 @@
 // histories gives exactly what scoring the trainer's rows gives. The fixture is regenerated from
 // the shipped sample by trainer/src/features/features.test.ts, which fails when it is stale.
 
-import { createScorer, type FeatureVector, type SigningKey } from '@fcv/core'
+import {
+  createScorer,
+  DenseModel,
+  encodeFeatureVectors,
+  loadTfjsModel,
+  maxAbsDiff,
+  parseModelJson,
+  readScoringMetadata,
+  type FeatureVector,
+  type SigningKey,
+} from '@fcv/core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import worker from '../src/index.ts'
 import type { Prediction } from '../src/scoring.ts'
@@ -94,4 +104,37 @@ describe("feature parity with the trainer's table", () => {
     expect(fromHistories).toEqual(fromRows)
     expect(fromHistories.every((p) => p.modelVersion === '7' && p.expected >= 0)).toBe(true)
   })
+})
+
+describe('the interpreter against TensorFlow.js, inside workerd', () => {
+  it('gives the same network outputs to 1e-5 on real and random rows', async () => {
+    const doc = parseModelJson(modelJsonForFixture())
+    const meta = readScoringMetadata(doc)
+    const real = encodeFeatureVectors(
+      meta.encoding,
+      meta.featureSpec,
+      customers.map((c) => c.features)
+    )
+    const width = real.length / customers.length
+    // Random rows around the encoding's scale (standardised inputs), from a fixed LCG.
+    let seed = 12345
+    const random = Float32Array.from({ length: 500 * width }, () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31
+      return (seed / 2 ** 31) * 6 - 3
+    })
+    const interpreter = DenseModel.fromModelJson(doc, fixture.weights)
+    const tfjs = await loadTfjsModel(doc, fixture.weights)
+    try {
+      for (const x of [real, random]) {
+        const rows = x.length / width
+        const a = interpreter.forward(x, rows)
+        const b = tfjs.forward(x, rows)
+        expect(a.length).toBe(rows * 3)
+        expect(maxAbsDiff(a, b)).toBeLessThan(1e-5)
+      }
+    } finally {
+      interpreter.dispose()
+      tfjs.dispose()
+    }
+  }, 60_000)
 })
