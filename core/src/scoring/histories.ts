@@ -5,11 +5,10 @@
 // exactly when the ids are (undefined and "" meaning none). Each value is checked on the way in.
 
 import type { History } from '../features/history.ts'
-import type { Transaction } from '../transaction.ts'
+import { transactionProblem, type HistoryTransaction } from '../transaction.ts'
 import { ScoringInputError } from './errors.ts'
 
-/** A transaction of one customer's history: core's Transaction, its customer id optional. */
-export type HistoryTransaction = Omit<Transaction, 'customerId'> & { readonly customerId?: string }
+export type { HistoryTransaction }
 
 export interface HistoryBatch {
   /** The columns; customer c's rows are [offsets[c], offsets[c + 1]). */
@@ -37,33 +36,6 @@ class Keys {
     this.lastKey = k
     return k
   }
-}
-
-const isOptionalString = (v: unknown): boolean => v === undefined || typeof v === 'string'
-const isOptionalFinite = (v: unknown): boolean =>
-  v === undefined || (typeof v === 'number' && Number.isFinite(v))
-
-/**
- * What is wrong with one transaction, as [field, message], or undefined. Called for every row, so it
- * reads named properties and builds no strings unless something is wrong.
- */
-function problem(t: HistoryTransaction): [string, string] | undefined {
-  if (typeof t !== 'object' || t === null) return ['', 'must be an object']
-  if (typeof t.timestamp !== 'number' || !Number.isFinite(t.timestamp)) {
-    return ['.timestamp', 'must be finite epoch milliseconds (UTC)']
-  }
-  if (!Number.isSafeInteger(t.amountMinor)) {
-    return [
-      '.amountMinor',
-      `${String(t.amountMinor)} is not an integer amount in minor currency units`,
-    ]
-  }
-  if (!isOptionalString(t.orderId)) return ['.orderId', 'must be a string when given']
-  if (!isOptionalString(t.productId)) return ['.productId', 'must be a string when given']
-  if (!isOptionalString(t.country)) return ['.country', 'must be a string when given']
-  if (!isOptionalFinite(t.quantity)) return ['.quantity', 'must be a finite number when given']
-  if (!isOptionalFinite(t.unitPrice)) return ['.unitPrice', 'must be a finite number when given']
-  return undefined
 }
 
 /**
@@ -96,7 +68,7 @@ export function historyBatch(
     let sorted = true
     for (let k = 0; k < list.length; k++) {
       const t = list[k] as HistoryTransaction
-      const wrong = problem(t)
+      const wrong = transactionProblem(t)
       if (wrong) throw new ScoringInputError(`${field(c)}[${k}]${wrong[0]}`, wrong[1])
       const ts = t.timestamp
       if (k > 0 && ts < (timestamp[row - 1] as number)) sorted = false

@@ -24,7 +24,7 @@ export {
   type DenseActivation,
   type ForwardModel,
 } from './dense-model.ts'
-export { historyBatch, type HistoryBatch, type HistoryTransaction } from './histories.ts'
+export { historyBatch, type HistoryBatch } from './histories.ts'
 export { loadTfjsModel } from './tfjs-fallback.ts'
 export { ModelFormatError, ScoringInputError, UnsupportedModelError } from './errors.ts'
 export {
