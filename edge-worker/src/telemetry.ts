@@ -9,6 +9,8 @@
 // next request (or loses it when evicted).
 
 import {
+  HistogramBuckets as Buckets,
+  TELEMETRY_BOUNDS,
   TELEMETRY_SCHEMA,
   type Histogram,
   type Outcome,
@@ -20,39 +22,10 @@ import {
 export { TELEMETRY_SCHEMA }
 export type { Histogram, Outcome, TelemetryPayload, Variant }
 
-const LATENCY_MS = [1, 2, 5, 10, 20, 50, 100, 250, 500, 1000, 2500]
-const EXPECTED = [0, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 25_000, 100_000]
-const PROBABILITY = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1]
-// Until the receiver can bucket by the bundle's normalisation, a signed log scale.
-const FEATURE = [-1e4, -1e3, -100, -10, -1, -0.1, 0, 0.1, 1, 10, 100, 1e3, 1e4, 1e5]
-
 const MAX_PREDICTED_SERIES = 8
 const MAX_FEATURES = 64
 const MAX_CATEGORIES = 32
 const OTHER = '__other__'
-
-class Buckets {
-  readonly bounds: readonly number[]
-  readonly counts: Float64Array
-  sum = 0
-  n = 0
-  constructor(bounds: readonly number[]) {
-    this.bounds = bounds
-    this.counts = new Float64Array(bounds.length + 1)
-  }
-  add(v: number): void {
-    // NaN and ±Infinity are not counted: an infinite sum would not survive JSON.
-    if (!Number.isFinite(v)) return
-    let i = 0
-    while (i < this.bounds.length && v > this.bounds[i]!) i++
-    this.counts[i]!++
-    this.sum += v
-    this.n++
-  }
-  snapshot(): Histogram {
-    return { bounds: [...this.bounds], counts: [...this.counts], sum: this.sum, n: this.n }
-  }
-}
 
 interface FeatureSeries {
   featureSpecVersion: string
@@ -86,7 +59,7 @@ export class Telemetry {
     string,
     { modelVersion: string; variant: Variant; n: number; errors: number }
   >()
-  private latency = new Buckets(LATENCY_MS)
+  private latency = new Buckets(TELEMETRY_BOUNDS.latencyMs)
   private predicted = new Map<
     string,
     { modelVersion: string; variant: Variant; expected: Buckets; pBuy: Buckets }
@@ -125,14 +98,7 @@ export class Telemetry {
   scores(batch: ScoredBatch): void {
     this.open()
     const key = `${batch.variant}\u0000${batch.modelVersion}`
-    const counts =
-      this.predictions.get(key) ??
-      this.capped(this.predictions, key, () => ({
-        modelVersion: batch.modelVersion,
-        variant: batch.variant,
-        n: 0,
-        errors: 0,
-      }))
+    const counts = this.countsOf(batch.modelVersion, batch.variant)
     if (counts) counts.n += batch.values.length
     const series =
       this.predicted.get(key) ??
@@ -142,8 +108,8 @@ export class Telemetry {
         () => ({
           modelVersion: batch.modelVersion,
           variant: batch.variant,
-          expected: new Buckets(EXPECTED),
-          pBuy: new Buckets(PROBABILITY),
+          expected: new Buckets(TELEMETRY_BOUNDS.expected),
+          pBuy: new Buckets(TELEMETRY_BOUNDS.pBuy),
         }),
         MAX_PREDICTED_SERIES
       )
@@ -159,15 +125,7 @@ export class Telemetry {
   /** A model failed on a batch (a shadow's failure never reaches the response). */
   scoringFailed(modelVersion: string, variant: Variant, customers: number): void {
     this.open()
-    const key = `${variant}\u0000${modelVersion}`
-    const counts =
-      this.predictions.get(key) ??
-      this.capped(this.predictions, key, () => ({
-        modelVersion,
-        variant,
-        n: 0,
-        errors: 0,
-      }))
+    const counts = this.countsOf(modelVersion, variant)
     if (counts) counts.errors += customers
   }
 
@@ -188,7 +146,7 @@ export class Telemetry {
             () => ({
               featureSpecVersion,
               name,
-              numeric: new Buckets(FEATURE),
+              numeric: new Buckets(TELEMETRY_BOUNDS.feature),
               categories: new Map<string, number>(),
             }),
             MAX_FEATURES
@@ -239,7 +197,7 @@ export class Telemetry {
     this.windowStart = null
     this.requests = new Map()
     this.predictions = new Map()
-    this.latency = new Buckets(LATENCY_MS)
+    this.latency = new Buckets(TELEMETRY_BOUNDS.latencyMs)
     this.predicted = new Map()
     this.features = new Map()
     this.scored = 0
@@ -263,6 +221,15 @@ export class Telemetry {
     } catch {
       this.dropped.flushFailures++
     }
+  }
+
+  /** The prediction counts of a model version and variant; undefined past the series cap. */
+  private countsOf(modelVersion: string, variant: Variant) {
+    const key = `${variant}\u0000${modelVersion}`
+    return (
+      this.predictions.get(key) ??
+      this.capped(this.predictions, key, () => ({ modelVersion, variant, n: 0, errors: 0 }))
+    )
   }
 
   private capped<V>(map: Map<string, V>, key: string, create: () => V, max = 64): V | undefined {

@@ -1,25 +1,17 @@
 // Test support: edge telemetry reports as the worker drains them, and a strict reader of the
 // Prometheus text exposition.
 
-import { TELEMETRY_SCHEMA, type Histogram, type TelemetryPayload } from '@fcv/core'
+import { histogramOf, TELEMETRY_BOUNDS, TELEMETRY_SCHEMA, type TelemetryPayload } from '@fcv/core'
 import { expect } from 'vitest'
 
-// The worker's bounds (edge-worker/src/telemetry.ts).
-export const LATENCY_MS = [1, 2, 5, 10, 20, 50, 100, 250, 500, 1000, 2500]
-export const EXPECTED = [0, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 25_000, 1e5]
-export const PROBABILITY = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1]
-export const FEATURE = [-1e4, -1e3, -100, -10, -1, -0.1, 0, 0.1, 1, 10, 100, 1e3, 1e4, 1e5]
-
-/** Values bucketed as the worker's Buckets.add does. */
-export function histogram(bounds: number[], values: number[]): Histogram {
-  const counts = new Array<number>(bounds.length + 1).fill(0)
-  for (const v of values) {
-    let i = 0
-    while (i < bounds.length && v > bounds[i]!) i++
-    counts[i]!++
-  }
-  return { bounds, counts, sum: values.reduce((a, b) => a + b, 0), n: values.length }
-}
+// The worker's bounds and bucketing (core), so a report is what Telemetry.drain() sends.
+export { histogramOf as histogram } from '@fcv/core'
+export const {
+  latencyMs: LATENCY_MS,
+  expected: EXPECTED,
+  pBuy: PROBABILITY,
+  feature: FEATURE,
+} = TELEMETRY_BOUNDS
 
 /** A report from `isolate` for the minute starting at `minute`, with parts replaced. */
 export function report(
@@ -34,7 +26,7 @@ export function report(
     window: { start: start.toISOString(), end: new Date(+start + 60_000).toISOString() },
     requests: [],
     predictions: [],
-    latencyMs: histogram(LATENCY_MS, []),
+    latencyMs: histogramOf(LATENCY_MS, []),
     predicted: [],
     features: [],
     dropped: { series: 0, categories: 0, flushFailures: 0 },

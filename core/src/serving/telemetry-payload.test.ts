@@ -5,22 +5,16 @@ import {
   TelemetryPayloadSchema,
   type TelemetryPayload,
 } from './telemetry-payload.ts'
+import { histogramOf, TELEMETRY_BOUNDS } from './telemetry-histogram.ts'
 
-// The worker's bounds (edge-worker/src/telemetry.ts), so the fixture is what Telemetry.drain() sends.
-const LATENCY_MS = [1, 2, 5, 10, 20, 50, 100, 250, 500, 1000, 2500]
-const EXPECTED = [0, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 25_000, 100_000]
-const PROBABILITY = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1]
-const FEATURE = [-1e4, -1e3, -100, -10, -1, -0.1, 0, 0.1, 1, 10, 100, 1e3, 1e4, 1e5]
-
-function histogram(bounds: number[], values: number[]) {
-  const counts = new Array<number>(bounds.length + 1).fill(0)
-  for (const v of values) {
-    let i = 0
-    while (i < bounds.length && v > bounds[i]!) i++
-    counts[i]!++
-  }
-  return { bounds, counts, sum: values.reduce((a, b) => a + b, 0), n: values.length }
-}
+// The worker's bounds and bucketing, so the fixture is what Telemetry.drain() sends.
+const {
+  latencyMs: LATENCY_MS,
+  expected: EXPECTED,
+  pBuy: PROBABILITY,
+  feature: FEATURE,
+} = TELEMETRY_BOUNDS
+const histogram = histogramOf
 
 function drained(): TelemetryPayload {
   return {
