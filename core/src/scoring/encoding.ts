@@ -59,7 +59,8 @@ export interface FeatureColumns {
   readonly categorical: Readonly<Record<string, ArrayLike<string>>>
 }
 
-function numericColumn(columns: FeatureColumns, name: string): ArrayLike<number> {
+/** A numeric column of a table, every value checked finite (EncodingError naming row and value). */
+export function numericColumn(columns: FeatureColumns, name: string): ArrayLike<number> {
   const values = columns.numeric[name]
   if (!values) throw new EncodingError(`the feature table has no numeric column "${name}"`)
   for (let i = 0; i < values.length; i++) {

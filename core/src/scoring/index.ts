@@ -12,6 +12,7 @@ export {
   FeatureEncoder,
   encodeColumns,
   encodeFeatureVectors,
+  numericColumn,
   slog1p,
   type CategoricalEncoding,
   type FeatureColumns,

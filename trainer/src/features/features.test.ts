@@ -50,6 +50,29 @@ async function rowsOf(dir: string): Promise<string[]> {
 
 let full: string[]
 
+/** The cleaned log per customer, as transactions (order and product ids from their dictionary keys). */
+async function transactionsByCustomer(): Promise<Map<string, Transaction[]>> {
+  const interim = await readInterim(join(work, 'interim/transactions.arrow'))
+  const byCustomer = new Map<string, Transaction[]>()
+  for (let i = 0; i < interim.length; i++) {
+    const id = interim.customerIds[interim.customer[i] as number] as string
+    const order = interim.order[i] as number
+    const product = interim.product[i] as number
+    const country = interim.country[i] as number
+    const list = byCustomer.get(id) ?? []
+    list.push({
+      customerId: id,
+      timestamp: interim.timestamp[i] as number,
+      amountMinor: interim.amountMinor[i] as number,
+      ...(order < 0 ? {} : { orderId: `o${order}` }),
+      ...(product < 0 ? {} : { productId: `p${product}` }),
+      ...(country < 0 ? {} : { country: interim.countries[country] }),
+    })
+    byCustomer.set(id, list)
+  }
+  return byCustomer
+}
+
 beforeAll(async () => {
   await runIngest(params(), { log: quiet, progress: false })
   await runFeatures(params([`features.out_dir=${join(work, 'full')}`]), { log: quiet })
@@ -91,24 +114,7 @@ describe('fcv features on the sample', () => {
   })
 
   it('matches the per-customer path the edge and widget use (historyFromTransactions)', async () => {
-    const interim = await readInterim(join(work, 'interim/transactions.arrow'))
-    const byCustomer = new Map<string, Transaction[]>()
-    for (let i = 0; i < interim.length; i++) {
-      const id = interim.customerIds[interim.customer[i] as number] as string
-      const order = interim.order[i] as number
-      const product = interim.product[i] as number
-      const country = interim.country[i] as number
-      const list = byCustomer.get(id) ?? []
-      list.push({
-        customerId: id,
-        timestamp: interim.timestamp[i] as number,
-        amountMinor: interim.amountMinor[i] as number,
-        orderId: order < 0 ? undefined : `o${order}`,
-        productId: product < 0 ? undefined : `p${product}`,
-        country: country < 0 ? undefined : interim.countries[country],
-      })
-      byCustomer.set(id, list)
-    }
+    const byCustomer = await transactionsByCustomer()
     const spec = defineFeatureSpec({
       horizonDays: 90,
       capDays: 730,
@@ -135,23 +141,7 @@ describe('fcv features on the sample', () => {
     // from the raw transactions below and must get exactly the trainer's vectors. Regenerated
     // here from the shipped sample on every run, so the fixture cannot drift from the trainer.
     const fixturePath = join(root, 'edge-worker/test/fixtures/feature-parity.json')
-    const interim = await readInterim(join(work, 'interim/transactions.arrow'))
-    const byCustomer = new Map<string, Record<string, unknown>[]>()
-    for (let i = 0; i < interim.length; i++) {
-      const id = interim.customerIds[interim.customer[i] as number] as string
-      const order = interim.order[i] as number
-      const product = interim.product[i] as number
-      const country = interim.country[i] as number
-      const list = byCustomer.get(id) ?? []
-      list.push({
-        timestamp: interim.timestamp[i] as number,
-        amountMinor: interim.amountMinor[i] as number,
-        ...(order < 0 ? {} : { orderId: `o${order}` }),
-        ...(product < 0 ? {} : { productId: `p${product}` }),
-        ...(country < 0 ? {} : { country: interim.countries[country] }),
-      })
-      byCustomer.set(id, list)
-    }
+    const byCustomer = await transactionsByCustomer()
     const report = JSON.parse(
       readFileSync(join(work, 'full/schema.json'), 'utf8')
     ) as FeaturesReport
@@ -180,7 +170,7 @@ describe('fcv features on the sample', () => {
       btyd: cutoff.btyd?.params ?? null,
       customers: picked.map((i) => ({
         customerId: test.customerIds[i]!,
-        transactions: byCustomer.get(test.customerIds[i]!)!,
+        transactions: byCustomer.get(test.customerIds[i]!)!.map(({ customerId: _, ...t }) => t),
         features: names.map((n) => test.numeric[n]?.[i] ?? test.categorical[n]?.[i]),
       })),
     }

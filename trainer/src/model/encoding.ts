@@ -8,6 +8,7 @@
 import {
   EncodingError,
   encodeColumns,
+  numericColumn,
   slog1p,
   type CategoricalEncoding,
   type FeatureEncoding,
@@ -33,7 +34,7 @@ export function fitEncoding(spec: FeatureSpec, train: FeatureTable): FeatureEnco
   const categorical: CategoricalEncoding[] = []
   for (const f of spec.features) {
     if (f.kind === 'numeric') {
-      const values = column(train, f.name)
+      const values = numericColumn(train, f.name)
       let sum = 0
       let sumSq = 0
       for (let i = 0; i < values.length; i++) {
@@ -61,17 +62,6 @@ export function fitEncoding(spec: FeatureSpec, train: FeatureTable): FeatureEnco
   }
   const width = numeric.length + categorical.reduce((n, c) => n + c.vocabulary.length + 1, 0)
   return { specVersion: spec.version, numeric, categorical, width }
-}
-
-function column(table: FeatureTable, name: string): Float64Array {
-  const values = table.numeric[name]
-  if (!values) throw new EncodingError(`the feature table has no numeric column "${name}"`)
-  for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i] as number)) {
-      throw new EncodingError(`column "${name}", row ${i}: ${values[i]} is not a finite number`)
-    }
-  }
-  return values
 }
 
 /** The input matrix (rows x encoding.width, row-major float32) of a feature table. */
