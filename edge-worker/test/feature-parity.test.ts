@@ -15,13 +15,14 @@ import {
   type SigningKey,
 } from '@fcv/core'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { random } from '../../core/src/scoring/test-models.ts'
 import worker from '../src/index.ts'
 import type { Prediction } from '../src/scoring.ts'
 import parity from './fixtures/feature-parity.json' with { type: 'json' }
 import {
-  call,
   fixture,
   newSigner,
+  postPredict,
   push,
   signedBundle,
   testEnv,
@@ -84,11 +85,7 @@ describe("feature parity with the trainer's table", () => {
     const bundle = await signedBundle(signer, '7', { modelJson: modelJsonForFixture() })
     expect((await push(worker, bindings, bundle, 'edge')).status).toBe(200)
     const predict = async (body: unknown) => {
-      const res = await call(worker, bindings, '/v1/predict', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      })
+      const res = await postPredict(worker, bindings, body)
       expect(res.status).toBe(200)
       return ((await res.json()) as { predictions: Prediction[] }).predictions
     }
@@ -116,16 +113,13 @@ describe('the interpreter against TensorFlow.js, inside workerd', () => {
       customers.map((c) => c.features)
     )
     const width = real.length / customers.length
-    // Random rows around the encoding's scale (standardised inputs), from a fixed LCG.
-    let seed = 12345
-    const random = Float32Array.from({ length: 500 * width }, () => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31
-      return (seed / 2 ** 31) * 6 - 3
-    })
+    // Random rows around the encoding's scale (standardised inputs), from a fixed seed.
+    const next = random(12345)
+    const random500 = Float32Array.from({ length: 500 * width }, () => next() * 6 - 3)
     const interpreter = DenseModel.fromModelJson(doc, fixture.weights)
     const tfjs = await loadTfjsModel(doc, fixture.weights)
     try {
-      for (const x of [real, random]) {
+      for (const x of [real, random500]) {
         const rows = x.length / width
         const a = interpreter.forward(x, rows)
         const b = tfjs.forward(x, rows)

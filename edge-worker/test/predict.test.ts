@@ -14,10 +14,10 @@ import type { Env } from '../src/env.ts'
 import type { CreateScorer, Prediction } from '../src/scoring.ts'
 import type { TelemetryPayload } from '../src/telemetry.ts'
 import {
-  call,
   errorOf,
   fixture,
   newSigner,
+  postPredict,
   push,
   signedBundle,
   testEnv,
@@ -38,13 +38,8 @@ beforeEach(() => {
   bindings = testEnv(kv, { TRUSTED_KEYS: trusting(signer), MAX_CUSTOMERS_PER_REQUEST: '5' })
 })
 
-function predict(app: ReturnType<typeof createApp>, body: unknown, env = bindings) {
-  return call(app, env, '/v1/predict', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  })
-}
+const predict = (app: ReturnType<typeof createApp>, body: unknown, env = bindings) =>
+  postPredict(app, env, body)
 
 const rows = (n: number) =>
   Array.from({ length: n }, (_, i) => ({ customerId: `c${i}`, features: [i, 1, 2] }))

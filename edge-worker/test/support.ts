@@ -138,6 +138,15 @@ export async function call(
   return res
 }
 
+/** POST /v1/predict with a JSON body (a string is sent as it is, for malformed bodies). */
+export function postPredict(app: Hono<AppEnv>, bindings: Env, body: unknown): Promise<Response> {
+  return call(app, bindings, '/v1/predict', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  })
+}
+
 export function pushInit(
   bytes: Uint8Array | string,
   headers: Record<string, string> = {},

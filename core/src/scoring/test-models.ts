@@ -1,4 +1,4 @@
-// Test support (imported by the *.test.ts files here only): small fcv models built with tfjs-layers
+// Test support (imported by the *.test.ts files here and the edge worker's parity test): small fcv models built with tfjs-layers
 // in memory and saved as a bundle carries them (model.json text, weights.bin bytes), a seeded random
 // source, and tfjs's own forward pass as the oracle.
 
