@@ -66,6 +66,13 @@ function bundleCache(s: Services, capacity = 16) {
   }
 }
 
+/** What every bundle read answers: the document, 304 on a matching If-None-Match, or an error. */
+const bundleResponses = {
+  200: { description: 'the signed bundle document', content: BundleBody },
+  304: { description: 'not modified' },
+  ...errorResponses(400, 404),
+}
+
 export function bundleRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
   const byDigest = bundleCache(s)
   app.openapi(
@@ -104,11 +111,7 @@ export function bundleRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
         }),
         query: ModelQuery,
       },
-      responses: {
-        200: { description: 'the signed bundle document', content: BundleBody },
-        304: { description: 'not modified' },
-        ...errorResponses(400, 404),
-      },
+      responses: bundleResponses,
     }),
     async (c) => {
       const { channel } = c.req.valid('param')
@@ -131,11 +134,7 @@ export function bundleRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
         }),
         query: ModelQuery,
       },
-      responses: {
-        200: { description: 'the signed bundle document', content: BundleBody },
-        304: { description: 'not modified' },
-        ...errorResponses(400, 404),
-      },
+      responses: bundleResponses,
     }),
     async (c) => {
       const { version } = c.req.valid('param')
@@ -159,11 +158,7 @@ export function bundleRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
             .openapi({ param: { name: 'digest', in: 'path' } }),
         }),
       },
-      responses: {
-        200: { description: 'the signed bundle document', content: BundleBody },
-        304: { description: 'not modified' },
-        ...errorResponses(400, 404),
-      },
+      responses: bundleResponses,
     }),
     async (c) => {
       const b = await byDigest(c.req.valid('param').digest)
