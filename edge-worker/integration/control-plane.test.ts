@@ -72,6 +72,9 @@ async function served(): Promise<{ version: string; digest: string }> {
   return ((await res.json()) as { champion: { version: string; digest: string } }).champion
 }
 
+/** Predictions this test's Worker has answered, per model version: what its telemetry must add up to. */
+const predicted = new Map<string, number>()
+
 async function predictVersions(): Promise<string[]> {
   const res = await fetch(`${worker.url}/v1/predict`, {
     method: 'POST',
@@ -83,7 +86,10 @@ async function predictVersions(): Promise<string[]> {
   }
   expect(res.status, JSON.stringify(body)).toBe(200)
   expect(body.predictions.map((p) => p.customerId)).toEqual(['c-uk', 'c-fr'])
-  for (const p of body.predictions) expect(Number.isFinite(p.expected)).toBe(true)
+  for (const p of body.predictions) {
+    expect(Number.isFinite(p.expected)).toBe(true)
+    predicted.set(p.modelVersion, (predicted.get(p.modelVersion) ?? 0) + 1)
+  }
   return body.predictions.map((p) => p.modelVersion)
 }
 
@@ -216,14 +222,16 @@ describe('control plane → Worker', () => {
       const line = text.split('\n').find((l) => l.startsWith(`${series} `))
       return line ? Number(line.slice(series.length + 1)) : 0
     }
-    const before = await count()
     expect(await predictVersions()).toEqual([v3, v3])
-    // The flush runs after the response (ctx.waitUntil): poll briefly for it.
+    // Each flush runs after its response (ctx.waitUntil), so an earlier test's may still be on its
+    // way: poll until every prediction at v3 so far is counted, then check not one more is.
+    const expected = predicted.get(v3) ?? 0
     const deadline = Date.now() + 10_000
-    while ((await count()) < before + 2 && Date.now() < deadline) {
+    while ((await count()) < expected && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100))
     }
-    expect(await count()).toBe(before + 2)
+    await new Promise((r) => setTimeout(r, 300))
+    expect(await count()).toBe(expected)
     const text = await (await fetch(`${cp.url}/metrics`)).text()
     expect(text).toMatch(/^fcv_edge_requests_total\{outcome="ok"\} [1-9]/m)
     expect(text).toMatch(/^fcv_edge_feature_count\{feature_spec="v2",feature="spend_30d"\} [1-9]/m)
