@@ -17,6 +17,7 @@ import {
   type TelemetryPayload,
   type Variant,
 } from '@fcv/core'
+import type { FeatureValues } from './scoring.ts'
 
 // The payload is a contract with the control plane's receiver, so it lives in core.
 export { TELEMETRY_SCHEMA }
@@ -129,33 +130,42 @@ export class Telemetry {
     if (counts) counts.errors += customers
   }
 
-  /** Feature values by name, one row per customer. */
-  featureRows(
+  /**
+   * Each scored customer's features: vectors in the order of `names` (the scorer's spec), or rows
+   * by name as sent. The series are looked up once per batch, not once per value.
+   */
+  featureVectors(
     featureSpecVersion: string,
-    rows: readonly Readonly<Record<string, number | string>>[]
+    names: readonly string[],
+    rows: readonly FeatureValues[]
   ): void {
-    if (rows.length) this.open()
-    for (const row of rows) {
-      for (const [name, value] of Object.entries(row)) {
-        const key = `${featureSpecVersion}\u0000${name}`
-        const series =
-          this.features.get(key) ??
-          this.capped(
-            this.features,
-            key,
-            () => ({
-              featureSpecVersion,
-              name,
-              numeric: new Buckets(TELEMETRY_BOUNDS.feature),
-              categories: new Map<string, number>(),
-            }),
-            MAX_FEATURES
-          )
-        if (!series) continue
+    if (!rows.length) return
+    this.open()
+    names.forEach((name, j) => {
+      const key = `${featureSpecVersion}\u0000${name}`
+      const series =
+        this.features.get(key) ??
+        this.capped(
+          this.features,
+          key,
+          () => ({
+            featureSpecVersion,
+            name,
+            numeric: new Buckets(TELEMETRY_BOUNDS.feature),
+            categories: new Map<string, number>(),
+          }),
+          MAX_FEATURES,
+          rows.length
+        )
+      if (!series) return
+      for (const row of rows) {
+        const value = Array.isArray(row)
+          ? (row as readonly (number | string)[])[j]
+          : (row as Readonly<Record<string, number | string>>)[name]
         if (typeof value === 'number') series.numeric.add(value)
-        else this.category(series.categories, value)
+        else if (value !== undefined) this.category(series.categories, value)
       }
-    }
+    })
   }
 
   /**
@@ -232,9 +242,16 @@ export class Telemetry {
     )
   }
 
-  private capped<V>(map: Map<string, V>, key: string, create: () => V, max = 64): V | undefined {
+  /** `misses`: the values that go uncounted when the series cannot be kept. */
+  private capped<V>(
+    map: Map<string, V>,
+    key: string,
+    create: () => V,
+    max = 64,
+    misses = 1
+  ): V | undefined {
     if (map.size >= max) {
-      this.dropped.series++
+      this.dropped.series += misses
       return undefined
     }
     const value = create()

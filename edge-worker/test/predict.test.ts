@@ -175,6 +175,7 @@ const fakeScorer =
     return {
       version,
       featureSpecVersion: 'v2',
+      featureNames: ['spend_30d'],
       engine: 'interpreter',
       scoreFeatures: (input) =>
         input.map((r) =>

@@ -47,7 +47,11 @@ describe('Telemetry', () => {
         { expected: 5, pBuy: 0.5 },
       ],
     })
-    t.featureRows('v2', [{ spend_30d: -Infinity, country: 'GB' }, { spend_30d: 3 }])
+    t.featureVectors(
+      'v2',
+      ['spend_30d', 'country'],
+      [[-Infinity, 'GB'], { spend_30d: 3, country: 'FR' }]
+    )
     const p = t.drain()
     expect(p.predicted[0]!.expected).toMatchObject({ n: 1, sum: 5 })
     expect(p.features.find((f) => f.name === 'spend_30d')!.numeric).toMatchObject({ n: 1, sum: 3 })
@@ -137,11 +141,16 @@ describe('Telemetry', () => {
         values: [{ expected: 1, pBuy: 0.1 }],
       })
     }
-    const wide = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`f${i}`, i]))
-    t.featureRows('v2', [wide])
-    t.featureRows(
+    const wide = Array.from({ length: 100 }, (_, i) => i)
+    t.featureVectors(
       'v2',
-      Array.from({ length: 50 }, (_, i) => ({ country: `C${i}` }))
+      wide.map((i) => `f${i}`),
+      [wide]
+    )
+    t.featureVectors(
+      'v2',
+      ['country'],
+      Array.from({ length: 50 }, (_, i) => [`C${i}`])
     )
     const p = t.drain()
     expect(p.predicted).toHaveLength(8)

@@ -49,6 +49,8 @@ export interface Scorer {
   /** The model version the bundle carries. */
   readonly version: string
   readonly featureSpecVersion: string
+  /** The features in spec order: what each position of a vector is. */
+  readonly featureNames: readonly string[]
   readonly engine: 'interpreter' | 'tfjs'
   scoreFeatures(rows: readonly FeatureRow[]): Prediction[]
   /**
@@ -149,11 +151,11 @@ async function forwardModel(doc: ModelJsonDocument, weights: Uint8Array): Promis
 class ModelScorer implements Scorer {
   readonly version: string
   readonly featureSpecVersion: string
+  readonly featureNames: readonly string[]
   readonly engine: 'interpreter' | 'tfjs'
   private readonly metadata: ScoringMetadata
   private readonly encoder: FeatureEncoder
   private readonly model: ForwardModel
-  private readonly names: readonly string[]
   private readonly known: ReadonlySet<string>
   private x = new Float32Array(0)
   private out: ZilnColumns = zilnColumns(0)
@@ -170,8 +172,8 @@ class ModelScorer implements Scorer {
     this.model = model
     this.featureSpecVersion = metadata.featureSpec.version
     this.engine = model.engine
-    this.names = metadata.featureSpec.features.map((f) => f.name)
-    this.known = new Set(this.names)
+    this.featureNames = metadata.featureSpec.features.map((f) => f.name)
+    this.known = new Set(this.featureNames)
   }
 
   scoreFeatures(rows: readonly FeatureRow[]): Prediction[] {
@@ -252,11 +254,11 @@ class ModelScorer implements Scorer {
 
   private vectorOf(features: FeatureValues, field: string): ArrayLike<number | string> {
     if (Array.isArray(features)) {
-      if (features.length !== this.names.length) {
+      if (features.length !== this.featureNames.length) {
         throw new ScoringInputError(
           field,
           `has ${features.length} values; feature spec ${this.featureSpecVersion} has ` +
-            `${this.names.length} (${this.names.join(', ')})`
+            `${this.featureNames.length} (${this.featureNames.join(', ')})`
         )
       }
       return features as readonly (number | string)[]
@@ -269,12 +271,12 @@ class ModelScorer implements Scorer {
       if (!this.known.has(name)) {
         throw new ScoringInputError(
           field,
-          `unknown feature "${name}" (spec ${this.featureSpecVersion}: ${this.names.join(', ')})`
+          `unknown feature "${name}" (spec ${this.featureSpecVersion}: ${this.featureNames.join(', ')})`
         )
       }
     }
     const vector: FeatureVector = []
-    for (const name of this.names) {
+    for (const name of this.featureNames) {
       if (!Object.hasOwn(byName, name))
         throw new ScoringInputError(field, `feature "${name}" is missing`)
       vector.push(byName[name] as number | string)

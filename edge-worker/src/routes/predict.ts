@@ -2,7 +2,7 @@
 // The canary (if any) serves its share of customers by a stable hash of the id; the shadow (if any)
 // scores everyone after the response, for telemetry only.
 
-import { inCanary, ScoringInputError, type BundleManifest } from '@fcv/core'
+import { inCanary, ScoringInputError } from '@fcv/core'
 import type { Context, Hono } from 'hono'
 import type { AppEnv, Deps } from '../app-env.ts'
 import { parseJson, readBody } from '../body.ts'
@@ -140,17 +140,6 @@ function asRequestError(e: unknown, positions: readonly number[]): unknown {
   return new ApiError(400, 'invalid_request', `${field}: ${reason}`, { details: { field } })
 }
 
-/** Each customer's features by name, for drift telemetry: vectors are named from the spec. */
-function namedRows(manifest: BundleManifest, features: readonly FeatureValues[]) {
-  const spec = manifest.featureSpec as { features?: { name?: unknown }[] }
-  const names = Array.isArray(spec.features) ? spec.features.map((f) => String(f.name)) : []
-  return features.map((values) =>
-    Array.isArray(values)
-      ? Object.fromEntries(values.map((v, i) => [names[i] ?? `f${i}`, v]))
-      : (values as Readonly<Record<string, number | string>>)
-  )
-}
-
 export function predictRoutes(app: Hono<AppEnv>, deps: Deps): void {
   app.post('/v1/predict', async (c) => {
     const started = deps.now()
@@ -191,7 +180,7 @@ export function predictRoutes(app: Hono<AppEnv>, deps: Deps): void {
           variant,
           values: scored.filter(isScored),
         })
-        telemetry?.featureRows(scorer.featureSpecVersion, namedRows(slot.bundle.manifest, vectors))
+        telemetry?.featureVectors(scorer.featureSpecVersion, scorer.featureNames, vectors)
       }
 
       if (canary && groups.canary.length) {
