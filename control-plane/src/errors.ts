@@ -1,6 +1,7 @@
-// One JSON error envelope for every failure: { error: { code, message, details?, requestId } }.
+// Every failure answers with core's JSON error envelope (errorBody), shared with the Worker.
 // Known problems carry their status and code; anything else is a 500 with no internals.
 
+import { errorBody } from '@fcv/core'
 import type { Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
@@ -17,18 +18,6 @@ export class ApiError extends Error {
   }
 }
 
-export interface ErrorBody {
-  error: { code: string; message: string; details?: unknown; requestId: string }
-}
-
 export function errorResponse(c: Context, e: ApiError): Response {
-  const body: ErrorBody = {
-    error: {
-      code: e.code,
-      message: e.message,
-      ...(e.details === undefined ? {} : { details: e.details }),
-      requestId: (c.get('requestId' as never) as string | undefined) ?? '',
-    },
-  }
-  return c.json(body, e.status)
+  return c.json(errorBody(e, (c.get('requestId' as never) as string | undefined) ?? ''), e.status)
 }

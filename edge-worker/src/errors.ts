@@ -1,6 +1,7 @@
-// One JSON error envelope, as the control plane's: { error: { code, message, details?, requestId } }.
+// Every failure answers with core's JSON error envelope (errorBody), as the control plane's do.
 // Known problems carry their status and code; anything else is a 500 with no internals.
 
+import { errorBody } from '@fcv/core'
 import type { Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
@@ -24,27 +25,15 @@ export class ApiError extends Error {
   }
 }
 
-export interface ErrorBody {
-  error: { code: string; message: string; details?: unknown; requestId: string }
-}
-
 /** cf-ray when Cloudflare set one (it is what operators search logs by), else a fresh id. */
 export function requestIdOf(c: Context): string {
   return c.req.header('cf-ray') ?? crypto.randomUUID()
 }
 
 export function errorResponse(c: Context, e: ApiError): Response {
-  const body: ErrorBody = {
-    error: {
-      code: e.code,
-      message: e.message,
-      ...(e.details === undefined ? {} : { details: e.details }),
-      requestId: requestIdOf(c),
-    },
-  }
   for (const [name, value] of Object.entries(e.headers)) c.header(name, value)
   c.header('cache-control', 'no-store')
-  return c.json(body, e.status)
+  return c.json(errorBody(e, requestIdOf(c)), e.status)
 }
 
 /** app.onError: ApiErrors as they are; anything else logged (name and message only) and hidden. */
