@@ -2,6 +2,7 @@ import { sha256Hex, type BuiltBundle, type SigningKey } from '@fcv/core'
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createApp } from '../src/app.ts'
 import type { Env } from '../src/env.ts'
+import { putPointer } from '../src/store.ts'
 import {
   call,
   errorOf,
@@ -165,15 +166,12 @@ describe('keeping the last good model', () => {
   it('keeps the last good model when a pointer names a bundle KV does not have (yet)', async () => {
     await push(app, bindings, v1, 'edge')
     const missing = 'f'.repeat(64)
-    await kv.put(
-      'pointer/edge/champion',
-      JSON.stringify({
-        digest: missing,
-        model: 'fcv-ziln',
-        version: '9',
-        at: new Date().toISOString(),
-      })
-    )
+    await putPointer(kv.asBinding(), 'edge', 'champion', {
+      digest: missing,
+      model: 'fcv-ziln',
+      version: '9',
+      at: new Date().toISOString(),
+    })
     const body = await modelOf(app, bindings)
     expect(body.champion.version).toBe('1')
     expect(body.problem).toContain('not in KV')
@@ -184,15 +182,12 @@ describe('keeping the last good model', () => {
     // Written around the admin route (wrangler kv key put, say): signed by a key no longer trusted.
     const other = await signedBundle(await newSigner(), '5')
     await kv.put(`bundle/${other.digest}`, other.bytes)
-    await kv.put(
-      'pointer/edge/champion',
-      JSON.stringify({
-        digest: other.digest,
-        model: 'fcv-ziln',
-        version: '5',
-        at: new Date().toISOString(),
-      })
-    )
+    await putPointer(kv.asBinding(), 'edge', 'champion', {
+      digest: other.digest,
+      model: 'fcv-ziln',
+      version: '5',
+      at: new Date().toISOString(),
+    })
     const body = await modelOf(app, bindings)
     expect(body.champion.version).toBe('1')
     expect(body.problem).toContain('unknown-key')
