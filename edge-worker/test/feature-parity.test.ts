@@ -10,12 +10,12 @@ import {
   loadTfjsModel,
   maxAbsDiff,
   parseModelJson,
+  Random,
   readScoringMetadata,
   type FeatureVector,
   type SigningKey,
 } from '@fcv/core'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { random } from '../../core/src/scoring/test-models.ts'
 import worker from '../src/index.ts'
 import type { Prediction } from '../src/scoring.ts'
 import parity from './fixtures/feature-parity.json' with { type: 'json' }
@@ -114,8 +114,8 @@ describe('the interpreter against TensorFlow.js, inside workerd', () => {
     )
     const width = real.length / customers.length
     // Random rows around the encoding's scale (standardised inputs), from a fixed seed.
-    const next = random(12345)
-    const random500 = Float32Array.from({ length: 500 * width }, () => next() * 6 - 3)
+    const random = new Random(12345)
+    const random500 = Float32Array.from({ length: 500 * width }, () => random.uniform() * 6 - 3)
     const interpreter = DenseModel.fromModelJson(doc, fixture.weights)
     const tfjs = await loadTfjsModel(doc, fixture.weights)
     try {

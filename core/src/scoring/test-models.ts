@@ -1,12 +1,13 @@
 // Test support (imported by the *.test.ts files here and the edge worker's parity test): small fcv models built with tfjs-layers
-// in memory and saved as a bundle carries them (model.json text, weights.bin bytes), a seeded random
-// source, and tfjs's own forward pass as the oracle.
+// in memory and saved as a bundle carries them (model.json text, weights.bin bytes), seeded random
+// data, and tfjs's own forward pass as the oracle.
 
 import type { LayersModel } from '@tensorflow/tfjs-layers'
 import { EXAMPLE_BTYD_PARAMS } from '../btyd/example-params.ts'
 import type { FeatureVector } from '../features/compute.ts'
 import { defineFeatureSpec } from '../features/spec.ts'
 import { softplusInverse } from '../model/ziln.ts'
+import { Random } from '../random.ts'
 import { DAY_MS } from '../time.ts'
 import type { FeatureEncoding } from './encoding.ts'
 import type { HistoryTransaction } from './histories.ts'
@@ -14,21 +15,10 @@ import type { ScoringMetadata } from './metadata.ts'
 import type { ModelJsonDocument } from './model-json.ts'
 import { loadTfjs } from './tfjs-fallback.ts'
 
-/** mulberry32: a small seeded generator, uniform in [0, 1). */
+/** A seeded uniform stream in (0, 1), as the data helpers here draw. */
 export function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-/** Standard normal draws (Box-Muller). */
-export function normal(rand: () => number): () => number {
-  return () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand())
+  const source = new Random(seed)
+  return () => source.uniform()
 }
 
 export const SPEC = defineFeatureSpec({
@@ -202,8 +192,8 @@ export async function tfjsPredict(model: LayersModel, x: Float32Array, rows: num
 
 /** rows x width standard normal inputs, float32. */
 export function randomInputs(rows: number, width: number, seed: number): Float32Array {
-  const draw = normal(random(seed))
-  return Float32Array.from({ length: rows * width }, draw)
+  const source = new Random(seed)
+  return Float32Array.from({ length: rows * width }, () => source.normal())
 }
 
 export const AS_OF = Date.UTC(2011, 5, 12)
@@ -244,8 +234,9 @@ export function randomHistories(customers: number, seed: number): HistoryTransac
 
 /** Random vectors in spec order: heavy-tailed numbers of both signs, and known, unseen and "" countries. */
 export function randomVectors(rows: number, seed: number): FeatureVector[] {
-  const rand = random(seed)
-  const draw = normal(rand)
+  const source = new Random(seed)
+  const rand = () => source.uniform()
+  const draw = () => source.normal()
   const countries = [...COUNTRIES, 'Atlantis', '']
   return Array.from({ length: rows }, () =>
     SPEC.features.map((f) =>

@@ -1,6 +1,5 @@
-import type { RfmSummary } from '@fcv/core'
+import { Random, type RfmSummary } from '@fcv/core'
 import { describe, expect, it } from 'vitest'
-import { Random } from '../generate/random.ts'
 import { BtydFeatureError, fitForFeature } from './btyd-fits.ts'
 
 // A population drawn with some repeaters, in days and minor units.

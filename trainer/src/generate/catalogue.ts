@@ -1,5 +1,5 @@
 import { csvField } from '../io/csv-field.ts'
-import { AliasTable, type Random } from './random.ts'
+import { AliasTable, type Random } from '@fcv/core'
 
 // What is sold, where, and in which quantities: shapes taken from the UCI retail log (a UK gift-ware
 // wholesaler), none of its actual rows.

@@ -1,6 +1,6 @@
 import type { Calendar } from './calendar.ts'
 import { packMultiplier, type Countries } from './catalogue.ts'
-import type { Random } from './random.ts'
+import type { Random } from '@fcv/core'
 
 /**
  * The behavioural model, rates per day of business time. Pareto/NBD: purchase rate

@@ -1,6 +1,6 @@
 import { once } from 'node:events'
 import type { Writable } from 'node:stream'
-import type { Random } from './random.ts'
+import type { Random } from '@fcv/core'
 
 export const LOG_HEADER =
   'Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country'

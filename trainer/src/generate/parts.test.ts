@@ -6,7 +6,7 @@ import { Calendar, parseStartDate } from './calendar.ts'
 import { csvField } from '../io/csv-field.ts'
 import { formatPence, packMultiplier } from './catalogue.ts'
 import { EventQueue } from './event-queue.ts'
-import { AliasTable, Random } from './random.ts'
+import { Random } from '@fcv/core'
 import { runGenerate } from './run.ts'
 import { customersForRows, expectedRows } from './sizing.ts'
 
@@ -23,22 +23,6 @@ describe('generator parts', () => {
       last = t
     }
     expect(queue.peekTime()).toBe(Infinity)
-  })
-
-  it('draws from an alias table in proportion to the weights', () => {
-    const random = new Random(5)
-    const table = new AliasTable([1, 2, 7])
-    const counts = [0, 0, 0]
-    for (let i = 0; i < 100_000; i++) counts[table.sample(random)]!++
-    expect(counts[0]! / 100_000).toBeCloseTo(0.1, 1)
-    expect(counts[2]! / 100_000).toBeCloseTo(0.7, 1)
-  })
-
-  it('draws gamma variates with the right mean', () => {
-    const random = new Random(9)
-    let sum = 0
-    for (let i = 0; i < 50_000; i++) sum += random.gamma(0.6, 2)
-    expect(sum / 50_000).toBeCloseTo(0.3, 1)
   })
 
   it('maps business time to trading hours, monotonically, and closes at Christmas', () => {

@@ -5,7 +5,7 @@ import { createGzip } from 'node:zlib'
 import { Calendar, parseStartDate, periodEnd } from './calendar.ts'
 import { MODEL } from './customers.ts'
 import { LogWriter, type RowCounts } from './log-writer.ts'
-import { Random } from './random.ts'
+import { Random } from '@fcv/core'
 import { Simulation } from './simulation.ts'
 
 export interface GenerateOptions {

@@ -11,7 +11,7 @@ import {
 import { Customers, MODEL } from './customers.ts'
 import { EventQueue } from './event-queue.ts'
 import { NON_PRODUCT, RETURN, ZERO_PRICE, type LogWriter } from './log-writer.ts'
-import type { Random } from './random.ts'
+import type { Random } from '@fcv/core'
 
 /** A partial return waiting for its day: which lines of which customer's order come back. */
 interface PendingReturn {

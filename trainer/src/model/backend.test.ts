@@ -1,3 +1,4 @@
+import { Random } from '@fcv/core'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { loadTensorFlow, type LoadedTensorFlow } from './backend.ts'
 import type { TF } from './tf.ts'
@@ -6,21 +7,11 @@ const ROWS = 256
 const FEATURES = 8
 const EPOCHS = 20
 
-/** mulberry32: a tiny seeded generator, so both backends see the very same rows. */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 /** y = a fixed linear map + one interaction + a little noise: learnable, not trivially. */
 function syntheticData(): { x: Float32Array; y: Float32Array } {
-  const next = random(42)
+  // Seeded, so both backends see the very same rows.
+  const random = new Random(42)
+  const next = () => random.uniform()
   const x = new Float32Array(ROWS * FEATURES)
   const y = new Float32Array(ROWS)
   for (let r = 0; r < ROWS; r++) {

@@ -6,7 +6,7 @@
 // gives the same model on a given backend.
 
 import type { LayersModel, Tensor } from '@tensorflow/tfjs'
-import { Random } from '../generate/random.ts'
+import { Random } from '@fcv/core'
 import type { TrainParams } from '../params/schema.ts'
 import type { TF } from './tf.ts'
 import { zilnLoss } from './ziln-loss.ts'

@@ -4,8 +4,9 @@ import type { JumpableRandomGenerator } from 'pure-rand/types/JumpableRandomGene
 const TWO_POW_32 = 4294967296
 
 /**
- * The distributions the generator draws from, on one seeded xoroshiro128+ stream (pure-rand), so a
- * seed fixes every byte of the output. The generator mutates in place: it is the hot path.
+ * Seeded draws for everything in fcv that must repeat exactly (the synthetic log generator, the
+ * trainer's shuffles, test data), on one xoroshiro128+ stream (pure-rand): a seed fixes every draw.
+ * It mutates in place: the generator's hot path.
  */
 export class Random {
   private readonly source: JumpableRandomGenerator
