@@ -3,6 +3,7 @@ import type { AppEnv, Deps } from './app-env.ts'
 import { publicCors } from './cors.ts'
 import { ApiError, errorResponse, onError } from './errors.ts'
 import { adminRoutes } from './routes/admin.ts'
+import { adminStateRoutes } from './routes/admin-state.ts'
 import { bundleRoutes } from './routes/bundle.ts'
 import { modelRoutes } from './routes/model.ts'
 import { predictRoutes } from './routes/predict.ts'
@@ -39,6 +40,7 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   app.use('/v1/*', publicCors)
   app.get('/healthz', (c) => c.json({ ok: true }))
   adminRoutes(app, deps)
+  adminStateRoutes(app)
   modelRoutes(app, deps)
   bundleRoutes(app, deps)
   predictRoutes(app, deps)

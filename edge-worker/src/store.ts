@@ -10,12 +10,12 @@
 // locations, so a reader can still see a pointer before the bundle: it keeps what it had (serving.ts).
 
 import type { KVNamespace } from '@cloudflare/workers-types'
+import { CHANNELS, SERVING_ROLES, type Channel, type ServingRole } from '@fcv/core'
 import { z } from 'zod'
 
-export const CHANNELS = ['edge', 'widget'] as const
-export type Channel = (typeof CHANNELS)[number]
-export const ROLES = ['champion', 'canary', 'shadow'] as const
-export type Role = (typeof ROLES)[number]
+export { CHANNELS, type Channel }
+export const ROLES = SERVING_ROLES
+export type Role = ServingRole
 
 export const DigestSchema = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits')
 
@@ -60,6 +60,12 @@ export async function getBundleBytes(kv: KVNamespace, digest: string): Promise<U
   // Immutable under its key, so the location may cache it for long.
   const value = await kv.get(bundleKey(digest), { type: 'arrayBuffer', cacheTtl: 86_400 })
   return value === null ? null : new Uint8Array(value)
+}
+
+/** Whether KV has the document under `digest` (a key listing: the value is not read). */
+export async function hasBundle(kv: KVNamespace, digest: string): Promise<boolean> {
+  const { keys } = await kv.list({ prefix: bundleKey(digest), limit: 1 })
+  return keys.some((k) => k.name === bundleKey(digest))
 }
 
 export async function putPointer(

@@ -105,6 +105,18 @@ export class TestKv {
     this.check()
     return this.inner.delete(this.prefix + key)
   }
+  /** Keys under this test's prefix, named as the app wrote them. */
+  async list(options: { prefix?: string; limit?: number } = {}) {
+    this.check()
+    const listed = await this.inner.list({
+      ...options,
+      prefix: this.prefix + (options.prefix ?? ''),
+    })
+    return {
+      ...listed,
+      keys: listed.keys.map((k) => ({ ...k, name: k.name.slice(this.prefix.length) })),
+    }
+  }
   asBinding(): KVNamespace {
     return this as unknown as KVNamespace
   }

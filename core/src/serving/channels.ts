@@ -6,6 +6,10 @@
 export const CHANNELS = ['edge', 'widget'] as const
 export type Channel = (typeof CHANNELS)[number]
 
+/** What a bundle does on a channel: serves (champion), serves a share (canary), or is only scored. */
+export const SERVING_ROLES = ['champion', 'canary', 'shadow'] as const
+export type ServingRole = (typeof SERVING_ROLES)[number]
+
 /** The MLflow alias of the version that serves as `channel`'s champion: `champion-edge`. */
 export function championAlias(channel: Channel): string {
   return `champion-${channel}`
