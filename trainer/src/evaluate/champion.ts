@@ -1,9 +1,9 @@
-// The champion (the registered model's "champion" alias, which the control plane sets when it
-// promotes) scored on the candidate's test rows, so the promotion gates compare like with like. It is
-// scored the way it serves: features computed from the test customers' histories with ITS feature
-// spec and BG/NBD x Gamma-Gamma fit, encoded with ITS encoding, through the same network scoring as
-// the candidate. MLflow failures (server down, refused credentials) fail evaluate; a champion that
-// cannot be scored (files missing, another spec version, another horizon) is recorded as failed.
+// A channel's champion (channel-champions.ts finds them) scored on the candidate's test rows, so the
+// promotion gates compare like with like. It is scored the way it serves: features computed from the
+// test customers' histories with ITS feature spec and BG/NBD x Gamma-Gamma fit, encoded with ITS
+// encoding, through the same network scoring as the candidate. MLflow failures (server down, refused
+// credentials) fail evaluate; a champion that cannot be scored (files missing, another spec version,
+// another horizon) is recorded as failed, for every channel it serves.
 
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -13,6 +13,7 @@ import {
   MlflowError,
   computeFeatures,
   defineFeatureSpec,
+  type Channel,
   type FeatureSpec,
   type History,
   type MlflowClient,
@@ -21,23 +22,12 @@ import type { LayersModel } from '@tensorflow/tfjs'
 import type { FeatureTable } from '../features/read-table.ts'
 import { MODEL_FILES, loadModel, type ModelMetadata } from '../model/model-files.ts'
 import type { TF } from '../model/tf.ts'
+import { championModelName, type ChampionVersion } from './channel-champions.ts'
 import type { ScoredModel } from './index.ts'
 import { scoreNetwork } from './score-network.ts'
 
-/** The alias the control plane gives the version it promotes. */
-export const CHAMPION_ALIAS = 'champion'
-/** The champion's name among the scored models (metrics.json `models`, plots, MLflow metrics). */
-export const CHAMPION_NAME = 'champion'
-
-/** Which version was the champion: metrics.json `champion`. */
-export interface ChampionRef {
-  model_name: string
-  version: string
-  run_id: string | null
-}
-
-/** The champion's model, loaded, or why it could not be. */
-export type Champion = { ref: ChampionRef; label: string } & (
+/** A champion version's model, loaded, or why it could not be. */
+export type Champion = { found: ChampionVersion } & (
   { model: LayersModel; metadata: ModelMetadata } | { error: string }
 )
 
@@ -46,36 +36,14 @@ export class ChampionError extends Error {
   override name = 'ChampionError'
 }
 
-/**
- * The version `modelName@champion`, its model.json and weights.bin downloaded through the artifact
- * proxy and loaded; null (said in one log line) when there is no such alias or registered model.
- */
+/** The version's model.json and weights.bin, downloaded through the artifact proxy and loaded. */
 export async function loadChampion(
   tf: TF,
   client: MlflowClient,
-  modelName: string,
-  log: (line: string) => void
-): Promise<Champion | null> {
-  const version = await client.getVersionByAlias(modelName, CHAMPION_ALIAS)
-  if (!version) {
-    const registered = await client.getRegisteredModel(modelName)
-    log(
-      `evaluate: no champion to compare with: ` +
-        (registered
-          ? `registered model "${modelName}" has no "${CHAMPION_ALIAS}" alias yet`
-          : `no registered model "${modelName}" yet`) +
-        ` at ${client.trackingUri}`
-    )
-    return null
-  }
-  const ref: ChampionRef = {
-    model_name: modelName,
-    version: version.version,
-    run_id: version.run_id || null,
-  }
-  const label = `${modelName} version ${version.version}`
-  log(`evaluate: champion is ${label} (${version.source})`)
-  const root = await artifactRoot(client, version.source)
+  found: ChampionVersion
+): Promise<Champion> {
+  const { label, source } = found
+  const root = await artifactRoot(client, source)
   const dir = await mkdtemp(join(tmpdir(), 'fcv-champion-'))
   try {
     for (const file of [MODEL_FILES.model, MODEL_FILES.weights]) {
@@ -84,16 +52,16 @@ export async function loadChampion(
         bytes = await client.downloadArtifact(root, file)
       } catch (e) {
         if (!(e instanceof MlflowError && e.status === 404)) throw e
-        return { ref, label, error: `${label} has no ${file} at ${version.source}` }
+        return { found, error: `${label} has no ${file} at ${source}` }
       }
       await writeFile(join(dir, file), bytes)
     }
     try {
-      return { ref, label, ...(await loadModel(tf, dir)) }
+      return { found, ...(await loadModel(tf, dir)) }
     } catch (e) {
       // Foreign files: whatever is wrong with them is the champion's failure, not evaluate's.
-      const why = (e as Error).message.replaceAll(dir, version.source)
-      return { ref, label, error: `cannot load ${label}: ${why}` }
+      const why = (e as Error).message.replaceAll(dir, source)
+      return { found, error: `cannot load ${label}: ${why}` }
     }
   } finally {
     await rm(dir, { recursive: true, force: true })
@@ -188,33 +156,44 @@ export function championFeatures(
 }
 
 /**
- * The champion's row of the comparison: its metrics on the test rows, or failed with the reason.
- * Disposes the champion's model.
+ * The champion's rows of the comparison, one per channel it serves (`champion_edge`, ...), all with
+ * the metrics of one scoring on the test rows, or failed with the reason. Disposes its model.
  */
 export function scoreChampion(
   tf: TF,
   champion: Champion,
   test: { histories: readonly History[]; t0: number; table: FeatureTable; spec: FeatureSpec },
   log: (line: string) => void
-): ScoredModel {
-  const description = `champion: ${champion.label} (its own feature spec, encoding and BG/NBD x Gamma-Gamma fit)`
-  const failed = (error: string): ScoredModel => {
-    log(`evaluate: the champion could not be scored: ${error}`)
-    return { name: CHAMPION_NAME, description, evaluation: null, error }
+): Partial<Record<Channel, ScoredModel>> {
+  const { channels, label } = champion.found
+  const rows = (result: Pick<ScoredModel, 'evaluation' | 'error'>) =>
+    Object.fromEntries(
+      channels.map((c) => [
+        c,
+        {
+          name: championModelName(c),
+          description: `${c} champion: ${label} (its own feature spec, encoding and BG/NBD x Gamma-Gamma fit)`,
+          ...result,
+        },
+      ])
+    )
+  const failed = (error: string) => {
+    log(`evaluate: the ${channels.join(' and ')} champion could not be scored: ${error}`)
+    return rows({ evaluation: null, error })
   }
   if ('error' in champion) return failed(champion.error)
   const { model, metadata } = champion
   try {
-    const problem = incompatibility(champion.label, metadata, test.spec)
+    const problem = incompatibility(label, metadata, test.spec)
     if (problem) return failed(problem)
     const table = championFeatures(test.histories, test.t0, test.table, metadata)
     const { evaluation } = scoreNetwork(tf, model, metadata, table)
-    return { name: CHAMPION_NAME, description, evaluation, error: null }
+    return rows({ evaluation, error: null })
   } catch (e) {
     // The champion's files are foreign input (an encoding without a column, a fit out of range, a
     // network of another width): a champion that cannot be scored must not stop the candidate's.
     if (!(e instanceof Error)) throw e
-    return failed(`${champion.label}: ${e.message}`)
+    return failed(`${label}: ${e.message}`)
   } finally {
     model.dispose()
   }

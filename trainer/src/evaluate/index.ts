@@ -1,16 +1,19 @@
-// `fcv evaluate`: the model, the current champion (champion.ts; when registration is on and one has
-// been promoted) and every baseline scored on the same test rows (every customer with a purchase
-// before the test cutoff, zeros included), with the same metrics. Writes reports/metrics.json (DVC
-// metrics), reports/plots/*.csv (DVC plots), reports/report.html (the same charts, offline),
-// reports/plots/*.svg (those charts as image files, e.g. for MLflow) and prints the comparison table.
+// `fcv evaluate`: the model, each channel's current champion (channel-champions.ts, champion.ts;
+// when registration is on and one has been promoted) and every baseline scored on the same test
+// rows (every customer with a purchase before the test cutoff, zeros included), with the same
+// metrics. Writes reports/metrics.json (DVC metrics), reports/plots/*.csv (DVC plots),
+// reports/report.html (the same charts, offline), reports/plots/*.svg (those charts as image files,
+// e.g. for MLflow) and prints the comparison table.
 
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
+  CHANNELS,
   evaluateRegression,
   formatMetric,
   type History,
   type MlflowClient,
+  type Channel,
   type RegressionEvaluation,
 } from '@fcv/core'
 import { BtydFitError, btydBaseline } from '../baselines/btyd/index.ts'
@@ -28,7 +31,13 @@ import type { TF } from '../model/tf.ts'
 import type { TrainResult } from '../model/train-loop.ts'
 import type { Params } from '../params/schema.ts'
 import { trackingClient } from '../register/tracking.ts'
-import { loadChampion, scoreChampion, type Champion, type ChampionRef } from './champion.ts'
+import { loadChampion, scoreChampion } from './champion.ts'
+import {
+  championRefs,
+  findChampions,
+  type ChampionRefs,
+  type ChampionVersion,
+} from './channel-champions.ts'
 import { parseReportInput, renderCharts, renderReport } from './report-html.ts'
 import { scoreNetwork } from './score-network.ts'
 
@@ -39,7 +48,7 @@ export interface EvaluateOptions {
   tf: TF
   log?: (line: string) => void
   /**
-   * Score the registered champion too (default true; it is looked up only when
+   * Score each channel's registered champion too (default true; they are looked up only when
    * register.enabled). Off for backtests: a champion trained on later data tells nothing there.
    */
   champion?: boolean
@@ -62,8 +71,11 @@ export interface MetricsReport {
   currency: string
   customers: number
   zero_share: number
-  /** The champion version scored as `models.champion`, or null when there was none to score. */
-  champion: ChampionRef | null
+  /**
+   * Each channel's champion version, scored as `models.champion_<channel>`; null for a channel
+   * that had none to score (every channel is a key).
+   */
+  champions: ChampionRefs
   models: Record<string, RegressionEvaluation['metrics'] | { error: string }>
 }
 
@@ -98,23 +110,23 @@ function btydPredictions(
 }
 
 /**
- * The champion to compare with, loaded: from the registered model register.model_name, through
- * the server register uses (MLFLOW_TRACKING_URI, else the embedded one). Null when there is none
- * or registration is off.
+ * The channels' champions to compare with: of the registered model register.model_name, through
+ * the server register uses (MLFLOW_TRACKING_URI, else the embedded one). None when registration is
+ * off.
  */
-async function championFor(
+async function championsFor(
   params: Params,
   options: EvaluateOptions,
   log: (line: string) => void
-): Promise<Champion | null> {
+): Promise<{ client: MlflowClient; found: ChampionVersion[] } | null> {
   if (options.champion === false) return null
   if (!params.register.enabled) {
-    log('evaluate: no champion to compare with: registration is off (register.enabled: false)')
+    log('evaluate: no champions to compare with: registration is off (register.enabled: false)')
     return null
   }
   const client =
     options.client ?? (await trackingClient(params, options.env ?? process.env, log, 'evaluate'))
-  return await loadChampion(options.tf, client, params.register.model_name, log)
+  return { client, found: await findChampions(client, params.register.model_name, log) }
 }
 
 function csv(header: string[], rows: (string | number)[][]): string {
@@ -155,8 +167,17 @@ export async function runEvaluate(params: Params, options: EvaluateOptions) {
     error: null,
   })
   const histories = await testHistories(params, test)
-  const champion = await championFor(params, options, log)
-  if (champion) scored.push(scoreChampion(tf, champion, { histories, t0, table: test, spec }, log))
+  const champions = await championsFor(params, options, log)
+  const byChannel: Partial<Record<Channel, ScoredModel>> = {}
+  // One version at a time, disposed once scored; a version serving several channels is loaded once.
+  if (champions) {
+    for (const found of champions.found) {
+      const champion = await loadChampion(tf, champions.client, found)
+      const rows = scoreChampion(tf, champion, { histories, t0, table: test, spec }, log)
+      Object.assign(byChannel, rows)
+    }
+  }
+  scored.push(...CHANNELS.flatMap((c) => byChannel[c] ?? []))
   for (const b of SIMPLE_BASELINES) {
     const yhat = b.predict(test, f.horizon_days)
     scored.push({
@@ -191,7 +212,7 @@ export async function runEvaluate(params: Params, options: EvaluateOptions) {
     currency: params.data.currency,
     customers: first.customers,
     zero_share: first.zero_share,
-    champion: champion?.ref ?? null,
+    champions: championRefs(champions?.found ?? []),
     models: Object.fromEntries(
       scored.map((s) => [s.name, s.evaluation ? s.evaluation.metrics : { error: s.error ?? '' }])
     ),

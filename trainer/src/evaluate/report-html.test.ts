@@ -34,18 +34,20 @@ const DECILES =
   'decile,ziln_actual,ziln_predicted\n' +
   Array.from({ length: 10 }, (_, k) => `${k + 1},${100 - 10 * k},${95 - 9 * k}`).join('\n')
 
-function input(): ReportInput {
+function input(extra: Record<string, unknown> = {}): ReportInput {
   const report = {
     test_cutoff: '2022-09-01',
     horizon_days: 90,
     currency: 'GBP',
     customers: 10,
     zero_share: 0.6,
+    ...extra,
     models: {
       ziln: metrics(),
       zero: metrics({ gini: 0, rmse: 30, sum_ratio: 0 }),
       [EVIL]: metrics({ gini: 0.9, sum_ratio: 1.05 }),
       bgnbd_gamma_gamma: { error: 'too few repeat <buyers>' },
+      ...(extra['models'] as object | undefined),
     },
   }
   return parseReportInput({
@@ -69,6 +71,30 @@ describe('renderReport', () => {
   it('has a table row for every model', () => {
     const rows = [...html.matchAll(/<tr[^>]*><th scope="row">(.*?)<\/th>/g)].map((m) => m[1])
     expect(rows).toEqual(['ziln', 'zero', escapeXml(EVIL), 'bgnbd_gamma_gamma'])
+  })
+
+  it('names each channel’s champion when any was scored, and no champion otherwise', () => {
+    expect(html).not.toContain('Champion')
+    expect(html).toContain('The ziln model against the baselines.')
+    const ref = { model_name: 'fcv', version: '3', run_id: 'r3' }
+    const champions = { edge: ref, widget: { ...ref, version: '5' } }
+    const both = renderReport(input({ champions }))
+    expect(both).toContain('<li>Champion: <b>edge: fcv version 3, widget: fcv version 5</b></li>')
+    expect(both).toContain(
+      'The ziln model against each channel’s current champion and the baselines.'
+    )
+    const edgeOnly = renderReport(
+      input({
+        champions: { edge: ref, widget: null },
+        models: { champion_edge: metrics({ gini: 0.5 }) },
+      })
+    )
+    expect(edgeOnly).toContain('<li>Champion: <b>edge: fcv version 3, widget: none</b></li>')
+    expect(edgeOnly).toContain('<th scope="row">champion_edge</th>')
+    // metrics.json from an fcv before per-channel champions: its model-wide one is not a channel's
+    const old = renderReport(input({ champion: ref, models: { champion: metrics() } }))
+    expect(old).not.toContain('Champion:')
+    expect(old).toContain('The ziln model against the baselines.')
   })
 
   it('escapes model names and errors, never writing them raw', () => {

@@ -2,6 +2,7 @@
 // scripts, fonts or links) built from what `fcv evaluate` writes: metrics.json and plots/*.csv. Its
 // three charts are also written alone, as plots/*.svg (`renderCharts`).
 
+import { championRefsIn } from './channel-champions.ts'
 import type { MetricsReport } from './index.ts'
 import { REPORT_CSS } from './report-style.ts'
 import { barChart, escapeXml as esc, lineChart, type LineSeries } from './svg-chart.ts'
@@ -345,6 +346,9 @@ export function renderReport(input: ReportInput, charts = renderCharts(input)): 
   const { models, primary } = modelsOf(input)
   const primaryMetrics = metrics.models[primary] as Metrics | undefined
   const buyers = primaryMetrics ? metricValue(primaryMetrics, 'buyers') : null
+  // Every channel once any has a champion, so a channel without one shows as such.
+  const champions = Object.entries(championRefsIn(metrics))
+  const anyChampion = champions.some(([, ref]) => ref !== null)
   const title = `Forward customer value: evaluation at ${metrics.test_cutoff}`
   const facts = [
     ['Test cutoff', metrics.test_cutoff],
@@ -353,11 +357,22 @@ export function renderReport(input: ReportInput, charts = renderCharts(input)): 
     ['Customers', metrics.customers.toLocaleString('en-GB')],
     ...(buyers === null ? [] : [['Buyers', buyers.toLocaleString('en-GB')]]),
     ['Zero spend', percent(metrics.zero_share)],
-    ...(metrics.champion
-      ? [['Champion', `${metrics.champion.model_name} version ${metrics.champion.version}`]]
+    ...(anyChampion
+      ? [
+          [
+            'Champion',
+            champions
+              .map(
+                ([c, ref]) => `${c}: ${ref ? `${ref.model_name} version ${ref.version}` : 'none'}`
+              )
+              .join(', '),
+          ],
+        ]
       : []),
   ]
-  const against = metrics.champion ? 'the current champion and the baselines' : 'the baselines'
+  const against = anyChampion
+    ? 'each channel’s current champion and the baselines'
+    : 'the baselines'
   return `<!doctype html>
 <html lang="en">
 <head>

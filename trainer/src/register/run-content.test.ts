@@ -76,32 +76,67 @@ describe('run content', () => {
     )
   })
 
-  it('tags the champion the version was compared with, and its key metrics when it was scored', () => {
+  it('tags each channel’s champion and its finite key metrics, the failed one without metrics', () => {
     expect(championTags(report)).toEqual([])
-    const ref = { model_name: 'fcv', version: '3', run_id: 'r1' }
+    const refs = {
+      edge: { model_name: 'fcv', version: '3', run_id: 'r3' },
+      widget: { model_name: 'fcv', version: '5', run_id: 'r5' },
+    }
     const scored = {
       ...report,
-      champion: ref,
-      models: { ...report.models, champion: { gini: 0.7, rmse: 120, auc: null } },
+      champions: refs,
+      models: {
+        ...report.models,
+        champion_edge: { gini: 0.7, rmse: 120, auc: null },
+        champion_widget: { gini: 0.65, mae: 40, sum_ratio: Infinity },
+      },
     } as unknown as MetricsReport
     expect(championTags(scored)).toEqual([
-      { key: 'champion.version', value: '3' },
-      { key: 'champion.gini', value: '0.7' },
-      { key: 'champion.rmse', value: '120' },
+      { key: 'champion.edge.version', value: '3' },
+      { key: 'champion.edge.gini', value: '0.7' },
+      { key: 'champion.edge.rmse', value: '120' },
+      { key: 'champion.widget.version', value: '5' },
+      { key: 'champion.widget.gini', value: '0.65' },
+      { key: 'champion.widget.mae', value: '40' },
     ])
-    expect(versionTags(scored, 'ziln', [], [])).toEqual(
-      expect.arrayContaining([{ key: 'champion.gini', value: '0.7' }])
-    )
+    const tags = versionTags(scored, 'ziln', [], [])
+    expect(tags).toEqual(expect.arrayContaining([{ key: 'champion.widget.gini', value: '0.65' }]))
+    // No model-wide champion tags any more: a gate reading them would mix channels.
+    expect(tags.filter((t) => /^champion\.[a-z_0-9]+$/.test(t.key))).toEqual([])
+
     const failed = {
       ...scored,
-      models: { ...report.models, champion: { error: 'feature spec v1' } },
+      champions: { edge: refs.edge, widget: null },
+      models: { ...report.models, champion_edge: { error: 'feature spec v1' } },
     } as unknown as MetricsReport
-    expect(championTags(failed)).toEqual([{ key: 'champion.version', value: '3' }])
+    expect(championTags(failed)).toEqual([{ key: 'champion.edge.version', value: '3' }])
+  })
+
+  it('reads a metrics.json from before per-channel champions as having none', () => {
+    const old = {
+      ...report,
+      champion: { model_name: 'fcv', version: '3', run_id: 'r3' },
+      models: { ...report.models, champion: { gini: 0.7, rmse: 120 } },
+    } as unknown as MetricsReport
+    expect(championTags(old)).toEqual([])
+    expect(versionTags(old, 'ziln', [], []).some((t) => t.key.startsWith('champion'))).toBe(false)
+    expect(noteContent(old, 'ziln')).not.toContain('Compared with')
   })
 
   it('describes the run as a markdown table, the primary model in bold', () => {
     const note = noteContent(report, 'ziln')
     expect(note).toContain('| **ziln** | 0.8 | 100 |  |')
     expect(note).toContain('| broken | failed: did not converge / at all |')
+    expect(note).not.toContain('champion')
+    const withChampion = {
+      ...report,
+      champions: { edge: { model_name: 'fcv', version: '3', run_id: 'r3' }, widget: null },
+      models: { ...report.models, champion_edge: { gini: 0.7, rmse: 120 } },
+    } as unknown as MetricsReport
+    const compared = noteContent(withChampion, 'ziln')
+    expect(compared).toContain(
+      'Compared with each channel’s champion: edge version 3, widget none.'
+    )
+    expect(compared).toContain('| champion_edge | 0.7 | 120 |')
   })
 })

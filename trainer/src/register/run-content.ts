@@ -1,9 +1,9 @@
 // What goes into the MLflow run and the model version: pure functions of the pipeline's outputs,
 // so they are tested without a server.
 
-import { CHAMPION_NAME } from '../evaluate/champion.ts'
+import { championModelName, championRefsIn } from '../evaluate/channel-champions.ts'
 import type { MetricsReport } from '../evaluate/index.ts'
-import type { KeyValue, Metric } from '@fcv/core'
+import { CHANNELS, championTagPrefix, type KeyValue, type Metric } from '@fcv/core'
 import type { TrainResult } from '../model/train-loop.ts'
 
 /**
@@ -107,20 +107,27 @@ export function versionTags(
 }
 
 /**
- * The champion the version was compared with on the same test rows, for the control plane's gates:
- * `champion.version`, and its key metrics as `champion.<metric>` when it could be scored (a
- * version tag without them means the champion failed; metrics.json says why).
+ * Each channel's champion the version was compared with on the same test rows, for that channel's
+ * gates in the control plane: `champion.<channel>.version`, and its key metrics as
+ * `champion.<channel>.<metric>` when it could be scored (a version tag without them means that
+ * champion failed; metrics.json says why). Nothing for a channel without a champion, nor for a
+ * metrics.json from before per-channel champions (its model-wide champion says nothing per channel).
  */
 export function championTags(report: MetricsReport): KeyValue[] {
-  const ref = report.champion ?? null // null, or absent in a metrics.json from before the champion
-  if (!ref) return []
-  const tags: KeyValue[] = [{ key: 'champion.version', value: ref.version }]
-  const m = metricsOf(report, CHAMPION_NAME) ?? {}
-  for (const k of KEY_METRICS) {
-    const v = m[k]
-    if (v !== undefined && Number.isFinite(v)) tags.push({ key: `champion.${k}`, value: String(v) })
-  }
-  return tags
+  const refs = championRefsIn(report)
+  return CHANNELS.flatMap((channel) => {
+    const ref = refs[channel]
+    if (!ref) return []
+    const prefix = championTagPrefix(channel)
+    const tags: KeyValue[] = [{ key: `${prefix}version`, value: ref.version }]
+    const m = metricsOf(report, championModelName(channel)) ?? {}
+    for (const k of KEY_METRICS) {
+      const v = m[k]
+      if (v !== undefined && Number.isFinite(v))
+        tags.push({ key: `${prefix}${k}`, value: String(v) })
+    }
+    return tags
+  })
 }
 
 /** The run's description (mlflow.note.content, markdown): the comparison a reader wants first. */
@@ -133,10 +140,21 @@ export function noteContent(report: MetricsReport, primary: string): string {
       ? `| ${name} | failed: ${'error' in m ? m.error.replaceAll('|', '/') : ''} |${' |'.repeat(cols.length - 1)}`
       : `| ${name === primary ? `**${name}**` : name} | ${cols.map((c) => fmt(values[c])).join(' | ')} |`
   })
+  // Which version each `champion_<channel>` row is, as the rows name only the channel.
+  const refs = Object.entries(championRefsIn(report))
+  const champions = refs.some(([, ref]) => ref !== null)
+    ? [
+        'Compared with each channel’s champion: ' +
+          refs.map(([c, ref]) => `${c} ${ref ? `version ${ref.version}` : 'none'}`).join(', ') +
+          '.',
+        '',
+      ]
+    : []
   return [
     `fcv: expected net spend per customer over the ${report.horizon_days} days after ` +
       `${report.test_cutoff} (${report.currency}), ${report.customers} test customers.`,
     '',
+    ...champions,
     `| model | ${cols.join(' | ')} |`,
     `|---|${cols.map(() => '---').join('|')}|`,
     ...rows,

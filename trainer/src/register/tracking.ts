@@ -3,7 +3,7 @@ import { startEmbeddedServer } from '../mlflow/embedded-server.ts'
 import type { Params } from '../params/schema.ts'
 
 /**
- * The MLflow server to register into (and evaluate reads the champion from): MLFLOW_TRACKING_URI
+ * The MLflow server to register into (and evaluate reads the champions from): MLFLOW_TRACKING_URI
  * (with its credentials) when set, else the embedded local server (register.embedded), started if
  * it is not running yet and left running so its UI stays available (`fcv mlflow stop` stops it).
  * `stage` prefixes the log lines.
