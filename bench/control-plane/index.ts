@@ -156,8 +156,8 @@ export async function controlPlaneBenchmark(argv: string[]): Promise<number> {
   try {
     const client = new MlflowClient(connectionTo(mlflowServer.url, {}))
     const versions = [
-      await registerVersion(client, MODEL, goodTags(null)),
-      await registerVersion(client, MODEL, goodTags(null)),
+      await registerVersion(client, MODEL, goodTags()),
+      await registerVersion(client, MODEL, goodTags()),
     ]
     const results = {
       pglite: await runOn('pglite', mlflowServer.url, versions, o),

@@ -15,6 +15,7 @@ import { deploymentRoutes } from './routes/deployments.ts'
 import { docsRoutes } from './routes/docs.ts'
 import { healthRoutes } from './routes/health.ts'
 import { modelRoutes } from './routes/models.ts'
+import { publishTargetRoutes } from './routes/publish-targets.ts'
 import { tokenRoutes } from './routes/tokens.ts'
 import type { Services } from './services.ts'
 import { telemetryRoutes } from './telemetry/index.ts'
@@ -44,7 +45,10 @@ export function tokenLookup(s: Services): TokenLookup {
 }
 
 /** The control plane's HTTP API, documented by the same schemas that validate it. */
-export function createApp(s: Services, metrics: Metrics = createMetrics()): OpenAPIHono<AppEnv> {
+export function createApp(
+  s: Services,
+  metrics: Metrics = createMetrics({ reconciler: s.reconciler })
+): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
   const auth = tokenLookup(s)
 
@@ -113,6 +117,7 @@ export function createApp(s: Services, metrics: Metrics = createMetrics()): Open
   tokenRoutes(app, s, auth)
   modelRoutes(app, s, auth)
   deploymentRoutes(app, s, auth)
+  publishTargetRoutes(app, s, auth)
   bundleRoutes(app, s)
   auditRoutes(app, s, auth)
   telemetryRoutes(app, auth, metrics.edge)

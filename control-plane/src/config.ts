@@ -26,7 +26,7 @@ export const ConfigSchema = z.object({
   FCV_ADMIN_TOKEN: z.string().min(24, 'at least 24 characters').optional(),
   /** Ed25519 private key (PKCS#8, base64 or PEM) that signs bundles (a Secret). */
   FCV_SIGNING_KEY: z.string().min(1).optional(),
-  /** The model a bare /v1/bundles/... path means. */
+  /** The model the edge workers serve (one per channel), and the one a bare /v1/bundles/... path means. */
   FCV_MODEL_NAME: z.string().default('fcv-customer-value'),
   /** Gates: the candidate's normalised Gini must beat the champion's by this much... */
   FCV_GATE_GINI_MARGIN: number(0),
@@ -39,9 +39,16 @@ export const ConfigSchema = z.object({
   FCV_GATE_SUM_RATIO_MAX: number(1.25),
   /** Feature spec versions the edge worker and the widget can compute. */
   FCV_SUPPORTED_SPECS: list('v2'),
-  /** Edge workers to push bundles to (PUT {url}/_admin/bundle), comma-separated. */
-  FCV_EDGE_PUBLISH_URLS: list(''),
+  /** Edge workers kept at the desired state (GET/PUT/DELETE {url}/_admin/...), comma-separated. */
+  FCV_EDGE_PUBLISH_URLS: list('').pipe(
+    z.array(z.url({ protocol: /^https?$/, error: 'each URL must be http(s)://host[:port]' }))
+  ),
   FCV_EDGE_PUBLISH_TOKEN: z.string().optional(),
+  /**
+   * Every push target, and the MLflow aliases, are reconciled with the desired state on start and
+   * then every this many seconds; a target that fails is retried sooner (1 s, 2 s, 4 s...).
+   */
+  FCV_RECONCILE_INTERVAL_SECONDS: z.coerce.number().finite().min(1).max(86_400).default(30),
   /** A promotion interrupted by a crash may be resumed (same Idempotency-Key) after this long. */
   FCV_PROMOTION_LEASE_MS: z.coerce.number().int().min(100).default(30_000),
   FCV_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),

@@ -42,7 +42,7 @@ describe('kill -9 in the middle of a promotion', { timeout: 120_000 }, () => {
 
   it('leaves the old deployment or the new one, never a mix, and the retry completes it', async () => {
     const model = `cp-kill-${Date.now()}`
-    const version = await registerVersion(mlflow, model, goodTags(null))
+    const version = await registerVersion(mlflow, model, goodTags())
     const key = await generateSigningKey()
     const env = {
       DATABASE_URL: db.url,

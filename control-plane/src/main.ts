@@ -1,33 +1,62 @@
 #!/usr/bin/env node
-// The control plane process: configuration, database (migrated), services, HTTP server, and a
-// graceful stop on SIGTERM/SIGINT that lets in-flight requests finish.
+// The control plane process: configuration, database (migrated), services, HTTP server, the
+// reconciler (push targets and MLflow aliases), and a graceful stop on SIGTERM/SIGINT that lets
+// in-flight requests finish.
 
 import { serve } from '@hono/node-server'
 import { createApp } from './app.ts'
 import { ConfigError, loadConfig } from './config.ts'
+import { DataDirInUseError } from './db/data-dir-lock.ts'
 import { createLogger } from './log.ts'
-import { createServices } from './services.ts'
+import { createServices, type Services } from './services.ts'
+
+function fail(message: string): never {
+  process.stderr.write(`fcv control plane: ${message}\n`)
+  process.exit(2)
+}
 
 async function main(): Promise<void> {
   let config
   try {
     config = loadConfig(process.env)
   } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`fcv control plane: ${e.message}\n`)
-      process.exit(2)
-    }
+    if (e instanceof ConfigError) fail(e.message)
     throw e
   }
   const log = createLogger(config.LOG_LEVEL)
-  const services = await createServices(config, log, process.env)
+  let services: Services
+  try {
+    services = await createServices(config, log, process.env)
+  } catch (e) {
+    if (e instanceof DataDirInUseError) fail(e.message)
+    throw e
+  }
   const app = createApp(services)
-  const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, (info) =>
+  const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, (info) => {
     log.info(
-      { url: `http://${info.address}:${info.port}`, database: services.db.kind },
+      {
+        url: `http://${info.address}:${info.port}`,
+        database: services.db.kind,
+        pushTargets: services.publishers.map((p) => p.target),
+        reconcileEverySeconds: config.FCV_RECONCILE_INTERVAL_SECONDS,
+      },
       'listening'
     )
-  )
+    services.reconciler.start()
+    services.aliasSync.start()
+  })
+  server.once('error', (e: NodeJS.ErrnoException) => {
+    // Before anything was served: release the database (and its folder's lock), then say why.
+    void services.db
+      .close()
+      .finally(() =>
+        fail(
+          e.code === 'EADDRINUSE'
+            ? `${config.HOST}:${config.PORT} is in use (another control plane?): stop it, or set PORT`
+            : `cannot listen on ${config.HOST}:${config.PORT}: ${e.message}`
+        )
+      )
+  })
   let stopping = false
   const stop = (signal: string) => {
     if (stopping) return
@@ -42,6 +71,7 @@ async function main(): Promise<void> {
     }, config.FCV_SHUTDOWN_GRACE_MS)
     force.unref()
     server.close(async () => {
+      await Promise.all([services.reconciler.stop(), services.aliasSync.stop()])
       await services.db.close().catch(() => undefined)
       log.info('stopped')
       process.exit(0)

@@ -1,13 +1,16 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client'
+import { publishTargetMetrics } from './publish/metrics.ts'
+import type { Reconciler } from './publish/reconciler.ts'
 import { EdgeTelemetry, type EdgeTelemetryOptions } from './telemetry/index.ts'
 
 /**
  * The control plane's own Prometheus metrics, and the edge workers' telemetry summed into
  * fcv_edge_*; one registry per app, so tests stay isolated.
  */
-export function createMetrics(o: { edge?: EdgeTelemetryOptions } = {}) {
+export function createMetrics(o: { edge?: EdgeTelemetryOptions; reconciler?: Reconciler } = {}) {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
+  if (o.reconciler) publishTargetMetrics(registry, o.reconciler)
   return {
     registry,
     requests: new Counter({

@@ -72,7 +72,7 @@ describe('graceful stop', () => {
     const version = await registerVersion(
       new MlflowClient(connectionTo(mlflowUri, {})),
       model,
-      goodTags(null)
+      goodTags()
     )
     edge.delayMs = 1_500
     const pending = fetch(`${cp.url}/v1/models/${model}/promotions`, {

@@ -3,8 +3,11 @@ import type { Config } from './config.ts'
 import { openDatabase, type Database } from './db/index.ts'
 import type { Logger } from './log.ts'
 import { HttpPushPublisher } from './publish/http-push.ts'
+import { KeyedLock } from './publish/keyed-lock.ts'
 import type { Publisher } from './publish/publisher.ts'
+import { Reconciler } from './publish/reconciler.ts'
 import type { GateThresholds } from './promotion/gates.ts'
+import { AliasSync } from './registry/alias-sync.ts'
 
 /** Everything a request handler needs, created once at start. */
 export interface Services {
@@ -17,6 +20,12 @@ export interface Services {
   signer: SigningKey | null
   /** Push targets for bundles (edge workers). */
   publishers: Publisher[]
+  /** Serialises a model's deployment changes with the reconciler's pushes (this process). */
+  lock: KeyedLock
+  /** Converges the push targets to the deployments (started by main.ts, not by tests). */
+  reconciler: Reconciler
+  /** Keeps the per-channel MLflow aliases as the deployments say (started with the reconciler). */
+  aliasSync: AliasSync
   gates: GateThresholds
   /** How long a promotion owns its model before a retry may take it over. */
   promotionLeaseMs: number
@@ -63,6 +72,11 @@ export async function createServices(
     const trustedKeys = JSON.stringify({ [signer.keyId]: signer.publicKey })
     log.info({ keyId: signer.keyId, trustedKeys }, 'bundle signing key loaded')
   } else log.warn('FCV_SIGNING_KEY is not set: promotions will be refused until it is')
+  const publishers = config.FCV_EDGE_PUBLISH_URLS.map(
+    (u) => new HttpPushPublisher(u, config.FCV_EDGE_PUBLISH_TOKEN)
+  )
+  const lock = new KeyedLock()
+  const intervalMs = config.FCV_RECONCILE_INTERVAL_SECONDS * 1000
   return {
     config,
     db,
@@ -71,9 +85,13 @@ export async function createServices(
       await probe.version()
     },
     signer,
-    publishers: config.FCV_EDGE_PUBLISH_URLS.map(
-      (u) => new HttpPushPublisher(u, config.FCV_EDGE_PUBLISH_TOKEN)
+    publishers,
+    lock,
+    reconciler: new Reconciler(
+      { db: db.db, publishers, model: config.FCV_MODEL_NAME, lock, log },
+      { intervalMs }
     ),
+    aliasSync: new AliasSync({ db: db.db, mlflow, log }, { intervalMs }),
     gates: gateThresholds(config),
     promotionLeaseMs: config.FCV_PROMOTION_LEASE_MS,
     log,

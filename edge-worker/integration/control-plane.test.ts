@@ -95,7 +95,7 @@ async function predictVersions(): Promise<string[]> {
 
 beforeAll(async () => {
   const client = new MlflowClient(connectionTo(inject('mlflowUri'), {}))
-  for (let i = 0; i < 3; i++) versions.push(await registerVersion(client, MODEL, goodTags(null)))
+  for (let i = 0; i < 3; i++) versions.push(await registerVersion(client, MODEL, goodTags()))
 
   const key = await generateSigningKey()
   const foreign = await importSigningKey((await generateSigningKey()).privateKeyPkcs8)

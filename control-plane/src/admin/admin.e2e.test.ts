@@ -40,9 +40,11 @@ beforeAll(async () => {
     ],
   })
   // 1: the first champion; 2: evaluated against it but worse (a gate fails); 3: better than 1.
-  expect(await registerVersion(t.mlflow, MODEL, goodTags(null))).toBe('1')
-  expect(await registerVersion(t.mlflow, MODEL, goodTags('1', { 'metric.gini': '0.80' }))).toBe('2')
-  expect(await registerVersion(t.mlflow, MODEL, goodTags('1'))).toBe('3')
+  expect(await registerVersion(t.mlflow, MODEL, goodTags())).toBe('1')
+  expect(
+    await registerVersion(t.mlflow, MODEL, goodTags({ edge: '1' }, { 'metric.gini': '0.80' }))
+  ).toBe('2')
+  expect(await registerVersion(t.mlflow, MODEL, goodTags({ edge: '1' }))).toBe('3')
   const first = await t.call('POST', PROMOTIONS, {
     body: { version: '1', channel: 'edge', reason: 'the first champion' },
   })

@@ -4,13 +4,14 @@
 
 import path from 'node:path'
 import { sql } from 'drizzle-orm'
+import { lockDataDir } from './data-dir-lock.ts'
 import * as schema from './schema.ts'
 import type { Db } from './types.ts'
 
 export interface OpenOptions {
   /** postgres://... : PostgreSQL. Wins over dataDir. */
   url?: string
-  /** PGlite data directory; omitted (or ":memory:") = in memory. */
+  /** PGlite data directory, created if missing and locked to this process; omitted (or ":memory:") = in memory. */
   dataDir?: string
   /** The migrations folder; defaults to control-plane/drizzle (found from this module). */
   migrationsFolder?: string
@@ -93,7 +94,15 @@ async function openPglite(
   const { PGlite } = await import('@electric-sql/pglite')
   const { drizzle } = await import('drizzle-orm/pglite')
   const { migrate } = await import('drizzle-orm/pglite/migrator')
-  const client = await PGlite.create(dataDir === undefined ? {} : { dataDir })
+  // The folder is created (with its parents) and locked: a second process must not open it.
+  const release = dataDir === undefined ? () => {} : lockDataDir(dataDir)
+  let client
+  try {
+    client = await PGlite.create(dataDir === undefined ? {} : { dataDir })
+  } catch (e) {
+    release()
+    throw e
+  }
   const db = drizzle(client, { schema })
   // One process owns a PGlite database: no lock to take, only this process's calls to queue.
   let migrating = Promise.resolve()
@@ -108,6 +117,12 @@ async function openPglite(
     async ping() {
       await db.execute(sql`select 1`)
     },
-    close: () => client.close(),
+    async close() {
+      try {
+        await client.close()
+      } finally {
+        release()
+      }
+    },
   }
 }

@@ -1,6 +1,7 @@
 // The control plane's one PostgreSQL schema: PostgreSQL in production, PGlite in-process by
 // default, the same migrations for both (control-plane/drizzle/).
 
+import type { Channel } from '@fcv/core'
 import { sql } from 'drizzle-orm'
 import {
   bigserial,
@@ -28,8 +29,7 @@ const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull(
 
 export const ROLES = ['admin', 'publisher', 'reporter', 'viewer'] as const
 export type Role = (typeof ROLES)[number]
-export const CHANNELS = ['edge', 'widget'] as const
-export type Channel = (typeof CHANNELS)[number]
+export { CHANNELS, type Channel } from '@fcv/core'
 
 /** Registered models mirrored from MLflow. */
 export const models = pgTable('models', {

@@ -12,12 +12,13 @@ import {
   writeDeployment,
   type DeploymentState,
 } from '../db/index.ts'
+import { championAlias, previousAlias } from '@fcv/core'
 import type { Channel } from '../db/schema.ts'
 import { ApiError } from '../errors.ts'
 import type { Actor } from '../app-env.ts'
 import { fromMlflow, syncVersion } from '../registry/sync.ts'
 import type { Services } from '../services.ts'
-import { bundleFor, pushBundle, withdrawRole } from './deploy-step.ts'
+import { bundleFor, pushBundle, withdrawRole, type TargetOutcome } from './deploy-step.ts'
 import { stateOf } from './promote.ts'
 
 export interface ChangeResult {
@@ -26,6 +27,8 @@ export interface ChangeResult {
   revision: number
   before: DeploymentState
   after: DeploymentState
+  /** Each push target's outcome; a pending one is delivered by the reconciler. */
+  publish: TargetOutcome[]
 }
 
 /** Who changes which channel of which model, and why (the audit entry's fields). */
@@ -53,10 +56,11 @@ async function record(
   r: ChangeRequest,
   { revision: expectedRevision, before }: Current,
   after: DeploymentState,
-  cause: string
+  cause: string,
+  publish: TargetOutcome[]
 ): Promise<ChangeResult> {
   try {
-    return await transaction(s.db.db, async (tx) => {
+    const result = await transaction(s.db.db, async (tx) => {
       const { revision } = await writeDeployment(tx, {
         modelName: r.model,
         channel: r.channel,
@@ -71,11 +75,21 @@ async function record(
         target: `${r.model}/${r.channel}`,
         reason: r.reason,
         before,
-        after,
+        after: { ...after, publish },
         requestId: r.requestId,
       })
-      return { model: r.model, channel: r.channel, revision: revision.revision, before, after }
+      return {
+        model: r.model,
+        channel: r.channel,
+        revision: revision.revision,
+        before,
+        after,
+        publish,
+      }
     })
+    // A target that missed it is tried again now rather than at the next interval.
+    if (publish.some((p) => p.outcome === 'pending')) s.reconciler.nudge()
+    return result
   } catch (e) {
     if (e instanceof RevisionConflictError) {
       throw new ApiError(
@@ -111,15 +125,21 @@ export async function rollback(s: Services, r: ChangeRequest): Promise<ChangeRes
       'bundle_missing',
       `the bundle of version ${previous.championVersion} is no longer stored`
     )
-  await pushBundle(s.publishers, bundle, r.channel, 'champion')
-  await s.mlflow.setAlias(r.model, 'champion', previous.championVersion!).catch(fromMlflow)
-  await s.mlflow.setAlias(r.model, 'previous', before.championVersion).catch(fromMlflow)
   const after: DeploymentState = {
     ...before,
     championVersion: previous.championVersion,
     championBundle: bundle.digest,
   }
-  return await record(s, r, current, after, 'rollback')
+  return await s.lock.run(r.model, async () => {
+    const publish = await pushBundle(s, bundle, r.channel, 'champion')
+    await s.mlflow
+      .setAlias(r.model, championAlias(r.channel), previous.championVersion!)
+      .catch(fromMlflow)
+    await s.mlflow
+      .setAlias(r.model, previousAlias(r.channel), before.championVersion!)
+      .catch(fromMlflow)
+    return await record(s, r, current, after, 'rollback', publish)
+  })
 }
 
 /** A new canary share for the current canary, or no canary at all (share 0). */
@@ -138,14 +158,18 @@ export async function setCanaryShare(
     )
   }
   if (share === 0) {
-    await withdrawRole(s.publishers, r.model, r.channel, 'canary')
     const after = { ...before, canaryVersion: null, canaryBundle: null, canaryShare: 0 }
-    return await record(s, r, current, after, 'canary.stop')
+    return await s.lock.run(r.model, async () => {
+      const publish = await withdrawRole(s, r.model, r.channel, 'canary')
+      return await record(s, r, current, after, 'canary.stop', publish)
+    })
   }
   const bundle = await getBundle(s.db.db, before.canaryBundle!)
   if (!bundle) throw new ApiError(409, 'bundle_missing', `the canary's bundle is no longer stored`)
-  await pushBundle(s.publishers, bundle, r.channel, 'canary', share) // the edge learns the new share
-  return await record(s, r, current, { ...before, canaryShare: share }, 'canary.share')
+  return await s.lock.run(r.model, async () => {
+    const publish = await pushBundle(s, bundle, r.channel, 'canary', share) // the new share
+    return await record(s, r, current, { ...before, canaryShare: share }, 'canary.share', publish)
+  })
 }
 
 /** A version scored beside the champion on every request but never returned; null removes it. */
@@ -159,9 +183,11 @@ export async function setShadow(
   if (version === null) {
     if (!before.shadowVersion)
       throw new ApiError(409, 'no_shadow', `"${r.model}" has no shadow on ${r.channel}`)
-    await withdrawRole(s.publishers, r.model, r.channel, 'shadow')
     const after = { ...before, shadowVersion: null, shadowBundle: null }
-    return await record(s, r, current, after, 'shadow.stop')
+    return await s.lock.run(r.model, async () => {
+      const publish = await withdrawRole(s, r.model, r.channel, 'shadow')
+      return await record(s, r, current, after, 'shadow.stop', publish)
+    })
   }
   const { mlflow: v } = await syncVersion(s, r.model, version)
   const spec = (v.tags ?? []).find((t) => t.key === 'fcv.feature_spec.version')?.value
@@ -173,7 +199,9 @@ export async function setShadow(
     )
   }
   const bundle = await bundleFor(s.db.db, s.mlflow, s.signer, v, s.config.MLFLOW_TRACKING_URI, null)
-  await pushBundle(s.publishers, bundle, r.channel, 'shadow')
   const after = { ...before, shadowVersion: version, shadowBundle: bundle.digest }
-  return await record(s, r, current, after, 'shadow')
+  return await s.lock.run(r.model, async () => {
+    const publish = await pushBundle(s, bundle, r.channel, 'shadow')
+    return await record(s, r, current, after, 'shadow', publish)
+  })
 }

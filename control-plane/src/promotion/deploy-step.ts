@@ -1,6 +1,7 @@
 import type { MlflowClient, ModelVersion, SigningKey } from '@fcv/core'
 import { getBundle, getBundleFor, insertBundle, type Bundle, type Db } from '../db/index.ts'
 import type { Channel } from '../db/schema.ts'
+import type { Services } from '../services.ts'
 import { ApiError } from '../errors.ts'
 import { PublishError, type BundleRole, type Publisher } from '../publish/publisher.ts'
 import { fromMlflow } from '../registry/sync.ts'
@@ -44,15 +45,30 @@ export async function bundleFor(
   return bundle
 }
 
-/** Sends the bundle to every push target; any that still fails after its retries fails the step. */
+/** What became of a deployment change at one push target. */
+export interface TargetOutcome {
+  target: string
+  /**
+   * delivered: the target took it; pending: it did not answer (or failed), and the reconciler
+   * delivers it when it does; skipped: the targets serve another model (FCV_MODEL_NAME).
+   */
+  outcome: 'delivered' | 'pending' | 'skipped'
+  detail: string | null
+}
+
+/**
+ * Sends the bundle to every push target. A target that refuses it (signature, digest, token) fails
+ * the step, as nothing may point at a bundle a target refused; one that does not answer does not:
+ * the change is recorded and the reconciler delivers it later.
+ */
 export async function pushBundle(
-  publishers: Publisher[],
+  s: Services,
   bundle: Bundle,
   channel: Channel,
   role: BundleRole,
   canaryShare?: number
-): Promise<void> {
-  await everywhere(publishers, 'the bundle could not be published', (p) =>
+): Promise<TargetOutcome[]> {
+  return await everywhere(s, bundle.modelName, 'the bundle could not be published', (p) =>
     p.publish({
       model: bundle.modelName,
       version: bundle.version,
@@ -67,28 +83,47 @@ export async function pushBundle(
 
 /** Tells every push target that a channel no longer has a canary or a shadow. */
 export async function withdrawRole(
-  publishers: Publisher[],
+  s: Services,
   model: string,
   channel: Channel,
   role: 'canary' | 'shadow'
-): Promise<void> {
-  await everywhere(publishers, `the ${role} could not be withdrawn`, (p) =>
+): Promise<TargetOutcome[]> {
+  return await everywhere(s, model, `the ${role} could not be withdrawn`, (p) =>
     p.withdraw({ model, channel, role })
   )
 }
 
 async function everywhere(
-  publishers: Publisher[],
+  s: Services,
+  model: string,
   what: string,
   step: (p: Publisher) => Promise<void>
-): Promise<void> {
-  const failures: string[] = []
-  await Promise.all(
-    publishers.map((p) =>
-      step(p).catch((e: Error) =>
-        failures.push(e instanceof PublishError ? e.message : `${p.name}: ${e.message}`)
+): Promise<TargetOutcome[]> {
+  const served = s.config.FCV_MODEL_NAME
+  if (model !== served) {
+    const detail = `the push targets serve "${served}" (FCV_MODEL_NAME), not "${model}"`
+    return s.publishers.map((p) => ({ target: p.target, outcome: 'skipped', detail }))
+  }
+  const failures = await Promise.all(
+    s.publishers.map((p) =>
+      step(p).then(
+        () => null,
+        (e: unknown) => e as Error
       )
     )
   )
-  if (failures.length) throw new ApiError(502, 'publish_failed', `${what}: ${failures.join('; ')}`)
+  const refusals = failures.flatMap((e) =>
+    e instanceof PublishError && e.refused ? [e.message] : []
+  )
+  if (refusals.length) {
+    throw new ApiError(502, 'publish_failed', `${what}: ${refusals.join('; ')}`)
+  }
+  return s.publishers.map((p, i): TargetOutcome => {
+    const e = failures[i]
+    if (!e) return { target: p.target, outcome: 'delivered', detail: null }
+    const why = e instanceof PublishError ? e.message : `${p.target}: ${e.message}`
+    s.log.warn({ target: p.target, err: why }, 'a push target missed a change; reconciling later')
+    const detail = `${why}; the reconciler delivers it when the target answers`
+    return { target: p.target, outcome: 'pending', detail }
+  })
 }

@@ -15,12 +15,15 @@ const good = {
   'metric.sum_ratio': '1.01',
   'baseline.last_90d.gini': '0.72',
   'fcv.feature_spec.version': 'v2',
-  'champion.version': '3',
-  'champion.gini': '0.85',
-  'champion.rmse': '910',
+  'champion.edge.version': '3',
+  'champion.edge.gini': '0.85',
+  'champion.edge.rmse': '910',
 }
-const byGate = (tags: Record<string, string>, champion: string | null) =>
-  Object.fromEntries(evaluateGates(tags, champion, T).map((g) => [g.gate, g]))
+const byGate = (
+  tags: Record<string, string>,
+  champion: string | null,
+  channel: 'edge' | 'widget' = 'edge'
+) => Object.fromEntries(evaluateGates(tags, channel, champion, T).map((g) => [g.gate, g]))
 
 describe('evaluateGates', () => {
   it('passes a candidate that beats the champion on the same evaluation', () => {
@@ -54,18 +57,72 @@ describe('evaluateGates', () => {
     const g = byGate(good, '4')
     expect(g['gini_vs_champion']!.passed).toBe(false)
     expect(g['gini_vs_champion']!.detail).toContain(
-      'evaluated against version 3, but the champion is version 4'
+      'evaluated against version 3 as the edge champion, but the edge champion is version 4'
     )
     const none: Record<string, string> = { ...good }
-    delete none['champion.version']
+    delete none['champion.edge.version']
     expect(byGate(none, '3')['rmse_vs_champion']!.detail).toContain(
-      'was not evaluated against the champion'
+      'was not evaluated against the edge champion'
+    )
+    const unscored: Record<string, string> = { ...good }
+    delete unscored['champion.edge.gini']
+    expect(byGate(unscored, '3')['gini_vs_champion']!.detail).toContain('could not be scored')
+  })
+
+  it('holds each channel against its own champion, scored by the same evaluation', () => {
+    // v6 was evaluated against v4 (edge champion) and v5 (widget champion) on one test set.
+    const v6 = {
+      ...good,
+      'champion.edge.version': '4',
+      'champion.edge.gini': '0.84',
+      'champion.edge.rmse': '950',
+      'champion.widget.version': '5',
+      'champion.widget.gini': '0.855',
+      'champion.widget.rmse': '905',
+    }
+    const edge = byGate(v6, '4', 'edge')
+    const widget = byGate(v6, '5', 'widget')
+    expect(Object.values(edge).every((x) => x.passed)).toBe(true)
+    expect(Object.values(widget).every((x) => x.passed)).toBe(true)
+    expect(edge['gini_vs_champion']).toMatchObject({ value: 0.02 })
+    expect(widget['gini_vs_champion']).toMatchObject({ value: 0.005 })
+    expect(widget['rmse_vs_champion']!.detail).toContain('the widget champion 905')
+    // The other channel's champion is not this channel's: the swap fails both.
+    expect(byGate(v6, '5', 'edge')['gini_vs_champion']!.passed).toBe(false)
+    expect(byGate(v6, '4', 'widget')['gini_vs_champion']!.passed).toBe(false)
+    // A channel the candidate met no champion on cannot be compared.
+    const edgeOnly = { ...good }
+    expect(byGate(edgeOnly, '5', 'widget')['gini_vs_champion']!.detail).toContain(
+      'was not evaluated against the widget champion (version 5)'
     )
   })
 
+  it('reads the model-wide champion tags of versions registered before per-channel champions', () => {
+    const legacy = {
+      ...good,
+      'champion.version': '3',
+      'champion.gini': '0.85',
+      'champion.rmse': '910',
+    }
+    delete (legacy as Record<string, string>)['champion.edge.version']
+    delete (legacy as Record<string, string>)['champion.edge.gini']
+    delete (legacy as Record<string, string>)['champion.edge.rmse']
+    expect(byGate(legacy, '3', 'edge')['gini_vs_champion']).toMatchObject({
+      passed: true,
+      value: 0.01,
+    })
+    expect(byGate(legacy, '3', 'widget')['gini_vs_champion']!.passed).toBe(true)
+    expect(byGate(legacy, '4', 'widget')['gini_vs_champion']!.passed).toBe(false)
+    // Per-channel tags win over model-wide ones.
+    expect(
+      byGate({ ...legacy, 'champion.edge.version': '9' }, '3', 'edge')['gini_vs_champion']!.passed
+    ).toBe(false)
+  })
+
   it('has nothing to compare with on a channel without a champion', () => {
-    const g = byGate({ ...good, 'champion.version': '' }, null)
+    const g = byGate(good, null, 'widget')
     expect(g['gini_vs_champion']).toMatchObject({ passed: true, value: null })
+    expect(g['gini_vs_champion']!.detail).toBe('no champion on widget yet')
   })
 
   it('fails, not passes, when a metric is missing', () => {

@@ -1,6 +1,8 @@
-// The quality gates a version must pass to be promoted. Pure: the candidate's MLflow version tags
-// (its own metrics, the baseline's and the champion's, all from the same evaluation run), the
-// channel's current champion, and the thresholds from configuration.
+// The quality gates a version must pass to be promoted on a channel. Pure: the candidate's MLflow
+// version tags (its own metrics, the baseline's and every channel's champion's, all from the same
+// evaluation run), the channel and its current champion, and the thresholds from configuration.
+
+import { championTagPrefix, type Channel } from '@fcv/core'
 
 export interface GateThresholds {
   giniMargin: number
@@ -30,8 +32,35 @@ const num = (tags: Record<string, string>, key: string): number | null => {
 
 const round = (x: number) => Number(x.toPrecision(6))
 
+/** What the candidate's evaluation says of the champion it was scored against on `channel`. */
+export interface EvaluatedChampion {
+  version: string | undefined
+  gini: number | null
+  rmse: number | null
+}
+
+/**
+ * The channel's champion as the candidate's evaluation scored it: the `champion.<channel>.*` tags.
+ * A version registered before per-channel champions has model-wide `champion.*` tags instead; they
+ * name the version it was scored against, so they still count when that is this channel's champion.
+ */
+export function evaluatedChampion(
+  tags: Record<string, string>,
+  channel: Channel
+): EvaluatedChampion {
+  const prefix = championTagPrefix(channel)
+  const own = tags[`${prefix}version`]
+  const p = own !== undefined || tags['champion.version'] === undefined ? prefix : 'champion.'
+  return {
+    version: tags[`${p}version`],
+    gini: num(tags, `${p}gini`),
+    rmse: num(tags, `${p}rmse`),
+  }
+}
+
 export function evaluateGates(
   tags: Record<string, string>,
+  channel: Channel,
   champion: string | null,
   t: GateThresholds
 ): GateResult[] {
@@ -46,20 +75,18 @@ export function evaluateGates(
         passed: true,
         value: null,
         threshold: `>= ${t.giniMargin}`,
-        detail: 'no champion on this channel yet',
+        detail: `no champion on ${channel} yet`,
       },
       {
         gate: 'rmse_vs_champion',
         passed: true,
         value: null,
         threshold: `<= +${t.rmseTolerance * 100}%`,
-        detail: 'no champion on this channel yet',
+        detail: `no champion on ${channel} yet`,
       }
     )
   } else {
-    const evaluatedAgainst = tags['champion.version']
-    const cGini = num(tags, 'champion.gini')
-    const cRmse = num(tags, 'champion.rmse')
+    const { version: evaluatedAgainst, gini: cGini, rmse: cRmse } = evaluatedChampion(tags, channel)
     if (
       evaluatedAgainst !== champion ||
       cGini === null ||
@@ -69,10 +96,10 @@ export function evaluateGates(
     ) {
       const why =
         evaluatedAgainst === undefined
-          ? `the candidate was not evaluated against the champion (version ${champion}); re-run the pipeline so evaluate scores both on the same test set`
+          ? `the candidate was not evaluated against the ${channel} champion (version ${champion}); re-run the pipeline so evaluate scores both on the same test set`
           : evaluatedAgainst !== champion
-            ? `the candidate was evaluated against version ${evaluatedAgainst}, but the champion is version ${champion}; re-run the pipeline`
-            : 'the evaluation lacks the Gini or RMSE of the candidate or the champion'
+            ? `the candidate was evaluated against version ${evaluatedAgainst} as the ${channel} champion, but the ${channel} champion is version ${champion}; re-run the pipeline`
+            : `the evaluation lacks the Gini or RMSE of the candidate or of the ${channel} champion (it could not be scored: see the run's metrics.json)`
       out.push(
         {
           gate: 'gini_vs_champion',
@@ -96,7 +123,7 @@ export function evaluateGates(
         passed: lift >= t.giniMargin,
         value: round(lift),
         threshold: `>= ${t.giniMargin}`,
-        detail: `normalised Gini ${round(gini)} vs champion ${round(cGini)} (version ${champion}) on the same test set`,
+        detail: `normalised Gini ${round(gini)} vs the ${channel} champion ${round(cGini)} (version ${champion}) on the same test set`,
       })
       const worse = rmse / cRmse - 1
       out.push({
@@ -104,7 +131,7 @@ export function evaluateGates(
         passed: worse <= t.rmseTolerance,
         value: round(worse),
         threshold: `<= ${t.rmseTolerance}`,
-        detail: `RMSE ${round(rmse)} vs champion ${round(cRmse)}: ${worse <= 0 ? 'better or equal' : `${round(worse * 100)}% worse`}`,
+        detail: `RMSE ${round(rmse)} vs the ${channel} champion ${round(cRmse)}: ${worse <= 0 ? 'better or equal' : `${round(worse * 100)}% worse`}`,
       })
     }
   }

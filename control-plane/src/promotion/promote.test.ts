@@ -18,12 +18,17 @@ const v: Record<string, string> = {}
 beforeAll(async () => {
   edge = await startPushTarget()
   t = await startTestApp(uri, {
+    FCV_MODEL_NAME: MODEL,
     FCV_EDGE_PUBLISH_URLS: edge.url,
     FCV_EDGE_PUBLISH_TOKEN: 'edge-publisher-token',
   })
-  v['first'] = await registerVersion(t.mlflow, MODEL, goodTags(null))
-  v['worse'] = await registerVersion(t.mlflow, MODEL, goodTags('1', { 'metric.gini': '0.80' }))
-  v['better'] = await registerVersion(t.mlflow, MODEL, goodTags('1'))
+  v['first'] = await registerVersion(t.mlflow, MODEL, goodTags())
+  v['worse'] = await registerVersion(
+    t.mlflow,
+    MODEL,
+    goodTags({ edge: '1' }, { 'metric.gini': '0.80' })
+  )
+  v['better'] = await registerVersion(t.mlflow, MODEL, goodTags({ edge: '1', widget: '1' }))
 })
 afterAll(async () => {
   await t.close()
@@ -37,7 +42,7 @@ const promote = (body: Record<string, unknown>, key?: string) =>
   })
 
 describe('promotion', () => {
-  it('promotes the first version (no champion yet): signed bundle published, alias set, audited', async () => {
+  it('promotes the first version (no champion yet): signed bundle published, channel alias set, audited', async () => {
     const r = await promote({ version: v['first'] }, 'first-promotion-key')
     expect(r.status, JSON.stringify(r.body)).toBe(200)
     expect(r.body).toMatchObject({
@@ -66,7 +71,10 @@ describe('promotion', () => {
     expect(edge.received).toHaveLength(1)
     expect(edge.received[0]!.headers['authorization']).toBe('Bearer edge-publisher-token')
     expect(edge.received[0]!.headers['x-fcv-digest']).toBe(r.body.bundle.digest)
-    expect((await t.mlflow.getVersionByAlias(MODEL, 'champion'))?.version).toBe(v['first'])
+    expect(r.body.publish).toEqual([{ target: edge.url, outcome: 'delivered', detail: null }])
+    expect((await t.mlflow.getVersionByAlias(MODEL, 'champion-edge'))?.version).toBe(v['first'])
+    expect(await t.mlflow.getVersionByAlias(MODEL, 'champion-widget')).toBeNull()
+    expect(await t.mlflow.getVersionByAlias(MODEL, 'champion')).toBeNull()
     const audit = await t.call('GET', `/v1/audit?target=${MODEL}/edge`)
     expect(audit.body.entries[0]).toMatchObject({
       actor: 'bootstrap-admin',
@@ -112,12 +120,12 @@ describe('promotion', () => {
     expect(audit.body.entries).toHaveLength(1)
   })
 
-  it('promotes a better version, keeping the previous champion as "previous"', async () => {
+  it('promotes a better version, keeping the previous champion as "previous-edge"', async () => {
     const r = await promote({ version: v['better'] })
     expect(r.status, JSON.stringify(r.body)).toBe(200)
     expect(r.body.deployment.before.championVersion).toBe(v['first'])
-    expect((await t.mlflow.getVersionByAlias(MODEL, 'champion'))?.version).toBe(v['better'])
-    expect((await t.mlflow.getVersionByAlias(MODEL, 'previous'))?.version).toBe(v['first'])
+    expect((await t.mlflow.getVersionByAlias(MODEL, 'champion-edge'))?.version).toBe(v['better'])
+    expect((await t.mlflow.getVersionByAlias(MODEL, 'previous-edge'))?.version).toBe(v['first'])
   })
 
   it('rolls back to the previous champion, and the store serves its bundle again', async () => {
@@ -128,7 +136,9 @@ describe('promotion', () => {
     expect(r.body.after.championVersion).toBe(v['first'])
     const current = await t.call('GET', `/v1/bundles/edge/current?model=${MODEL}`, { token: null })
     expect(current.body.manifest.version).toBe(v['first'])
-    expect((await t.mlflow.getVersionByAlias(MODEL, 'champion'))?.version).toBe(v['first'])
+    expect(r.body.publish).toEqual([{ target: edge.url, outcome: 'delivered', detail: null }])
+    expect((await t.mlflow.getVersionByAlias(MODEL, 'champion-edge'))?.version).toBe(v['first'])
+    expect((await t.mlflow.getVersionByAlias(MODEL, 'previous-edge'))?.version).toBe(v['better'])
     const audit = await t.call('GET', `/v1/audit?target=${MODEL}/edge&action=rollback`)
     expect(audit.body.entries[0]).toMatchObject({ reason: 'bad numbers at the edge' })
   })
@@ -154,9 +164,11 @@ describe('promotion', () => {
     expect(r.body.error.code).toBe('no_champion')
     const synced = await t.call('POST', `/v1/models/${MODEL}/sync`)
     const champion = synced.body.versions.find((x: { aliases: string[] }) =>
-      x.aliases.includes('champion')
+      x.aliases.includes('champion-edge')
     )
-    expect(champion?.version).toBe((await t.mlflow.getVersionByAlias(MODEL, 'champion'))?.version)
+    expect(champion?.version).toBe(
+      (await t.mlflow.getVersionByAlias(MODEL, 'champion-edge'))?.version
+    )
   })
 
   it('runs a canary and a shadow on the widget channel', async () => {
@@ -164,6 +176,9 @@ describe('promotion', () => {
       body: { version: v['first'], channel: 'widget', reason: 'widget champion' },
     })
     expect(base.status, JSON.stringify(base.body)).toBe(200)
+    // Each channel has its own champion alias; the edge's is untouched.
+    expect((await t.mlflow.getVersionByAlias(MODEL, 'champion-widget'))?.version).toBe(v['first'])
+    expect((await t.mlflow.getVersionByAlias(MODEL, 'champion-edge'))?.version).toBe(v['worse'])
     const canary = await t.call('POST', `/v1/models/${MODEL}/promotions`, {
       body: { version: v['better'], channel: 'widget', reason: 'try it on 10%', canaryShare: 0.1 },
     })
@@ -225,27 +240,66 @@ describe('promotion', () => {
     }
   })
 
-  it('a publish that keeps failing fails the promotion and changes nothing', async () => {
+  it('a target that refuses the bundle fails the promotion and changes nothing', async () => {
     const before = await getDeployment(t.services.db.db, MODEL, 'edge')
-    const alias = (await t.mlflow.getVersionByAlias(MODEL, 'champion'))?.version
-    edge.failWith = 500
+    const alias = (await t.mlflow.getVersionByAlias(MODEL, 'champion-edge'))?.version
+    edge.failWith = 422
     try {
       const r = await promote({
         version: before!.championVersion === v['better'] ? v['first'] : v['better'],
         force: true,
-        reason: 'publish fails',
+        reason: 'the target refuses it',
       })
       expect(r.status).toBe(502)
       expect(r.body.error.code).toBe('publish_failed')
-      expect(r.body.error.message).toContain('HTTP 500')
+      expect(r.body.error.message).toContain('HTTP 422')
     } finally {
       edge.failWith = null
     }
     const after = await getDeployment(t.services.db.db, MODEL, 'edge')
     expect(after).toEqual(before)
-    expect((await t.mlflow.getVersionByAlias(MODEL, 'champion'))?.version).toBe(alias)
+    expect((await t.mlflow.getVersionByAlias(MODEL, 'champion-edge'))?.version).toBe(alias)
     const failed = await t.call('GET', `/v1/audit?target=${MODEL}/edge&action=promotion.failed`)
     expect(failed.body.entries[0].after.error).toContain('could not be published')
+  })
+
+  it('a target that does not answer does not fail the promotion: recorded, and pending for the reconciler', async () => {
+    const before = await getDeployment(t.services.db.db, MODEL, 'edge')
+    const version = before!.championVersion === v['better'] ? v['first'] : v['better']
+    const pushes = edge.received.length
+    edge.failWith = 503
+    let r
+    try {
+      r = await promote({ version, force: true, reason: 'the edge is down' })
+    } finally {
+      edge.failWith = null
+    }
+    expect(r.status, JSON.stringify(r.body)).toBe(200)
+    expect(r.body.publish).toEqual([
+      {
+        target: edge.url,
+        outcome: 'pending',
+        detail: expect.stringMatching(
+          /HTTP 503 target failure; the reconciler delivers it when the target answers$/
+        ),
+      },
+    ])
+    expect(edge.received).toHaveLength(pushes) // every attempt was answered 503
+    expect((await getDeployment(t.services.db.db, MODEL, 'edge'))?.championVersion).toBe(version)
+    expect((await t.mlflow.getVersionByAlias(MODEL, 'champion-edge'))?.version).toBe(version)
+    // The target answers again: the reconciler brings it to the recorded state.
+    const [status] = await t.services.reconciler.reconcileNow()
+    expect(status).toMatchObject({ state: 'converged', inSync: true, error: null })
+    expect(status!.changes).toEqual([
+      expect.objectContaining({
+        channel: 'edge',
+        role: 'champion',
+        action: 'push',
+        version,
+        result: 'ok',
+      }),
+    ])
+    expect(edge.slots.get('edge/champion')?.version).toBe(version)
   })
 })
 

@@ -2,7 +2,7 @@
 // record, as a journal (the promotions table) so a crash at any point is resumed by a retry with
 // the same Idempotency-Key, and the deployment itself changes in one transaction of record.
 
-import { canonicalJson, sha256Hex } from '@fcv/core'
+import { canonicalJson, championAlias, previousAlias, sha256Hex } from '@fcv/core'
 import {
   appendAudit,
   beginPromotion,
@@ -24,7 +24,7 @@ import { ApiError } from '../errors.ts'
 import type { Actor } from '../app-env.ts'
 import { fromMlflow, syncVersion } from '../registry/sync.ts'
 import type { Services } from '../services.ts'
-import { bundleFor, pushBundle, withdrawRole } from './deploy-step.ts'
+import { bundleFor, pushBundle, withdrawRole, type TargetOutcome } from './deploy-step.ts'
 import { evaluateGates, type GateResult } from './gates.ts'
 
 export interface PromotionRequest {
@@ -47,6 +47,8 @@ export interface PromotionResult {
   gates: GateResult[]
   bundle: { digest: string; keyId: string; url: string }
   deployment: { revision: number; before: DeploymentState | null; after: DeploymentState }
+  /** Each push target's outcome; a pending one is delivered by the reconciler. */
+  publish: TargetOutcome[]
 }
 
 const EMPTY: DeploymentState = {
@@ -100,7 +102,11 @@ async function earlier(
       'this Idempotency-Key was used for a different request'
     )
   }
-  if (p.status === 'succeeded') return { replay: p.result as PromotionResult }
+  if (p.status === 'succeeded') {
+    // A result journalled before push outcomes were recorded has none.
+    const result = p.result as PromotionResult
+    return { replay: { ...result, publish: result.publish ?? [] } }
+  }
   if (p.status === 'failed') {
     throw new ApiError(
       409,
@@ -130,7 +136,7 @@ export async function gateReport(
 ): Promise<{ champion: string | null; passed: boolean; gates: GateResult[] }> {
   const { mirrored } = await syncVersion(s, model, version)
   const champion = stateOf(await getDeployment(s.db.db, model, channel)).championVersion
-  const gates = evaluateGates(mirrored.tags, champion, s.gates)
+  const gates = evaluateGates(mirrored.tags, channel, champion, s.gates)
   return { champion, passed: gates.every((g) => g.passed), gates }
 }
 
@@ -170,7 +176,7 @@ export async function promote(
       `a canary needs a champion to share ${req.channel} with; promote one first`
     )
   }
-  const gates = evaluateGates(mirrored.tags, before.championVersion, s.gates)
+  const gates = evaluateGates(mirrored.tags, req.channel, before.championVersion, s.gates)
   const passed = gates.every((g) => g.passed)
   if (!passed && !req.force) {
     await appendAudit(s.db.db, {
@@ -233,70 +239,79 @@ export async function promote(
       await recordPromotionProgress(s.db.db, journal.id, { bundleDigest: bundle.digest })
     }
     const role = req.canaryShare === undefined ? 'champion' : 'canary'
-    // Published before the channel points at it: the channel never names a bundle that is not out.
-    await pushBundle(s.publishers, bundle, req.channel, role, req.canaryShare)
-    // Promoting the canary's own version ends the canary at the edge too.
-    if (role === 'champion' && before.canaryVersion === req.version) {
-      await withdrawRole(s.publishers, model, req.channel, 'canary')
-    }
-    if (role === 'champion') {
-      await s.mlflow.setAlias(model, 'champion', req.version).catch(fromMlflow)
-      if (before.championVersion && before.championVersion !== req.version) {
-        await s.mlflow.setAlias(model, 'previous', before.championVersion).catch(fromMlflow)
-      }
-    }
-    const after: DeploymentState =
-      role === 'champion'
-        ? {
-            ...before,
-            championVersion: req.version,
-            championBundle: bundle.digest,
-            // A canary of the version just promoted has nothing left to test.
-            ...(before.canaryVersion === req.version
-              ? { canaryVersion: null, canaryBundle: null, canaryShare: 0 }
-              : {}),
-          }
-        : {
-            ...before,
-            canaryVersion: req.version,
-            canaryBundle: bundle.digest,
-            canaryShare: req.canaryShare ?? 0,
-          }
     const forced = journal.forced === 1
-    const result = await transaction(s.db.db, async (tx) => {
-      const { revision } = await writeDeployment(tx, {
-        modelName: model,
-        channel: req.channel,
-        expectedRevision: current?.revision ?? 0,
-        state: after,
-        cause: role === 'champion' ? 'promote' : 'canary',
-        actor: actor.name,
-      })
-      const r: PromotionResult = {
-        promotionId: journal.id,
-        model,
-        version: req.version,
-        channel: req.channel,
-        role,
-        forced,
-        gates,
-        bundle: { digest: bundle.digest, keyId: bundle.keyId, url: o.bundleUrl(bundle.digest) },
-        deployment: { revision: revision.revision, before: current ? before : null, after },
+    // Publish, then record, under the model's lock: the reconciler never pushes in between.
+    const result = await s.lock.run(model, async () => {
+      // Published before the channel points at it: the channel never names a bundle a target refused.
+      const publish = await pushBundle(s, bundle, req.channel, role, req.canaryShare)
+      // Promoting the canary's own version ends the canary at the edge too.
+      if (role === 'champion' && before.canaryVersion === req.version) {
+        await withdrawRole(s, model, req.channel, 'canary')
       }
-      await appendAudit(tx, {
-        actor: actor.name,
-        action: forced ? 'promotion.forced' : 'promotion',
-        target: `${model}/${req.channel}`,
-        reason: req.reason,
-        before,
-        after: { ...after, gates, bundle: bundle.digest },
-        requestId: o.requestId,
+      if (role === 'champion') {
+        const channel = req.channel
+        await s.mlflow.setAlias(model, championAlias(channel), req.version).catch(fromMlflow)
+        if (before.championVersion && before.championVersion !== req.version) {
+          await s.mlflow
+            .setAlias(model, previousAlias(channel), before.championVersion)
+            .catch(fromMlflow)
+        }
+      }
+      const after: DeploymentState =
+        role === 'champion'
+          ? {
+              ...before,
+              championVersion: req.version,
+              championBundle: bundle.digest,
+              // A canary of the version just promoted has nothing left to test.
+              ...(before.canaryVersion === req.version
+                ? { canaryVersion: null, canaryBundle: null, canaryShare: 0 }
+                : {}),
+            }
+          : {
+              ...before,
+              canaryVersion: req.version,
+              canaryBundle: bundle.digest,
+              canaryShare: req.canaryShare ?? 0,
+            }
+      return await transaction(s.db.db, async (tx) => {
+        const { revision } = await writeDeployment(tx, {
+          modelName: model,
+          channel: req.channel,
+          expectedRevision: current?.revision ?? 0,
+          state: after,
+          cause: role === 'champion' ? 'promote' : 'canary',
+          actor: actor.name,
+        })
+        const r: PromotionResult = {
+          promotionId: journal.id,
+          model,
+          version: req.version,
+          channel: req.channel,
+          role,
+          forced,
+          gates,
+          bundle: { digest: bundle.digest, keyId: bundle.keyId, url: o.bundleUrl(bundle.digest) },
+          deployment: { revision: revision.revision, before: current ? before : null, after },
+          publish,
+        }
+        await appendAudit(tx, {
+          actor: actor.name,
+          action: forced ? 'promotion.forced' : 'promotion',
+          target: `${model}/${req.channel}`,
+          reason: req.reason,
+          before,
+          after: { ...after, gates, bundle: bundle.digest, publish },
+          requestId: o.requestId,
+        })
+        const done = await completePromotion(tx, journal.id, { status: 'succeeded', result: r })
+        if (!done)
+          throw new ApiError(409, 'promotion_taken_over', 'the promotion was taken over by a retry')
+        return r
       })
-      const done = await completePromotion(tx, journal.id, { status: 'succeeded', result: r })
-      if (!done)
-        throw new ApiError(409, 'promotion_taken_over', 'the promotion was taken over by a retry')
-      return r
     })
+    // A target that missed it is tried again now rather than at the next interval.
+    if (result.publish.some((p) => p.outcome === 'pending')) s.reconciler.nudge()
     s.log.info(
       { model, version: req.version, channel: req.channel, role, forced, actor: actor.name },
       'promoted'

@@ -1,7 +1,7 @@
-import type { Channel } from '../db/schema.ts'
+import type { Channel, ServingRole } from '@fcv/core'
 
 /** What a deployment serves on a channel, in which role. */
-export type BundleRole = 'champion' | 'canary' | 'shadow'
+export type BundleRole = ServingRole
 
 export interface PublishedBundle {
   model: string
@@ -23,16 +23,46 @@ export interface Withdrawal {
   role: Exclude<BundleRole, 'champion'>
 }
 
+/** What a target says it serves in one (channel, role). */
+export interface TargetSlot {
+  channel: Channel
+  role: BundleRole
+  model: string
+  version: string
+  digest: string
+  canaryShare?: number | undefined
+  /** Whether the target still holds the bundle the slot names. */
+  stored: boolean
+}
+
+/** How hard one call tries: the promotion retries a blip, the reconciler's next pass is its retry. */
+export interface CallOptions {
+  attempts?: number
+}
+
 /**
  * A place bundles go when a deployment changes. The control plane's own store is always first (a
- * channel only ever points at a bundle it can serve); push targets (edge workers) follow.
+ * channel only ever points at a bundle it can serve); push targets (edge workers) follow, and the
+ * reconciler keeps them at the desired state (reconciler.ts).
  */
 export interface Publisher {
-  readonly name: string
-  publish(bundle: PublishedBundle): Promise<void>
-  withdraw(w: Withdrawal): Promise<void>
+  /** The target's address without credentials: what logs, statuses and metric labels show. */
+  readonly target: string
+  publish(bundle: PublishedBundle, o?: CallOptions): Promise<void>
+  withdraw(w: Withdrawal, o?: CallOptions): Promise<void>
+  /** What the target serves now, read from its store. */
+  slots(o?: CallOptions): Promise<TargetSlot[]>
 }
 
 export class PublishError extends Error {
   override name = 'PublishError'
+  /**
+   * The target answered and refused (a bad signature or digest, a wrong token: HTTP 4xx other than
+   * 408/429): sending the same again cannot help. Otherwise it did not answer or failed (5xx).
+   */
+  readonly refused: boolean
+  constructor(message: string, o: { refused: boolean; cause?: unknown }) {
+    super(message, { cause: o.cause })
+    this.refused = o.refused
+  }
 }

@@ -15,6 +15,7 @@ import {
   GateSchema,
   ModelNameParam,
   ReasonSchema,
+  TargetOutcomeSchema,
   VersionSchema,
 } from './schemas.ts'
 
@@ -49,6 +50,7 @@ const PromotionOut = z
       before: DeploymentStateSchema.nullable(),
       after: DeploymentStateSchema,
     }),
+    publish: z.array(TargetOutcomeSchema),
   })
   .openapi('Promotion')
 
@@ -59,6 +61,7 @@ const ChangeOut = z
     revision: z.number(),
     before: DeploymentStateSchema,
     after: DeploymentStateSchema,
+    publish: z.array(TargetOutcomeSchema),
   })
   .openapi('DeploymentChange')
 
@@ -92,7 +95,8 @@ export function deploymentRoutes(app: OpenAPIHono<AppEnv>, s: Services, auth: To
       summary:
         'Promote a version on a channel (champion, or canary with canaryShare) through the gates',
       description:
-        'Gates are evaluated on the candidate’s own evaluation, which also scored the current champion on the same test set. ' +
+        'Gates are evaluated on the candidate’s own evaluation, which also scored every channel’s champion on the same test set; each channel’s gates compare with its own champion. ' +
+        'The version is published to every push target before the deployment is recorded: a target that refuses it fails the promotion (502, nothing changed), one that does not answer does not (its outcome is `pending`, and the reconciler delivers it). ' +
         'A failed gate answers 409 with the gate table; `force` (with a reason) overrides it and is audited. ' +
         'An Idempotency-Key makes a retry safe: a finished promotion is replayed, an interrupted one is resumed.',
       security: bearer,
@@ -213,7 +217,7 @@ export function deploymentRoutes(app: OpenAPIHono<AppEnv>, s: Services, auth: To
       },
       responses: {
         200: { description: 'changed', content: { 'application/json': { schema: ChangeOut } } },
-        ...errorResponses(400, 401, 403, 409),
+        ...errorResponses(400, 401, 403, 409, 502, 503),
       },
     }),
     async (c) => {

@@ -32,7 +32,7 @@ const DESCRIPTIONS: Record<number, string> = {
   409: 'conflict: failed gates, a promotion in progress, a concurrent change',
   413: 'the body is too large',
   422: 'the request cannot be processed as sent',
-  502: 'a publish target refused or failed',
+  502: 'a push target refused the bundle (signature, digest, token); nothing changed',
   503: 'a dependency (MLflow, the signing key) is unavailable',
 }
 
@@ -75,3 +75,14 @@ export const GateSchema = z
   .openapi('Gate')
 
 export const bearer = [{ bearer: [] }]
+
+export const TargetOutcomeSchema = z
+  .object({
+    target: z.string(),
+    outcome: z.enum(['delivered', 'pending', 'skipped']),
+    detail: z.string().nullable(),
+  })
+  .openapi('TargetOutcome', {
+    description:
+      'delivered: the push target took the change; pending: it did not answer, and the reconciler delivers it when it does; skipped: the targets serve another model (FCV_MODEL_NAME)',
+  })

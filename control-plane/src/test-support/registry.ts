@@ -4,15 +4,26 @@
 
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { MlflowClient } from '@fcv/core'
+import { championTagPrefix, type Channel, type MlflowClient } from '@fcv/core'
 
 export const FIXTURE_MODEL = join(import.meta.dirname, 'model')
 
-/** Tags of a version that passes every gate against a champion `champion` (or none). */
+/**
+ * Tags of a version that passes every gate against the champions it was evaluated against (per
+ * channel, as evaluate tags them: `champion.<channel>.*`), or against none.
+ */
 export function goodTags(
-  champion: string | null,
+  champions: Partial<Record<Channel, string>> = {},
   over: Record<string, string> = {}
 ): Record<string, string> {
+  const scored = Object.entries(champions).flatMap(([channel, version]) => {
+    const p = championTagPrefix(channel as Channel)
+    return [
+      [`${p}version`, version],
+      [`${p}gini`, '0.85'],
+      [`${p}rmse`, '910'],
+    ]
+  })
   return {
     'metric.gini': '0.86',
     'metric.rmse': '900',
@@ -24,9 +35,7 @@ export function goodTags(
     'fcv.feature_spec.version': 'v2',
     'fcv.horizon_days': '90',
     'fcv.currency': 'GBP',
-    ...(champion
-      ? { 'champion.version': champion, 'champion.gini': '0.85', 'champion.rmse': '910' }
-      : {}),
+    ...Object.fromEntries(scored),
     ...over,
   }
 }
