@@ -41,6 +41,9 @@ beforeEach(() => {
 const predict = (app: ReturnType<typeof createApp>, body: unknown, env = bindings) =>
   postPredict(app, env, body)
 
+/** 2026-01-01T00:00:00Z as epoch ms: a timestamp the Worker takes. */
+const T = Date.UTC(2026, 0, 1)
+
 const rows = (n: number) =>
   Array.from({ length: n }, (_, i) => ({ customerId: `c${i}`, features: [i, 1, 2] }))
 
@@ -57,13 +60,13 @@ describe('POST /v1/predict: input', () => {
       [{ customers: [{ customerId: 'a', features: [1], transactions: [] }] }, 'exactly one'],
       [{ customers: [{ customerId: 'a', features: [1, null] }] }, 'customers[0].features'],
       [
-        { customers: [{ customerId: 'a', transactions: [{ timestamp: 1, amountMinor: 1.5 }] }] },
+        { customers: [{ customerId: 'a', transactions: [{ timestamp: T, amountMinor: 1.5 }] }] },
         'customers[0].transactions[0].amountMinor',
       ],
       [
         {
           customers: [
-            { customerId: 'a', transactions: [{ customerId: 'b', timestamp: 1, amountMinor: 1 }] },
+            { customerId: 'a', transactions: [{ customerId: 'b', timestamp: T, amountMinor: 1 }] },
           ],
         },
         'customers[0].transactions[0].customerId',
@@ -71,7 +74,7 @@ describe('POST /v1/predict: input', () => {
       [{ customers: rows(1), asOf: 'yesterday' }, 'asOf'],
       [
         {
-          customers: [{ customerId: 'a', transactions: [{ timestamp: 1, amountMinor: 1, x: 1 }] }],
+          customers: [{ customerId: 'a', transactions: [{ timestamp: T, amountMinor: 1, x: 1 }] }],
         },
         'customers[0].transactions[0]: Unrecognized key: "x"',
       ],
@@ -85,8 +88,10 @@ describe('POST /v1/predict: input', () => {
         'customers[1].transactions[0].timestamp: must be epoch ms or an ISO 8601',
       ],
       [
-        { customers: [{ customerId: 'a', transactions: [{ timestamp: 1.5, amountMinor: 1 }] }] },
-        'customers[0].transactions[0].timestamp',
+        {
+          customers: [{ customerId: 'a', transactions: [{ timestamp: T + 0.5, amountMinor: 1 }] }],
+        },
+        'customers[0].transactions[0].timestamp: must be integer epoch ms',
       ],
       [
         {
@@ -94,8 +99,8 @@ describe('POST /v1/predict: input', () => {
             {
               customerId: 'a',
               transactions: [
-                { timestamp: 1, amountMinor: 1 },
-                { timestamp: 2, amountMinor: 1, country: 'x'.repeat(129) },
+                { timestamp: T, amountMinor: 1 },
+                { timestamp: T + 1, amountMinor: 1, country: 'x'.repeat(129) },
               ],
             },
           ],
@@ -105,7 +110,7 @@ describe('POST /v1/predict: input', () => {
       [
         {
           customers: [
-            { customerId: 'a', transactions: [{ timestamp: 1, amountMinor: 1, quantity: '2' }] },
+            { customerId: 'a', transactions: [{ timestamp: T, amountMinor: 1, quantity: '2' }] },
           ],
         },
         'customers[0].transactions[0].quantity: must be a finite number',
@@ -122,6 +127,43 @@ describe('POST /v1/predict: input', () => {
       expect(error.code).toBe('invalid_request')
       expect(error.message, JSON.stringify(body)).toContain(field)
     }
+  })
+
+  it("refuses numeric timestamps that can only be epoch seconds (or µs, ns): core's rule", async () => {
+    const seconds = 1_714_644_000
+    const res = await predict(app, {
+      customers: [
+        { customerId: 'a', features: [1] },
+        {
+          customerId: 'b',
+          transactions: [
+            { timestamp: '2024-05-01T10:00:00Z', amountMinor: 1 },
+            { timestamp: seconds * 1000, amountMinor: 1 },
+            { timestamp: seconds, amountMinor: 1 },
+          ],
+        },
+      ],
+    })
+    expect(res.status).toBe(400)
+    expect(await res.json()).toMatchObject({
+      error: {
+        code: 'invalid_request',
+        message:
+          'customers[1].transactions[2].timestamp: 1714644000 looks like epoch seconds ' +
+          '(2024-05-02T10:00:00.000Z as seconds); send epoch milliseconds or an ISO 8601 date-time',
+        details: { field: 'customers[1].transactions[2].timestamp' },
+      },
+    })
+    const micro = await predict(app, {
+      customers: [
+        { customerId: 'a', transactions: [{ timestamp: seconds * 1e6, amountMinor: 1 }] },
+      ],
+    })
+    expect(micro.status).toBe(400)
+    expect((await errorOf(micro)).message).toBe(
+      'customers[0].transactions[0].timestamp: 1714644000000000 looks like epoch microseconds ' +
+        '(2024-05-02T10:00:00.000Z as microseconds); send epoch milliseconds or an ISO 8601 date-time'
+    )
   })
 
   it('refuses malformed JSON with 400, more customers than allowed and oversized bodies with 413', async () => {
