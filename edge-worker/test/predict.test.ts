@@ -166,6 +166,35 @@ describe('POST /v1/predict: input', () => {
     )
   })
 
+  it('refuses a customerId sent twice, naming both places', async () => {
+    const res = await predict(app, {
+      customers: [
+        { customerId: 'c1', features: [1] },
+        { customerId: 'c2', features: [1] },
+        { customerId: 'C1', features: [1] },
+        { customerId: 'c1', transactions: [{ timestamp: T, amountMinor: 1 }] },
+        { customerId: 'c2', features: [1] },
+      ],
+    })
+    expect(res.status).toBe(400)
+    expect(await res.json()).toMatchObject({
+      error: {
+        code: 'invalid_request',
+        message:
+          'customers[3].customerId: "c1" is also customers[0].customerId; send each customer once',
+        details: { field: 'customers[3].customerId', duplicateOf: 'customers[0].customerId' },
+      },
+    })
+    // Ids are compared exactly: these are two customers (and there is no model yet).
+    const distinct = await predict(app, {
+      customers: [
+        { customerId: 'c1', features: [1] },
+        { customerId: 'C1', features: [1] },
+      ],
+    })
+    expect(distinct.status).toBe(503)
+  })
+
   it('refuses malformed JSON with 400, more customers than allowed and oversized bodies with 413', async () => {
     const malformed = await predict(app, '{"customers": [')
     expect(malformed.status).toBe(400)
@@ -358,15 +387,17 @@ describe("POST /v1/predict with core's scorer", () => {
       asOf: new Date(asOf).toISOString(),
       customers: [
         ...histories,
-        { customerId: 'h1', features: vectors[0] },
-        { customerId: 'h2', features: byName },
+        // The same customers as rows, under other ids (one id once per request).
+        { customerId: 'h1-row', features: vectors[0] },
+        { customerId: 'h2-row', features: byName },
       ],
     })
     expect(res.status).toBe(200)
     const body = (await res.json()) as { predictions: (Prediction & { variant: string })[] }
     expect(body.predictions.map((p) => p.variant)).toEqual(Array(4).fill('champion'))
     const scores = body.predictions.map(({ variant: _, ...p }) => p)
-    expect(scores).toEqual([...expected, ...expected])
+    const asRows = expected.map((p) => ({ ...p, customerId: `${p.customerId}-row` }))
+    expect(scores).toEqual([...expected, ...asRows])
     expect(expected[0]).toMatchObject({ modelVersion: '1', featureSpecVersion: 'v2' })
     expect(expected[0]!.p10).toBeLessThanOrEqual(expected[0]!.p90)
   })
