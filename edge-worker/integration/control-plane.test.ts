@@ -257,6 +257,7 @@ describe('control plane → Worker', () => {
         method: 'PUT',
         headers: {
           authorization: `Bearer ${PUBLISHER_TOKEN}`,
+          'content-type': 'application/json',
           'x-fcv-channel': 'edge',
           'x-fcv-role': 'champion',
         },

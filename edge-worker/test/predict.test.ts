@@ -14,6 +14,7 @@ import type { Env } from '../src/env.ts'
 import type { CreateScorer, Prediction } from '../src/scoring.ts'
 import type { TelemetryPayload } from '../src/telemetry.ts'
 import {
+  call,
   errorOf,
   fixture,
   newSigner,
@@ -193,6 +194,59 @@ describe('POST /v1/predict: input', () => {
       ],
     })
     expect(distinct.status).toBe(503)
+  })
+
+  it('takes JSON content types only (415 before the body is read); the CORS preflight still answers', async () => {
+    const body = JSON.stringify({ customers: rows(1) })
+    const send = (headers: Record<string, string>, payload: BodyInit = body) =>
+      call(app, bindings, '/v1/predict', { method: 'POST', headers, body: payload })
+    for (const type of [
+      'application/json',
+      'application/json; charset=utf-8',
+      'Application/JSON;charset=UTF-8',
+      'application/problem+json',
+      'application/vnd.fcv.predict+json; version=1',
+    ]) {
+      const res = await send({ 'content-type': type })
+      expect(res.status, type).toBe(503) // past the check: no model yet
+    }
+    const refused: [Record<string, string>, BodyInit, string][] = [
+      [{}, new TextEncoder().encode(body), 'no content-type'], // fetch sets none for bytes
+      [{}, body, 'content-type "text/plain;charset=UTF-8"'], // nor a browser's simple request
+      [
+        { 'content-type': 'application/x-www-form-urlencoded' }, // curl -d without -H
+        body,
+        'content-type "application/x-www-form-urlencoded"',
+      ],
+      [{ 'content-type': 'text/json' }, body, 'content-type "text/json"'],
+      [{ 'content-type': 'application/json-seq' }, body, 'content-type "application/json-seq"'],
+      [{ 'content-type': 'application/jsonx' }, body, 'content-type "application/jsonx"'],
+      [
+        { 'content-type': 'multipart/form-data; boundary=x' },
+        body,
+        'content-type "multipart/form-data; boundary=x"',
+      ],
+    ]
+    for (const [headers, payload, said] of refused) {
+      const res = await send(headers, payload)
+      expect(res.status, said).toBe(415)
+      expect(await errorOf(res), said).toEqual({
+        code: 'unsupported_media_type',
+        message: `${said}; the body must be JSON: send content-type: application/json`,
+        requestId: expect.any(String),
+      })
+    }
+    const preflight = await call(app, bindings, '/v1/predict', {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://shop.test',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
+    })
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*')
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('content-type')
   })
 
   it('refuses malformed JSON with 400, more customers than allowed and oversized bodies with 413', async () => {

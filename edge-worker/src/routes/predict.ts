@@ -5,7 +5,7 @@
 import { inCanary, ScoringInputError } from '@fcv/core'
 import type { Context, Hono } from 'hono'
 import type { AppEnv, Deps } from '../app-env.ts'
-import { parseJson, readBody } from '../body.ts'
+import { parseJson, readBody, requireJson } from '../body.ts'
 import { configOf } from '../env.ts'
 import { ApiError } from '../errors.ts'
 import { parsePredictRequest, type PredictCustomer } from '../predict-request.ts'
@@ -149,6 +149,7 @@ export function predictRoutes(app: Hono<AppEnv>, deps: Deps): void {
     let outcome: Outcome = 'error'
     let afterResponse: Promise<unknown> = Promise.resolve()
     try {
+      requireJson(c.req.raw)
       const body = parseJson(await readBody(c.req.raw, config.maxPredictBodyBytes))
       const request = parsePredictRequest(body, config.maxCustomersPerRequest, deps.now())
       const view = await servingView(c, deps, 'edge')
