@@ -341,7 +341,22 @@ describe('POST /v1/predict: scoring (against the scorer interface)', () => {
     expect(res.status).toBe(200)
     expect(res.headers.get('cache-control')).toBe('no-store')
     const body = (await res.json()) as { asOf: string; predictions: Record<string, unknown>[] }
-    expect(body.asOf).toBe('2026-03-01T00:00:00.000Z')
+    // What the numbers are in, once for the response: the champion manifest's horizon and currency.
+    expect(Object.keys(body)).toEqual([
+      'asOf',
+      'horizonDays',
+      'currency',
+      'currencyExponent',
+      'amountUnit',
+      'predictions',
+    ])
+    expect(body).toMatchObject({
+      asOf: '2026-03-01T00:00:00.000Z',
+      horizonDays: 90,
+      currency: 'GBP',
+      currencyExponent: 2,
+      amountUnit: 'major',
+    })
     expect(
       body.predictions.map((p) => [p.customerId, p.expected, p.variant, p.modelVersion])
     ).toEqual([
@@ -397,6 +412,49 @@ describe('POST /v1/predict: scoring (against the scorer interface)', () => {
     expect(byVariant['shadow']).toMatchObject({ modelVersion: '3', n: 5, errors: 0 })
     expect((byVariant['champion']?.n ?? 0) + (byVariant['canary']?.n ?? 0)).toBe(5)
     expect(payload.features.map((f) => f.name)).toEqual(['spend_30d'])
+  })
+})
+
+describe('POST /v1/predict: units', () => {
+  const units = async (res: Response) => {
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as Record<string, unknown> & {
+      predictions: { variant: string }[]
+    }
+    const { horizonDays, currency, currencyExponent, amountUnit } = body
+    const variants = [...new Set(body.predictions.map((p) => p.variant))]
+    return { horizonDays, currency, currencyExponent, amountUnit, variants }
+  }
+
+  it("states the champion's currency and horizon; a canary in other units serves nobody", async () => {
+    const app = createApp({ createScorer: fakeScorer() })
+    const eur = { currency: 'EUR', horizonDays: 60 }
+    await push(app, bindings, await signedBundle(signer, '1', {}, eur), 'edge')
+    await push(app, bindings, await signedBundle(signer, '2'), 'edge', 'canary', {
+      'x-fcv-canary-share': '1',
+    })
+    const body = { customers: rows(5) }
+    expect(await units(await predict(app, body))).toEqual({
+      ...eur,
+      currencyExponent: 2,
+      amountUnit: 'major',
+      variants: ['champion'],
+    })
+    // The same canary in the champion's units takes its share (all of it).
+    await push(app, bindings, await signedBundle(signer, '3', {}, eur), 'edge', 'canary', {
+      'x-fcv-canary-share': '1',
+    })
+    expect(await units(await predict(app, body))).toMatchObject({ ...eur, variants: ['canary'] })
+  })
+
+  it('says currencyExponent null when the bundle does not state it', async () => {
+    const app = createApp({ createScorer: fakeScorer() })
+    const featureSpec = { version: 'v2' } // no currencyExponent
+    await push(app, bindings, await signedBundle(signer, '1', {}, { featureSpec }), 'edge')
+    expect(await units(await predict(app, { customers: rows(1) }))).toMatchObject({
+      currency: 'GBP',
+      currencyExponent: null,
+    })
   })
 })
 
