@@ -85,6 +85,13 @@ async function predictVersions(): Promise<string[]> {
     predictions: { customerId: string; modelVersion: string; expected: number }[]
   }
   expect(res.status, JSON.stringify(body)).toBe(200)
+  // The units of the control plane's bundle: its fcv.currency and fcv.horizon_days tags, the model's spec.
+  expect(body).toMatchObject({
+    horizonDays: 90,
+    currency: 'GBP',
+    currencyExponent: 2,
+    amountUnit: 'major',
+  })
   expect(body.predictions.map((p) => p.customerId)).toEqual(['c-uk', 'c-fr'])
   for (const p of body.predictions) {
     expect(Number.isFinite(p.expected)).toBe(true)
@@ -257,6 +264,7 @@ describe('control plane → Worker', () => {
         method: 'PUT',
         headers: {
           authorization: `Bearer ${PUBLISHER_TOKEN}`,
+          'content-type': 'application/json',
           'x-fcv-channel': 'edge',
           'x-fcv-role': 'champion',
         },

@@ -1,7 +1,8 @@
 import { Hono } from 'hono'
 import type { AppEnv, Deps } from './app-env.ts'
-import { publicCors } from './cors.ts'
-import { ApiError, errorResponse, onError } from './errors.ts'
+import { PUBLIC_PATHS, publicCors } from './cors.ts'
+import { onError } from './errors.ts'
+import { wrongMethodOrNotFound } from './methods.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { adminStateRoutes } from './routes/admin-state.ts'
 import { bundleRoutes } from './routes/bundle.ts'
@@ -34,10 +35,9 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   }
   const app = new Hono<AppEnv>()
   app.onError(onError)
-  app.notFound((c) =>
-    errorResponse(c, new ApiError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`))
-  )
-  app.use('/v1/*', publicCors)
+  // 404 for unknown paths; 405 with Allow for a route's path asked with another method.
+  app.notFound(wrongMethodOrNotFound(app, PUBLIC_PATHS))
+  app.use(PUBLIC_PATHS, publicCors)
   app.get('/healthz', (c) => c.json({ ok: true }))
   adminRoutes(app, deps)
   adminStateRoutes(app)

@@ -1,5 +1,23 @@
 import { ApiError } from './errors.ts'
 
+/** application/json or application/<anything>+json, with or without parameters (charset…). */
+const JSON_TYPE = /^application\/(?:[\w.+!#$%&'*^`|~-]+\+)?json[ \t]*(?:;|$)/i
+
+/**
+ * A 415 unless the request says its body is JSON: `curl -d` without -H sends a form type, and a
+ * browser's no-preflight text/plain is not an API call. Checked before the body is read.
+ */
+export function requireJson(req: Request): void {
+  const type = req.headers.get('content-type') ?? '' // trimmed by Headers
+  if (JSON_TYPE.test(type)) return
+  const said = type ? `content-type ${JSON.stringify(type.slice(0, 100))}` : 'no content-type'
+  throw new ApiError(
+    415,
+    'unsupported_media_type',
+    `${said}; the body must be JSON: send content-type: application/json`
+  )
+}
+
 function tooLarge(limit: number): ApiError {
   return new ApiError(413, 'payload_too_large', `the body is larger than ${limit} bytes`, {
     details: { limit },

@@ -3,6 +3,9 @@ import { cors } from 'hono/cors'
 import type { AppEnv } from './app-env.ts'
 import { configOf } from './env.ts'
 
+/** The public routes: CORS (preflight included) answers here. */
+export const PUBLIC_PATHS = '/v1/*'
+
 /** CORS for the public /v1 routes, origins from CORS_ORIGINS ('*' or a comma-separated list). */
 export const publicCors = cors({
   origin: (origin, c: Context<AppEnv>) => {

@@ -55,6 +55,26 @@ function pathOf(path: readonly PropertyKey[]): string {
     .join('')
 }
 
+/** One customer once: a second entry would be scored twice and answered twice, silently. */
+function refuseDuplicates(customers: readonly { customerId: string }[]): void {
+  const first = new Map<string, number>()
+  for (let i = 0; i < customers.length; i++) {
+    const id = customers[i]!.customerId
+    const seen = first.get(id)
+    if (seen === undefined) {
+      first.set(id, i)
+      continue
+    }
+    const field = `customers[${i}].customerId`
+    throw new ApiError(
+      400,
+      'invalid_request',
+      `${field}: ${JSON.stringify(id)} is also customers[${seen}].customerId; send each customer once`,
+      { details: { field, duplicateOf: `customers[${seen}].customerId` } }
+    )
+  }
+}
+
 /** Validates a parsed body: 413 beyond maxCustomers (checked first, before the per-field walk), else 400s. */
 export function parsePredictRequest(
   body: unknown,
@@ -78,6 +98,7 @@ export function parsePredictRequest(
       details: { field, issues: parsed.error.issues.length },
     })
   }
+  refuseDuplicates(parsed.data.customers)
   const asOf = parsed.data.asOf === undefined ? now : Date.parse(parsed.data.asOf)
   return {
     asOf,

@@ -117,6 +117,28 @@ describe('PUT /_admin/bundle: what is refused before any work', () => {
     expect(pulled).toBeLessThan(20)
   })
 
+  it('refuses a push not sent as JSON with 415, after the token check', async () => {
+    const built = await signedBundle(signer, '1')
+    for (const type of [null, 'application/octet-stream', 'application/x-www-form-urlencoded']) {
+      const init = pushInit(built.bytes)
+      const headers = new Headers(init.headers)
+      if (type === null) headers.delete('content-type')
+      else headers.set('content-type', type)
+      const res = await call(app, bindings, '/_admin/bundle', { ...init, headers })
+      expect(res.status, String(type)).toBe(415)
+      expect((await errorOf(res)).message).toBe(
+        `${type === null ? 'no content-type' : `content-type "${type}"`}; ` +
+          'the body must be JSON: send content-type: application/json'
+      )
+      headers.delete('authorization')
+      const anonymous = await call(app, bindings, '/_admin/bundle', { ...init, headers })
+      expect(anonymous.status).toBe(401)
+    }
+    expect(kv.reads).toBe(0)
+    const withCharset = pushInit(built.bytes, { 'content-type': 'application/json; charset=utf-8' })
+    expect((await call(app, bindings, '/_admin/bundle', withCharset)).status).toBe(200)
+  })
+
   it('refuses an empty, non-JSON or non-bundle body with 400 malformed', async () => {
     for (const body of ['', '{not json', '[1,2,3]', '{"manifest":{}}']) {
       const res = await call(app, bindings, '/_admin/bundle', pushInit(body))

@@ -14,6 +14,7 @@ import type { Env } from '../src/env.ts'
 import type { CreateScorer, Prediction } from '../src/scoring.ts'
 import type { TelemetryPayload } from '../src/telemetry.ts'
 import {
+  call,
   errorOf,
   fixture,
   newSigner,
@@ -41,6 +42,9 @@ beforeEach(() => {
 const predict = (app: ReturnType<typeof createApp>, body: unknown, env = bindings) =>
   postPredict(app, env, body)
 
+/** 2026-01-01T00:00:00Z as epoch ms: a timestamp the Worker takes. */
+const T = Date.UTC(2026, 0, 1)
+
 const rows = (n: number) =>
   Array.from({ length: n }, (_, i) => ({ customerId: `c${i}`, features: [i, 1, 2] }))
 
@@ -57,13 +61,13 @@ describe('POST /v1/predict: input', () => {
       [{ customers: [{ customerId: 'a', features: [1], transactions: [] }] }, 'exactly one'],
       [{ customers: [{ customerId: 'a', features: [1, null] }] }, 'customers[0].features'],
       [
-        { customers: [{ customerId: 'a', transactions: [{ timestamp: 1, amountMinor: 1.5 }] }] },
+        { customers: [{ customerId: 'a', transactions: [{ timestamp: T, amountMinor: 1.5 }] }] },
         'customers[0].transactions[0].amountMinor',
       ],
       [
         {
           customers: [
-            { customerId: 'a', transactions: [{ customerId: 'b', timestamp: 1, amountMinor: 1 }] },
+            { customerId: 'a', transactions: [{ customerId: 'b', timestamp: T, amountMinor: 1 }] },
           ],
         },
         'customers[0].transactions[0].customerId',
@@ -71,7 +75,7 @@ describe('POST /v1/predict: input', () => {
       [{ customers: rows(1), asOf: 'yesterday' }, 'asOf'],
       [
         {
-          customers: [{ customerId: 'a', transactions: [{ timestamp: 1, amountMinor: 1, x: 1 }] }],
+          customers: [{ customerId: 'a', transactions: [{ timestamp: T, amountMinor: 1, x: 1 }] }],
         },
         'customers[0].transactions[0]: Unrecognized key: "x"',
       ],
@@ -85,8 +89,10 @@ describe('POST /v1/predict: input', () => {
         'customers[1].transactions[0].timestamp: must be epoch ms or an ISO 8601',
       ],
       [
-        { customers: [{ customerId: 'a', transactions: [{ timestamp: 1.5, amountMinor: 1 }] }] },
-        'customers[0].transactions[0].timestamp',
+        {
+          customers: [{ customerId: 'a', transactions: [{ timestamp: T + 0.5, amountMinor: 1 }] }],
+        },
+        'customers[0].transactions[0].timestamp: must be integer epoch ms',
       ],
       [
         {
@@ -94,8 +100,8 @@ describe('POST /v1/predict: input', () => {
             {
               customerId: 'a',
               transactions: [
-                { timestamp: 1, amountMinor: 1 },
-                { timestamp: 2, amountMinor: 1, country: 'x'.repeat(129) },
+                { timestamp: T, amountMinor: 1 },
+                { timestamp: T + 1, amountMinor: 1, country: 'x'.repeat(129) },
               ],
             },
           ],
@@ -105,7 +111,7 @@ describe('POST /v1/predict: input', () => {
       [
         {
           customers: [
-            { customerId: 'a', transactions: [{ timestamp: 1, amountMinor: 1, quantity: '2' }] },
+            { customerId: 'a', transactions: [{ timestamp: T, amountMinor: 1, quantity: '2' }] },
           ],
         },
         'customers[0].transactions[0].quantity: must be a finite number',
@@ -122,6 +128,125 @@ describe('POST /v1/predict: input', () => {
       expect(error.code).toBe('invalid_request')
       expect(error.message, JSON.stringify(body)).toContain(field)
     }
+  })
+
+  it("refuses numeric timestamps that can only be epoch seconds (or µs, ns): core's rule", async () => {
+    const seconds = 1_714_644_000
+    const res = await predict(app, {
+      customers: [
+        { customerId: 'a', features: [1] },
+        {
+          customerId: 'b',
+          transactions: [
+            { timestamp: '2024-05-01T10:00:00Z', amountMinor: 1 },
+            { timestamp: seconds * 1000, amountMinor: 1 },
+            { timestamp: seconds, amountMinor: 1 },
+          ],
+        },
+      ],
+    })
+    expect(res.status).toBe(400)
+    expect(await res.json()).toMatchObject({
+      error: {
+        code: 'invalid_request',
+        message:
+          'customers[1].transactions[2].timestamp: 1714644000 looks like epoch seconds ' +
+          '(2024-05-02T10:00:00.000Z as seconds); send epoch milliseconds or an ISO 8601 date-time',
+        details: { field: 'customers[1].transactions[2].timestamp' },
+      },
+    })
+    const micro = await predict(app, {
+      customers: [
+        { customerId: 'a', transactions: [{ timestamp: seconds * 1e6, amountMinor: 1 }] },
+      ],
+    })
+    expect(micro.status).toBe(400)
+    expect((await errorOf(micro)).message).toBe(
+      'customers[0].transactions[0].timestamp: 1714644000000000 looks like epoch microseconds ' +
+        '(2024-05-02T10:00:00.000Z as microseconds); send epoch milliseconds or an ISO 8601 date-time'
+    )
+  })
+
+  it('refuses a customerId sent twice, naming both places', async () => {
+    const res = await predict(app, {
+      customers: [
+        { customerId: 'c1', features: [1] },
+        { customerId: 'c2', features: [1] },
+        { customerId: 'C1', features: [1] },
+        { customerId: 'c1', transactions: [{ timestamp: T, amountMinor: 1 }] },
+        { customerId: 'c2', features: [1] },
+      ],
+    })
+    expect(res.status).toBe(400)
+    expect(await res.json()).toMatchObject({
+      error: {
+        code: 'invalid_request',
+        message:
+          'customers[3].customerId: "c1" is also customers[0].customerId; send each customer once',
+        details: { field: 'customers[3].customerId', duplicateOf: 'customers[0].customerId' },
+      },
+    })
+    // Ids are compared exactly: these are two customers (and there is no model yet).
+    const distinct = await predict(app, {
+      customers: [
+        { customerId: 'c1', features: [1] },
+        { customerId: 'C1', features: [1] },
+      ],
+    })
+    expect(distinct.status).toBe(503)
+  })
+
+  it('takes JSON content types only (415 before the body is read); the CORS preflight still answers', async () => {
+    const body = JSON.stringify({ customers: rows(1) })
+    const send = (headers: Record<string, string>, payload: BodyInit = body) =>
+      call(app, bindings, '/v1/predict', { method: 'POST', headers, body: payload })
+    for (const type of [
+      'application/json',
+      'application/json; charset=utf-8',
+      'Application/JSON;charset=UTF-8',
+      'application/problem+json',
+      'application/vnd.fcv.predict+json; version=1',
+    ]) {
+      const res = await send({ 'content-type': type })
+      expect(res.status, type).toBe(503) // past the check: no model yet
+    }
+    const refused: [Record<string, string>, BodyInit, string][] = [
+      [{}, new TextEncoder().encode(body), 'no content-type'], // fetch sets none for bytes
+      [{}, body, 'content-type "text/plain;charset=UTF-8"'], // nor a browser's simple request
+      [
+        { 'content-type': 'application/x-www-form-urlencoded' }, // curl -d without -H
+        body,
+        'content-type "application/x-www-form-urlencoded"',
+      ],
+      [{ 'content-type': 'text/json' }, body, 'content-type "text/json"'],
+      [{ 'content-type': 'application/json-seq' }, body, 'content-type "application/json-seq"'],
+      [{ 'content-type': 'application/jsonx' }, body, 'content-type "application/jsonx"'],
+      [
+        { 'content-type': 'multipart/form-data; boundary=x' },
+        body,
+        'content-type "multipart/form-data; boundary=x"',
+      ],
+    ]
+    for (const [headers, payload, said] of refused) {
+      const res = await send(headers, payload)
+      expect(res.status, said).toBe(415)
+      expect(await errorOf(res), said).toEqual({
+        code: 'unsupported_media_type',
+        message: `${said}; the body must be JSON: send content-type: application/json`,
+        requestId: expect.any(String),
+      })
+    }
+    const preflight = await call(app, bindings, '/v1/predict', {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://shop.test',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
+    })
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*')
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('content-type')
   })
 
   it('refuses malformed JSON with 400, more customers than allowed and oversized bodies with 413', async () => {
@@ -216,7 +341,22 @@ describe('POST /v1/predict: scoring (against the scorer interface)', () => {
     expect(res.status).toBe(200)
     expect(res.headers.get('cache-control')).toBe('no-store')
     const body = (await res.json()) as { asOf: string; predictions: Record<string, unknown>[] }
-    expect(body.asOf).toBe('2026-03-01T00:00:00.000Z')
+    // What the numbers are in, once for the response: the champion manifest's horizon and currency.
+    expect(Object.keys(body)).toEqual([
+      'asOf',
+      'horizonDays',
+      'currency',
+      'currencyExponent',
+      'amountUnit',
+      'predictions',
+    ])
+    expect(body).toMatchObject({
+      asOf: '2026-03-01T00:00:00.000Z',
+      horizonDays: 90,
+      currency: 'GBP',
+      currencyExponent: 2,
+      amountUnit: 'major',
+    })
     expect(
       body.predictions.map((p) => [p.customerId, p.expected, p.variant, p.modelVersion])
     ).toEqual([
@@ -275,6 +415,49 @@ describe('POST /v1/predict: scoring (against the scorer interface)', () => {
   })
 })
 
+describe('POST /v1/predict: units', () => {
+  const units = async (res: Response) => {
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as Record<string, unknown> & {
+      predictions: { variant: string }[]
+    }
+    const { horizonDays, currency, currencyExponent, amountUnit } = body
+    const variants = [...new Set(body.predictions.map((p) => p.variant))]
+    return { horizonDays, currency, currencyExponent, amountUnit, variants }
+  }
+
+  it("states the champion's currency and horizon; a canary in other units serves nobody", async () => {
+    const app = createApp({ createScorer: fakeScorer() })
+    const eur = { currency: 'EUR', horizonDays: 60 }
+    await push(app, bindings, await signedBundle(signer, '1', {}, eur), 'edge')
+    await push(app, bindings, await signedBundle(signer, '2'), 'edge', 'canary', {
+      'x-fcv-canary-share': '1',
+    })
+    const body = { customers: rows(5) }
+    expect(await units(await predict(app, body))).toEqual({
+      ...eur,
+      currencyExponent: 2,
+      amountUnit: 'major',
+      variants: ['champion'],
+    })
+    // The same canary in the champion's units takes its share (all of it).
+    await push(app, bindings, await signedBundle(signer, '3', {}, eur), 'edge', 'canary', {
+      'x-fcv-canary-share': '1',
+    })
+    expect(await units(await predict(app, body))).toMatchObject({ ...eur, variants: ['canary'] })
+  })
+
+  it('says currencyExponent null when the bundle does not state it', async () => {
+    const app = createApp({ createScorer: fakeScorer() })
+    const featureSpec = { version: 'v2' } // no currencyExponent
+    await push(app, bindings, await signedBundle(signer, '1', {}, { featureSpec }), 'edge')
+    expect(await units(await predict(app, { customers: rows(1) }))).toMatchObject({
+      currency: 'GBP',
+      currencyExponent: null,
+    })
+  })
+})
+
 describe("POST /v1/predict with core's scorer", () => {
   const day = 86_400_000
   const asOf = Date.parse('2026-06-01T00:00:00Z')
@@ -316,15 +499,17 @@ describe("POST /v1/predict with core's scorer", () => {
       asOf: new Date(asOf).toISOString(),
       customers: [
         ...histories,
-        { customerId: 'h1', features: vectors[0] },
-        { customerId: 'h2', features: byName },
+        // The same customers as rows, under other ids (one id once per request).
+        { customerId: 'h1-row', features: vectors[0] },
+        { customerId: 'h2-row', features: byName },
       ],
     })
     expect(res.status).toBe(200)
     const body = (await res.json()) as { predictions: (Prediction & { variant: string })[] }
     expect(body.predictions.map((p) => p.variant)).toEqual(Array(4).fill('champion'))
     const scores = body.predictions.map(({ variant: _, ...p }) => p)
-    expect(scores).toEqual([...expected, ...expected])
+    const asRows = expected.map((p) => ({ ...p, customerId: `${p.customerId}-row` }))
+    expect(scores).toEqual([...expected, ...asRows])
     expect(expected[0]).toMatchObject({ modelVersion: '1', featureSpecVersion: 'v2' })
     expect(expected[0]!.p10).toBeLessThanOrEqual(expected[0]!.p90)
   })

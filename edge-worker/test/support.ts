@@ -10,6 +10,7 @@ import {
   generateSigningKey,
   importSigningKey,
   type BuiltBundle,
+  type BundleManifestInput,
   type SigningKey,
 } from '@fcv/core'
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
@@ -40,7 +41,9 @@ export async function newSigner(): Promise<SigningKey> {
 export async function signedBundle(
   signer: SigningKey,
   version: string,
-  files: { modelJson?: Uint8Array; weights?: Uint8Array } = {}
+  files: { modelJson?: Uint8Array; weights?: Uint8Array } = {},
+  /** Manifest fields to change, e.g. currency. */
+  manifest: Partial<BundleManifestInput> = {}
 ): Promise<BuiltBundle> {
   return buildBundle(
     {
@@ -55,6 +58,7 @@ export async function signedBundle(
         model: { format: 'fcv-ziln', formatVersion: Number(meta['formatVersion']) },
         metrics: { mae: 12.5, gini: 0.61 },
         mlflow: { runId: 'run-0001', modelVersion: version },
+        ...manifest,
       },
       modelJson: files.modelJson ?? fixture.modelJson,
       weights: files.weights ?? fixture.weights,

@@ -1,13 +1,13 @@
 // PUT /_admin/bundle: the control plane's edge publisher pushes a signed bundle; DELETE withdraws
-// a canary or shadow. Order of checks: token, headers, size, then the bundle itself; nothing is
-// stored unless the signature and every file digest verify.
+// a canary or shadow. Order of checks: token, content type, headers, size, then the bundle itself;
+// nothing is stored unless the signature and every file digest verify.
 
 import { BundleVerificationError, sha256Hex, verifyBundle } from '@fcv/core'
 import type { Context, Hono } from 'hono'
 import { z } from 'zod'
 import type { AppEnv, Deps } from '../app-env.ts'
 import { requirePublisher } from '../auth.ts'
-import { readBody } from '../body.ts'
+import { readBody, requireJson } from '../body.ts'
 import { configOf } from '../env.ts'
 import { ApiError } from '../errors.ts'
 import type { LoadedBundle } from '../serving.ts'
@@ -75,6 +75,7 @@ export function adminRoutes(app: Hono<AppEnv>, deps: Deps): void {
   app.put('/_admin/bundle', async (c) => {
     const config = configOf(c.env)
     await requirePublisher(c.req.header('authorization'), config)
+    requireJson(c.req.raw) // as the control plane sends it (publish/http-push.ts)
     const h = headersOf(c, PushHeadersSchema)
     const role = h['x-fcv-role']
     const channel = h['x-fcv-channel']

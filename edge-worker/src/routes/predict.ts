@@ -1,17 +1,19 @@
-// POST /v1/predict: feature rows or raw histories in, one prediction per customer out, in order.
+// POST /v1/predict: feature rows or raw histories in, one prediction per customer out, in order,
+// with the champion's units (horizon, currency) stated once (units.ts).
 // The canary (if any) serves its share of customers by a stable hash of the id; the shadow (if any)
 // scores everyone after the response, for telemetry only.
 
 import { inCanary, ScoringInputError } from '@fcv/core'
 import type { Context, Hono } from 'hono'
 import type { AppEnv, Deps } from '../app-env.ts'
-import { parseJson, readBody } from '../body.ts'
+import { parseJson, readBody, requireJson } from '../body.ts'
 import { configOf } from '../env.ts'
 import { ApiError } from '../errors.ts'
 import { parsePredictRequest, type PredictCustomer } from '../predict-request.ts'
 import type { FeatureValues, FeatureVector, Prediction, Scorer } from '../scoring.ts'
 import type { Slot } from '../serving.ts'
 import type { Outcome, Telemetry } from '../telemetry.ts'
+import { describeUnits, sameUnits, unitsOf, type PredictionUnits } from '../units.ts'
 import { servingView } from './model.ts'
 
 type ServedVariant = 'champion' | 'canary'
@@ -140,7 +142,25 @@ function asRequestError(e: unknown, positions: readonly number[]): unknown {
   return new ApiError(400, 'invalid_request', `${field}: ${reason}`, { details: { field } })
 }
 
+/**
+ * Whether a canary's answers are in the champion's units (the response states them once); one
+ * that is not serves nobody, and is logged once per bundle.
+ */
+function comparable(canary: Slot, units: PredictionUnits, logged: Set<string>): boolean {
+  const own = unitsOf(canary.bundle.manifest)
+  if (sameUnits(own, units)) return true
+  if (!logged.has(canary.bundle.digest)) {
+    logged.add(canary.bundle.digest)
+    console.warn(
+      `fcv-edge: canary ${canary.pointer.version} predicts in ${describeUnits(own)}, the ` +
+        `champion in ${describeUnits(units)}: it serves nobody`
+    )
+  }
+  return false
+}
+
 export function predictRoutes(app: Hono<AppEnv>, deps: Deps): void {
+  const mismatchedCanaries = new Set<string>()
   app.post('/v1/predict', async (c) => {
     const started = deps.now()
     const background = backgroundOf(c)
@@ -149,6 +169,7 @@ export function predictRoutes(app: Hono<AppEnv>, deps: Deps): void {
     let outcome: Outcome = 'error'
     let afterResponse: Promise<unknown> = Promise.resolve()
     try {
+      requireJson(c.req.raw)
       const body = parseJson(await readBody(c.req.raw, config.maxPredictBodyBytes))
       const request = parsePredictRequest(body, config.maxCustomersPerRequest, deps.now())
       const view = await servingView(c, deps, 'edge')
@@ -158,7 +179,13 @@ export function predictRoutes(app: Hono<AppEnv>, deps: Deps): void {
         })
       }
 
-      const canary = view.canary && (view.canary.pointer.canaryShare ?? 0) > 0 ? view.canary : null
+      const units = unitsOf(view.champion.bundle.manifest)
+      const canary =
+        view.canary &&
+        (view.canary.pointer.canaryShare ?? 0) > 0 &&
+        comparable(view.canary, units, mismatchedCanaries)
+          ? view.canary
+          : null
       const groups: Record<ServedVariant, number[]> = { champion: [], canary: [] }
       request.customers.forEach((cu, i) =>
         groups[
@@ -220,7 +247,7 @@ export function predictRoutes(app: Hono<AppEnv>, deps: Deps): void {
       }
       outcome = 'ok'
       c.header('cache-control', 'no-store')
-      return c.json({ asOf: new Date(request.asOf).toISOString(), predictions })
+      return c.json({ asOf: new Date(request.asOf).toISOString(), ...units, predictions })
     } catch (e) {
       outcome = outcomeOf(e)
       throw e
