@@ -15,6 +15,7 @@ const ALLOW: Record<string, { path: string; allow: string }> = {
   '/v1/bundle': { path: '/v1/bundle', allow: 'GET, HEAD, OPTIONS' },
   '/v1/bundle/:digest': { path: `/v1/bundle/${DIGEST}`, allow: 'GET, HEAD, OPTIONS' },
   '/_admin/bundle': { path: '/_admin/bundle', allow: 'PUT, DELETE' },
+  '/_admin/bundles': { path: '/_admin/bundles', allow: 'GET, HEAD' },
 }
 
 let bindings: Env
