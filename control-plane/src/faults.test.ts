@@ -50,6 +50,7 @@ describe('kill -9 in the middle of a promotion', { timeout: 120_000 }, () => {
       FCV_ADMIN_TOKEN: ADMIN_TOKEN,
       FCV_SIGNING_KEY: key.privateKeyPkcs8,
       FCV_EDGE_PUBLISH_URLS: edge.url,
+      FCV_MODEL_NAME: model,
       FCV_PROMOTION_LEASE_MS: '1500',
     }
     const first = await startControlPlane(env)
@@ -61,7 +62,7 @@ describe('kill -9 in the middle of a promotion', { timeout: 120_000 }, () => {
       headers,
       body,
     }).catch((e: Error) => e)
-    while (edge.arrived === 0) await new Promise((r) => setTimeout(r, 20))
+    while (edge.pushesArrived === 0) await new Promise((r) => setTimeout(r, 20))
     await first.kill('SIGKILL')
     expect(await pending).toBeInstanceOf(Error)
 
@@ -104,7 +105,7 @@ describe('kill -9 in the middle of a promotion', { timeout: 120_000 }, () => {
           revision: 1,
         })
         expect((await getPromotionByKey(store.db, 'crash-test-key-1'))?.status).toBe('succeeded')
-        expect((await mlflow.getVersionByAlias(model, 'champion'))?.version).toBe(version)
+        expect((await mlflow.getVersionByAlias(model, 'champion-edge'))?.version).toBe(version)
         const again = await fetch(`${second.url}/v1/models/${model}/promotions`, {
           method: 'POST',
           headers,

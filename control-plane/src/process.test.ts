@@ -18,6 +18,7 @@ let edge: PushTarget
 let db: { url: string; drop(): Promise<void> }
 let cp: ControlPlaneProcess
 const mlflowUri = inject('mlflowUri')
+const DRAIN_MODEL = `cp-drain-${Date.now()}`
 
 beforeAll(async () => {
   edge = await startPushTarget()
@@ -28,6 +29,7 @@ beforeAll(async () => {
     FCV_ADMIN_TOKEN: ADMIN_TOKEN,
     FCV_SIGNING_KEY: (await generateSigningKey()).privateKeyPkcs8,
     FCV_EDGE_PUBLISH_URLS: edge.url,
+    FCV_MODEL_NAME: DRAIN_MODEL,
   })
 })
 afterAll(async () => {
@@ -68,7 +70,7 @@ describe('fcv tokens (the CLI, against the running control plane)', () => {
 
 describe('graceful stop', () => {
   it('lets an in-flight promotion finish on SIGTERM, then exits 0', async () => {
-    const model = `cp-drain-${Date.now()}`
+    const model = DRAIN_MODEL
     const version = await registerVersion(
       new MlflowClient(connectionTo(mlflowUri, {})),
       model,
@@ -80,7 +82,7 @@ describe('graceful stop', () => {
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify({ version, channel: 'edge', reason: 'drained, not cut' }),
     })
-    while (edge.arrived === 0) await new Promise((r) => setTimeout(r, 20))
+    while (edge.pushesArrived === 0) await new Promise((r) => setTimeout(r, 20))
     const exited = new Promise<number | null>((ok) => cp.child.once('exit', (code) => ok(code)))
     cp.child.kill('SIGTERM')
     const res = await pending

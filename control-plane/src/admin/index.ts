@@ -39,6 +39,7 @@ const TYPES: Record<string, string> = {
   'lib.js': JS,
   'models.js': JS,
   'promote.js': JS,
+  'targets.js': JS,
   'admin.css': 'text/css; charset=utf-8',
   'favicon.svg': 'image/svg+xml',
 }

@@ -53,7 +53,7 @@ describe('authentication and roles', () => {
       tokens[role] = r.body.token
     }
     for (const r of await mutatingRoutes()) {
-      const publisherMay = r.path.endsWith('/sync')
+      const publisherMay = r.path.endsWith('/sync') || r.path === '/v1/publish-targets/reconcile'
       const reporterMay = r.path === '/v1/telemetry'
       for (const role of ['publisher', 'reporter', 'viewer']) {
         const res = await t.call(r.method, r.path, { token: tokens[role]!, body: {} })

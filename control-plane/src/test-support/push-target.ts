@@ -25,6 +25,8 @@ export interface PushTarget {
   slots: Map<string, StandInSlot>
   /** Requests that have arrived, answered or not (GETs included). */
   arrived: number
+  /** PUT /_admin/bundle requests that have arrived, answered or not. */
+  pushesArrived: number
   /** GET /_admin/bundles calls. */
   reads: number
   failWith: number | null
@@ -42,6 +44,7 @@ export async function startPushTarget(): Promise<PushTarget> {
     withdrawn: [],
     slots: new Map(),
     arrived: 0,
+    pushesArrived: 0,
     reads: 0,
     failWith: null,
     delayMs: 0,
@@ -51,6 +54,7 @@ export async function startPushTarget(): Promise<PushTarget> {
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body))
   const server = createServer((req, res) => {
     target.arrived++
+    if (req.method === 'PUT') target.pushesArrived++
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {

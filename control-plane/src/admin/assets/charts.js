@@ -108,7 +108,7 @@ function barChart({ title, caption, series, groups }) {
 const SAME_SET =
   'Each group is one version’s evaluation on its own test set: compare bars within a group, not across groups. Curves (gains, deciles) are not in the API; these are its scalar metrics.'
 
-export function giniChart(versions) {
+export function giniChart(versions, channel) {
   return barChart({
     title: 'Normalised Gini (the gains curve’s summary; higher is better)',
     caption: SAME_SET,
@@ -117,8 +117,8 @@ export function giniChart(versions) {
       {
         key: 'cGini',
         cls: 's-champion',
-        legend: 'the champion it was evaluated against',
-        label: (g) => `Champion v${g.against} Gini`,
+        legend: `the ${channel} champion it was evaluated against`,
+        label: (g) => `${channel} champion v${g.against} Gini`,
       },
       {
         key: 'baseline',
@@ -127,11 +127,11 @@ export function giniChart(versions) {
         label: () => 'Last-90-days baseline Gini',
       },
     ],
-    groups: versions.map((v) => ({ version: v.version, ...compare(v) })),
+    groups: versions.map((v) => ({ version: v.version, ...compare(v, channel) })),
   })
 }
 
-export function rmseChart(versions) {
+export function rmseChart(versions, channel) {
   return barChart({
     title: 'RMSE of the 90-day value (lower is better)',
     caption: SAME_SET,
@@ -140,10 +140,10 @@ export function rmseChart(versions) {
       {
         key: 'cRmse',
         cls: 's-champion',
-        legend: 'the champion it was evaluated against',
-        label: (g) => `Champion v${g.against} RMSE`,
+        legend: `the ${channel} champion it was evaluated against`,
+        label: (g) => `${channel} champion v${g.against} RMSE`,
       },
     ],
-    groups: versions.map((v) => ({ version: v.version, ...compare(v) })),
+    groups: versions.map((v) => ({ version: v.version, ...compare(v, channel) })),
   })
 }

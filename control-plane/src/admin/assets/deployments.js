@@ -1,5 +1,6 @@
-// Deployments per channel: champion, canary (share, stop), shadow (set, stop), rollback, and the
-// recent history. Every change needs a reason and a confirmation.
+// Deployments per channel: champion, canary (share, stop), shadow (set, stop), rollback, the edge
+// workers kept in sync with them, and the recent history. Every change needs a reason and a
+// confirmation.
 
 import {
   api,
@@ -20,13 +21,17 @@ import {
   time,
   uid,
 } from './lib.js'
+import { targetsSection } from './targets.js'
 
 export async function viewDeployments() {
   await loadModels()
   const m = currentModel()
   const heading = h('h1', { tabindex: -1 }, 'Deployments')
   if (!m) return [heading, h('p', {}, 'No model is mirrored yet.')]
-  const { body } = await api('GET', `${modelPath(m.name)}/deployments`)
+  const [{ body }, targets] = await Promise.all([
+    api('GET', `${modelPath(m.name)}/deployments`),
+    targetsSection(),
+  ])
   const versions = [...m.versions].sort(byVersion).reverse()
   return [
     heading,
@@ -43,6 +48,7 @@ export async function viewDeployments() {
         )
       )
     ),
+    targets,
     historyTable(body.history.slice(0, 40)),
   ]
 }

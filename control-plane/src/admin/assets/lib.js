@@ -5,12 +5,20 @@
 
 export const TOKEN = 'fcv.admin.token'
 export const MODEL = 'fcv.admin.model'
+export const COMPARE_CHANNEL = 'fcv.admin.compare-channel'
 export const CHANNELS = ['edge', 'widget']
 const SVG_NS = 'http://www.w3.org/2000/svg'
 
 export const $ = (id) => document.getElementById(id)
 const statusLine = $('status')
-export const state = { models: [], model: sessionStorage.getItem(MODEL) }
+export const state = {
+  models: [],
+  model: sessionStorage.getItem(MODEL),
+  /** Whose champion the models page compares versions with. */
+  channel: CHANNELS.includes(sessionStorage.getItem(COMPARE_CHANNEL))
+    ? sessionStorage.getItem(COMPARE_CHANNEL)
+    : CHANNELS[0],
+}
 /** Set by admin.js: re-render the current view; forget the token and show the sign-in form. */
 export const hooks = { render: async () => {}, signOut: () => {} }
 
@@ -133,15 +141,22 @@ export const when = (iso) => (iso ? iso.replace('T', ' ').replace(/(\.\d+)?Z$/, 
 export const time = (iso) => h('time', { datetime: iso }, when(iso))
 export const byVersion = (a, b) => Number(a.version) - Number(b.version)
 
-/** A version's key metrics next to the champion's on the same test set (evaluate's tags). */
-export function compare(v) {
+/**
+ * A version's key metrics next to a channel's champion's on the same test set (evaluate's
+ * `champion.<channel>.*` tags; a version registered before per-channel champions has model-wide
+ * `champion.*` tags, read as the server's gates read them).
+ */
+export function compare(v, channel) {
   const t = v.tags
+  const own = `champion.${channel}.`
+  const p =
+    t[`${own}version`] !== undefined || t['champion.version'] === undefined ? own : 'champion.'
   const gini = tagNum(t, 'metric.gini')
   const rmse = tagNum(t, 'metric.rmse')
-  const cGini = tagNum(t, 'champion.gini')
-  const cRmse = tagNum(t, 'champion.rmse')
+  const cGini = tagNum(t, `${p}gini`)
+  const cRmse = tagNum(t, `${p}rmse`)
   return {
-    against: t['champion.version'] ?? null,
+    against: t[`${p}version`] ?? null,
     gini,
     cGini,
     dGini: gini !== null && cGini !== null ? gini - cGini : null,
@@ -149,7 +164,7 @@ export function compare(v) {
     cRmse,
     dRmse: rmse !== null && cRmse ? rmse / cRmse - 1 : null,
     sumRatio: tagNum(t, 'metric.sum_ratio'),
-    cSumRatio: tagNum(t, 'champion.sum_ratio'),
+    cSumRatio: tagNum(t, `${p}sum_ratio`),
     baseline: tagNum(t, 'baseline.last_90d.gini'),
     spec: t['fcv.feature_spec.version'] ?? null,
   }

@@ -1,13 +1,16 @@
 /* global document */
-// Models and versions: each version's key metrics beside the champion's on the same test set, the
-// channels it serves, charts, and the "sync from MLflow" button.
+// Models and versions: each version's key metrics beside a channel's champion's on the same test
+// set (the channel is chosen above the table), the channels it serves, charts, and the "sync from
+// MLflow" button.
 
 import { giniChart, rmseChart } from './charts.js'
 import {
   api,
   byVersion,
+  CHANNELS,
   choose,
   compare,
+  COMPARE_CHANNEL,
   delta,
   describe,
   flash,
@@ -45,10 +48,39 @@ export async function viewModels() {
   return [
     h('h1', { tabindex: -1 }, 'Models and versions'),
     form,
+    models.length ? channelPicker() : null,
     models.length
       ? models.map((m, i) => modelSection(m, serving(deployments[i])))
       : h('p', {}, 'No model is mirrored yet: sync one by name.'),
   ]
+}
+
+/** Whose champion the tables and charts compare with: each channel has its own. */
+function channelPicker() {
+  const name = uid('compare')
+  return h(
+    'fieldset',
+    { class: 'inline compare-channel' },
+    h('legend', {}, 'Compare with the champion of'),
+    CHANNELS.map((ch) => {
+      const id = uid('compare-ch')
+      return [
+        h('input', {
+          type: 'radio',
+          id,
+          name,
+          value: ch,
+          checked: ch === state.channel,
+          onchange: async () => {
+            state.channel = ch
+            sessionStorage.setItem(COMPARE_CHANNEL, ch)
+            await hooks.render()
+          },
+        }),
+        h('label', { for: id }, ch),
+      ]
+    })
+  )
 }
 
 /** Version → what it does on each channel ("edge champion", "widget canary 10 %"...). */
@@ -89,7 +121,12 @@ function modelSection(m, roles) {
     h('h2', { id: title }, m.name),
     m.description ? h('p', { class: 'muted' }, m.description) : null,
     versionsTable(m.name, [...versions].reverse(), roles),
-    h('div', { class: 'charts' }, giniChart(versions.slice(-10)), rmseChart(versions.slice(-10)))
+    h(
+      'div',
+      { class: 'charts' },
+      giniChart(versions.slice(-10), state.channel),
+      rmseChart(versions.slice(-10), state.channel)
+    )
   )
 }
 
@@ -118,7 +155,7 @@ function versionsTable(model, versions, roles) {
     )
   )
   const rows = versions.map((v) => {
-    const c = compare(v)
+    const c = compare(v, state.channel)
     return h(
       'tr',
       { 'data-version': v.version },
@@ -130,7 +167,7 @@ function versionsTable(model, versions, roles) {
         v.aliases.map((a) => h('span', { class: 'badge', title: 'MLflow alias' }, `@${a}`)),
         v.status === 'READY' ? null : h('span', { class: 'badge warn' }, v.status)
       ),
-      h('td', {}, c.against ? `champion v${c.against}` : '— (no champion)'),
+      h('td', {}, c.against ? `${state.channel} champion v${c.against}` : '— (no champion)'),
       h('td', {}, fmt(c.gini)),
       h('td', {}, fmt(c.cGini)),
       delta(c.dGini, signed(c.dGini), true),
@@ -171,7 +208,7 @@ function versionsTable(model, versions, roles) {
       h(
         'caption',
         {},
-        'Each version’s metrics beside the champion’s, scored by the same evaluation on the version’s own test set (its champion.* tags).'
+        `Each version’s metrics beside the ${state.channel} champion’s, scored by the same evaluation on the version’s own test set (its champion.${state.channel}.* tags).`
       ),
       head,
       h('tbody', {}, rows)

@@ -198,7 +198,7 @@ export async function viewPromote(params) {
 
 /** What the gates will read: the version's evaluation, and which champion it was scored against. */
 function gateInputs(v, channel, deployments) {
-  const c = compare(v)
+  const c = compare(v, channel)
   const champion = deployments.find((d) => d.channel === channel)?.championVersion ?? null
   const row = (name, mine, theirs, d) =>
     h(
@@ -213,7 +213,7 @@ function gateInputs(v, channel, deployments) {
     ? `Channel ${channel} has no champion yet: the champion comparisons have nothing to compare.`
     : c.against === champion
       ? `Version ${v.version} was evaluated against v${champion}, the champion on ${channel}.`
-      : `Version ${v.version} was evaluated against ${c.against ? `v${c.against}` : 'no champion'}, but the champion on ${channel} is v${champion}: the champion gates will fail until the pipeline re-runs against it.`
+      : `Version ${v.version} was evaluated against ${c.against ? `v${c.against}` : 'no champion'} as the ${channel} champion, but the champion on ${channel} is v${champion}: the champion gates will fail until the pipeline re-runs against it.`
   const vs = c.against ? ` v${c.against}` : ''
   return [
     h('h2', {}, 'Gate inputs'),
