@@ -148,7 +148,7 @@ export class Reconciler {
     let state: TargetState
     let error: string | null = null
     let changes: TargetChange[] = []
-    let unmanaged: Channel[] = []
+    let unmanaged: Channel[] | undefined
     try {
       for (let replans = 0; ; replans++) {
         const desired = await this.desired()
@@ -189,7 +189,7 @@ export class Reconciler {
       failures: inSync ? 0 : t.status.failures + 1,
       error,
       changes,
-      unmanaged,
+      unmanaged: unmanaged ?? t.status.unmanaged,
     }
     this.count(t.status.target, state)
     this.report(t.status, before)

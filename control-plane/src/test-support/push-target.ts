@@ -3,7 +3,7 @@
 // keeps it in KV; it records what it receives and can be told to fail or to be slow. The real
 // Worker is exercised against the control plane in edge-worker/integration/.
 
-import { createServer } from 'node:http'
+import { createServer, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
 export interface StandInSlot {
@@ -50,7 +50,7 @@ export async function startPushTarget(): Promise<PushTarget> {
     delayMs: 0,
     readDelayMs: 0,
   }
-  const json = (res: import('node:http').ServerResponse, body: unknown) =>
+  const json = (res: ServerResponse, body: unknown) =>
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body))
   const server = createServer((req, res) => {
     target.arrived++
