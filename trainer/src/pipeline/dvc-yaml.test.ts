@@ -22,7 +22,10 @@ const OutSchema = z.union([
 ])
 const StageSchema = z.strictObject({
   desc: z.string().min(1),
-  cmd: z.string().regex(/^(node trainer\/dist\/fcv\.mjs [a-z]+|npm run build --silent)$/),
+  // fcv through the Node 22 launcher: DVC runs the command with whatever node the shell finds.
+  cmd: z
+    .string()
+    .regex(/^(scripts\/with-node22 node trainer\/dist\/fcv\.mjs [a-z]+|npm run build --silent)$/),
   deps: z.array(z.string()).min(1),
   params: z.array(z.string()).min(1).optional(),
   outs: z.array(OutSchema).min(1).optional(),
@@ -55,7 +58,9 @@ const interpolate = (s: string) =>
   s.replace(/\$\{([^}]+)\}/g, (_m, key: string) => String(lookup(key)))
 const outPaths = (outs: z.infer<typeof OutSchema>[]) =>
   outs.map((o) => interpolate(typeof o === 'string' ? o : Object.keys(o)[0]!))
-const stageCommand = (cmd: string) => /^node trainer\/dist\/fcv\.mjs ([a-z]+)/.exec(cmd)?.[1]
+/** The fcv subcommand a stage runs. */
+const stageCommand = (cmd: string) =>
+  /^scripts\/with-node22 node trainer\/dist\/fcv\.mjs ([a-z]+)/.exec(cmd)?.[1]
 
 describe('dvc.yaml', () => {
   it('declares the stages in pipeline order', () => {
@@ -75,7 +80,7 @@ describe('dvc.yaml', () => {
       expect.arrayContaining(['core/src', 'trainer/src', 'package-lock.json', 'rolldown.config.ts'])
     )
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
-    expect(pkg.scripts.build).toBe('rolldown -c rolldown.config.ts')
+    expect(pkg.scripts.build).toBe('exec scripts/with-node22 rolldown -c rolldown.config.ts')
     // The bundle is the directory DVC tracks, and its fcv.mjs is the CLI the stages run.
     expect(rolldownConfig.output).toMatchObject({
       dir: 'trainer/dist',
