@@ -24,6 +24,7 @@ import {
   testEnv,
   TestKv,
   trusting,
+  preflight,
 } from './support.ts'
 
 let signer: SigningKey
@@ -236,17 +237,10 @@ describe('POST /v1/predict: input', () => {
         requestId: expect.any(String),
       })
     }
-    const preflight = await call(app, bindings, '/v1/predict', {
-      method: 'OPTIONS',
-      headers: {
-        origin: 'https://shop.test',
-        'access-control-request-method': 'POST',
-        'access-control-request-headers': 'content-type',
-      },
-    })
-    expect(preflight.status).toBe(204)
-    expect(preflight.headers.get('access-control-allow-origin')).toBe('*')
-    expect(preflight.headers.get('access-control-allow-headers')).toContain('content-type')
+    const options = await preflight(app, bindings, '/v1/predict')
+    expect(options.status).toBe(204)
+    expect(options.headers.get('access-control-allow-origin')).toBe('*')
+    expect(options.headers.get('access-control-allow-headers')).toContain('content-type')
   })
 
   it('refuses malformed JSON with 400, more customers than allowed and oversized bodies with 413', async () => {

@@ -13,6 +13,7 @@ import {
   testEnv,
   TestKv,
   trusting,
+  preflight,
 } from './support.ts'
 
 let signer: SigningKey
@@ -120,17 +121,10 @@ describe('GET /v1/bundle', () => {
     expect(ok.headers.get('vary')).toContain('Origin')
     const no = await call(app, listed, '/v1/bundle', { headers: { origin: 'https://evil.test' } })
     expect(no.headers.get('access-control-allow-origin')).toBeNull()
-    const preflight = await call(app, listed, '/v1/predict', {
-      method: 'OPTIONS',
-      headers: {
-        origin: 'https://shop.test',
-        'access-control-request-method': 'POST',
-        'access-control-request-headers': 'content-type',
-      },
-    })
-    expect(preflight.status).toBe(204)
-    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://shop.test')
-    expect(preflight.headers.get('access-control-allow-methods')).toContain('POST')
+    const options = await preflight(app, listed, '/v1/predict')
+    expect(options.status).toBe(204)
+    expect(options.headers.get('access-control-allow-origin')).toBe('https://shop.test')
+    expect(options.headers.get('access-control-allow-methods')).toContain('POST')
   })
 })
 

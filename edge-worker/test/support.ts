@@ -154,6 +154,23 @@ export async function call(
   return res
 }
 
+/** A browser's CORS preflight for a POST with a JSON body from `origin`. */
+export function preflight(
+  app: Hono<AppEnv>,
+  bindings: Env,
+  path: string,
+  origin = 'https://shop.test'
+): Promise<Response> {
+  return call(app, bindings, path, {
+    method: 'OPTIONS',
+    headers: {
+      origin,
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'content-type',
+    },
+  })
+}
+
 /** POST /v1/predict with a JSON body (a string is sent as it is, for malformed bodies). */
 export function postPredict(app: Hono<AppEnv>, bindings: Env, body: unknown): Promise<Response> {
   return call(app, bindings, '/v1/predict', {

@@ -16,6 +16,7 @@ const PROMOTIONS = `/v1/models/${MODEL}/promotions`
 const SCREENSHOTS = {
   models: '/tmp/fcv-admin-models.png',
   gates: '/tmp/fcv-admin-gates-failed.png',
+  deployments: '/tmp/fcv-admin-deployments.png',
 }
 const REASON = 'v3 beats v1 on the same test set <img src=x> & more'
 
@@ -327,6 +328,7 @@ describe('/admin in Chromium', () => {
     expect(row).toContain('push edge/champion v1 (missing)')
     expect(row).toContain('push widget/canary v3 (missing)')
     expect(worker.slots.get('widget/canary')?.canaryShare).toBe(0.25)
+    await page.screenshot({ path: SCREENSHOTS.deployments, fullPage: true })
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
       1280
     )

@@ -18,6 +18,7 @@ import {
   modelPath,
   pct,
   problem,
+  table,
   time,
   uid,
 } from './lib.js'
@@ -227,36 +228,23 @@ function channelCard(model, ch, d, versions) {
 
 function historyTable(rows) {
   const cols = ['Time', 'Channel', 'Revision', 'Change', 'By', 'Champion', 'Canary', 'Shadow']
-  return h(
-    'table',
-    { class: 'history' },
-    h('caption', {}, 'Recent changes, newest first'),
-    h(
-      'thead',
-      {},
+  return table(
+    'history',
+    'Recent changes, newest first',
+    cols,
+    rows.length === 0 ? h('tr', {}, h('td', { colspan: cols.length }, 'No changes yet.')) : null,
+    rows.map((r) =>
       h(
         'tr',
         {},
-        cols.map((t) => h('th', { scope: 'col' }, t))
-      )
-    ),
-    h(
-      'tbody',
-      {},
-      rows.length === 0 ? h('tr', {}, h('td', { colspan: cols.length }, 'No changes yet.')) : null,
-      rows.map((r) =>
-        h(
-          'tr',
-          {},
-          h('td', {}, time(r.createdAt)),
-          h('td', {}, r.channel),
-          h('td', {}, String(r.revision)),
-          h('td', {}, r.cause),
-          h('td', {}, r.createdBy),
-          h('td', {}, r.championVersion ?? '—'),
-          h('td', {}, r.canaryVersion ? `${r.canaryVersion} (${pct(r.canaryShare)})` : '—'),
-          h('td', {}, r.shadowVersion ?? '—')
-        )
+        h('td', {}, time(r.createdAt)),
+        h('td', {}, r.channel),
+        h('td', {}, String(r.revision)),
+        h('td', {}, r.cause),
+        h('td', {}, r.createdBy),
+        h('td', {}, r.championVersion ?? '—'),
+        h('td', {}, r.canaryVersion ? `${r.canaryVersion} (${pct(r.canaryShare)})` : '—'),
+        h('td', {}, r.shadowVersion ?? '—')
       )
     )
   )

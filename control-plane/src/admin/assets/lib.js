@@ -47,6 +47,24 @@ export const svg = (tag, attrs, ...children) =>
 let ids = 0
 export const uid = (p) => `${p}-${++ids}`
 
+/** A table with a caption and one row of column headings; `rows` are its body's rows. */
+export const table = (cls, caption, cols, ...rows) =>
+  h(
+    'table',
+    { class: cls },
+    h('caption', {}, caption),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        cols.map((t) => h('th', { scope: 'col' }, t))
+      )
+    ),
+    h('tbody', {}, rows)
+  )
+
 // ---- the API --------------------------------------------------------------------------------------
 
 export class ApiError extends Error {

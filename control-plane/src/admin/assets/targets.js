@@ -1,7 +1,7 @@
 // The push targets (edge workers) as the reconciler last saw them: in sync with the deployments or
 // not, and why; what it changed; the MLflow aliases; and "Reconcile now".
 
-import { api, errorBox, fill, flash, h, hooks, time, uid } from './lib.js'
+import { api, errorBox, fill, flash, h, hooks, table, time, uid } from './lib.js'
 
 const STATE_TEXT = {
   pending: 'not checked yet',
@@ -55,7 +55,7 @@ export async function targetsSection() {
       h(
         'span',
         { class: `badge ${s.aliases.state === 'failed' ? 'warn' : 'champ'}` },
-        s.aliases.state
+        STATE_TEXT[s.aliases.state] ?? s.aliases.state
       ),
       s.aliases.checkedAt ? [' checked ', time(s.aliases.checkedAt)] : null,
       s.aliases.error ? h('span', { class: 'error-text' }, ` ${s.aliases.error}`) : null
@@ -66,42 +66,28 @@ export async function targetsSection() {
 }
 
 function targetsTable(targets) {
-  const cols = ['Target', 'State', 'Last checked', 'Last in sync', 'Last pass']
-  return h(
-    'table',
-    { class: 'push-targets' },
-    h('caption', {}, 'What each edge worker serves, against the deployments'),
-    h(
-      'thead',
-      {},
+  return table(
+    'push-targets',
+    'What each edge worker serves, against the deployments',
+    ['Target', 'State', 'Last checked', 'Last in sync', 'Last pass'],
+    targets.map((t) =>
       h(
         'tr',
-        {},
-        cols.map((t) => h('th', { scope: 'col' }, t))
-      )
-    ),
-    h(
-      'tbody',
-      {},
-      targets.map((t) =>
+        { 'data-target': t.target },
+        h('th', { scope: 'row' }, t.target),
         h(
-          'tr',
-          { 'data-target': t.target },
-          h('th', { scope: 'row' }, t.target),
+          'td',
+          {},
           h(
-            'td',
-            {},
-            h(
-              'span',
-              { class: `badge ${t.inSync ? 'champ' : 'warn'}` },
-              STATE_TEXT[t.state] ?? t.state
-            ),
-            t.failures > 1 ? ` (${t.failures} passes in a row)` : null
+            'span',
+            { class: `badge ${t.inSync ? 'champ' : 'warn'}` },
+            STATE_TEXT[t.state] ?? t.state
           ),
-          h('td', {}, t.checkedAt ? time(t.checkedAt) : '—'),
-          h('td', {}, t.lastInSyncAt ? time(t.lastInSyncAt) : 'never'),
-          h('td', {}, lastPass(t))
-        )
+          t.failures > 1 ? ` (${t.failures} passes in a row)` : null
+        ),
+        h('td', {}, t.checkedAt ? time(t.checkedAt) : '—'),
+        h('td', {}, t.lastInSyncAt ? time(t.lastInSyncAt) : 'never'),
+        h('td', {}, lastPass(t))
       )
     )
   )
