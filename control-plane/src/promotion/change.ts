@@ -88,7 +88,7 @@ async function record(
       }
     })
     // A target that missed it is tried again now rather than at the next interval.
-    if (publish.some((p) => p.outcome === 'pending')) s.reconciler.nudge()
+    s.reconciler.nudge(publish.filter((p) => p.outcome === 'pending').map((p) => p.target))
     return result
   } catch (e) {
     if (e instanceof RevisionConflictError) {

@@ -311,7 +311,7 @@ export async function promote(
       })
     })
     // A target that missed it is tried again now rather than at the next interval.
-    if (result.publish.some((p) => p.outcome === 'pending')) s.reconciler.nudge()
+    s.reconciler.nudge(result.publish.filter((p) => p.outcome === 'pending').map((p) => p.target))
     s.log.info(
       { model, version: req.version, channel: req.channel, role, forced, actor: actor.name },
       'promoted'

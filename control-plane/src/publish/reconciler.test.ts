@@ -174,3 +174,46 @@ describe('reconciler', () => {
     expect(now.body.aliases).toMatchObject({ error: null })
   })
 })
+
+describe('reconciler, after a change a target missed', () => {
+  let slow: TestApp
+  let target: PushTarget
+  const model = `${MODEL}-missed`
+  beforeAll(async () => {
+    target = await startPushTarget()
+    // A long interval: only the nudge after the change can bring the target up to date soon.
+    slow = await startTestApp(uri, {
+      FCV_MODEL_NAME: model,
+      FCV_EDGE_PUBLISH_URLS: target.url,
+      FCV_RECONCILE_INTERVAL_SECONDS: '600',
+    })
+  })
+  afterAll(async () => {
+    await slow.services.reconciler.stop()
+    await slow.close()
+    await target.close()
+  })
+
+  it('tries a target that was in sync but missed a promotion again at once, not at the interval', async () => {
+    const first = await registerVersion(slow.mlflow, model, goodTags())
+    const second = await registerVersion(slow.mlflow, model, goodTags())
+    const promoteTo = (version: string) =>
+      slow.call('POST', `/v1/models/${model}/promotions`, {
+        body: { version, channel: 'edge', reason: 'missed', force: true },
+      })
+    expect((await promoteTo(first)).status).toBe(200)
+    slow.services.reconciler.start()
+    const status = () => slow.services.reconciler.statuses()[0]!
+    while (!status().inSync) await new Promise((r) => setTimeout(r, 50))
+    target.failWith = 503
+    const r = await promoteTo(second)
+    expect(r.body.publish[0].outcome).toBe('pending')
+    const back = Date.now()
+    target.failWith = null
+    while (target.slots.get('edge/champion')?.version !== second) {
+      expect(Date.now() - back, 'the missed promotion waited for the interval').toBeLessThan(10_000)
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    expect(status().inSync).toBe(true)
+  })
+})

@@ -124,9 +124,9 @@ export class Reconciler {
     await Promise.all(this.targets.map((t) => t.periodic.stop()))
   }
 
-  /** After a deployment change: targets not known to be in sync are tried again now. */
-  nudge(): void {
-    for (const t of this.targets) if (!t.status.inSync) t.periodic.nudge()
+  /** After a deployment change that these targets missed: they are tried again now, not at the interval. */
+  nudge(targets: readonly string[]): void {
+    for (const t of this.targets) if (targets.includes(t.status.target)) t.periodic.nudge()
   }
 
   /** One pass over every target now (after any in flight); their statuses after it. */
