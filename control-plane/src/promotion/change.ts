@@ -18,7 +18,13 @@ import { ApiError } from '../errors.ts'
 import type { Actor } from '../app-env.ts'
 import { fromMlflow, syncVersion } from '../registry/sync.ts'
 import type { Services } from '../services.ts'
-import { bundleFor, pushBundle, withdrawRole, type TargetOutcome } from './deploy-step.ts'
+import {
+  bundleFor,
+  nudgeMissed,
+  pushBundle,
+  withdrawRole,
+  type TargetOutcome,
+} from './deploy-step.ts'
 import { stateOf } from './promote.ts'
 
 export interface ChangeResult {
@@ -51,44 +57,50 @@ async function currentOf(s: Services, r: ChangeRequest): Promise<Current> {
   return { revision: d?.revision ?? 0, before: stateOf(d) }
 }
 
-async function record(
+/**
+ * Tells the push targets (`publishStep`), then records the deployment, its revision and the audit
+ * entry in one transaction: both under the model's lock, so the reconciler never pushes in between.
+ */
+async function publishAndRecord(
   s: Services,
   r: ChangeRequest,
   { revision: expectedRevision, before }: Current,
   after: DeploymentState,
   cause: string,
-  publish: TargetOutcome[]
+  publishStep: () => Promise<TargetOutcome[]>
 ): Promise<ChangeResult> {
   try {
-    const result = await transaction(s.db.db, async (tx) => {
-      const { revision } = await writeDeployment(tx, {
-        modelName: r.model,
-        channel: r.channel,
-        expectedRevision,
-        state: after,
-        cause,
-        actor: r.actor.name,
+    const result = await s.lock.run(r.model, async () => {
+      const publish = await publishStep()
+      return await transaction(s.db.db, async (tx) => {
+        const { revision } = await writeDeployment(tx, {
+          modelName: r.model,
+          channel: r.channel,
+          expectedRevision,
+          state: after,
+          cause,
+          actor: r.actor.name,
+        })
+        await appendAudit(tx, {
+          actor: r.actor.name,
+          action: cause,
+          target: `${r.model}/${r.channel}`,
+          reason: r.reason,
+          before,
+          after: { ...after, publish },
+          requestId: r.requestId,
+        })
+        return {
+          model: r.model,
+          channel: r.channel,
+          revision: revision.revision,
+          before,
+          after,
+          publish,
+        }
       })
-      await appendAudit(tx, {
-        actor: r.actor.name,
-        action: cause,
-        target: `${r.model}/${r.channel}`,
-        reason: r.reason,
-        before,
-        after: { ...after, publish },
-        requestId: r.requestId,
-      })
-      return {
-        model: r.model,
-        channel: r.channel,
-        revision: revision.revision,
-        before,
-        after,
-        publish,
-      }
     })
-    // A target that missed it is tried again now rather than at the next interval.
-    s.reconciler.nudge(publish.filter((p) => p.outcome === 'pending').map((p) => p.target))
+    nudgeMissed(s, result.publish)
     return result
   } catch (e) {
     if (e instanceof RevisionConflictError) {
@@ -130,7 +142,7 @@ export async function rollback(s: Services, r: ChangeRequest): Promise<ChangeRes
     championVersion: previous.championVersion,
     championBundle: bundle.digest,
   }
-  return await s.lock.run(r.model, async () => {
+  return await publishAndRecord(s, r, current, after, 'rollback', async () => {
     const publish = await pushBundle(s, bundle, r.channel, 'champion')
     await s.mlflow
       .setAlias(r.model, championAlias(r.channel), previous.championVersion!)
@@ -138,7 +150,7 @@ export async function rollback(s: Services, r: ChangeRequest): Promise<ChangeRes
     await s.mlflow
       .setAlias(r.model, previousAlias(r.channel), before.championVersion!)
       .catch(fromMlflow)
-    return await record(s, r, current, after, 'rollback', publish)
+    return publish
   })
 }
 
@@ -159,17 +171,16 @@ export async function setCanaryShare(
   }
   if (share === 0) {
     const after = { ...before, canaryVersion: null, canaryBundle: null, canaryShare: 0 }
-    return await s.lock.run(r.model, async () => {
-      const publish = await withdrawRole(s, r.model, r.channel, 'canary')
-      return await record(s, r, current, after, 'canary.stop', publish)
-    })
+    return await publishAndRecord(s, r, current, after, 'canary.stop', () =>
+      withdrawRole(s, r.model, r.channel, 'canary')
+    )
   }
   const bundle = await getBundle(s.db.db, before.canaryBundle!)
   if (!bundle) throw new ApiError(409, 'bundle_missing', `the canary's bundle is no longer stored`)
-  return await s.lock.run(r.model, async () => {
-    const publish = await pushBundle(s, bundle, r.channel, 'canary', share) // the new share
-    return await record(s, r, current, { ...before, canaryShare: share }, 'canary.share', publish)
-  })
+  const after = { ...before, canaryShare: share }
+  return await publishAndRecord(s, r, current, after, 'canary.share', () =>
+    pushBundle(s, bundle, r.channel, 'canary', share)
+  )
 }
 
 /** A version scored beside the champion on every request but never returned; null removes it. */
@@ -184,10 +195,9 @@ export async function setShadow(
     if (!before.shadowVersion)
       throw new ApiError(409, 'no_shadow', `"${r.model}" has no shadow on ${r.channel}`)
     const after = { ...before, shadowVersion: null, shadowBundle: null }
-    return await s.lock.run(r.model, async () => {
-      const publish = await withdrawRole(s, r.model, r.channel, 'shadow')
-      return await record(s, r, current, after, 'shadow.stop', publish)
-    })
+    return await publishAndRecord(s, r, current, after, 'shadow.stop', () =>
+      withdrawRole(s, r.model, r.channel, 'shadow')
+    )
   }
   const { mlflow: v } = await syncVersion(s, r.model, version)
   const spec = (v.tags ?? []).find((t) => t.key === 'fcv.feature_spec.version')?.value
@@ -200,8 +210,7 @@ export async function setShadow(
   }
   const bundle = await bundleFor(s.db.db, s.mlflow, s.signer, v, s.config.MLFLOW_TRACKING_URI, null)
   const after = { ...before, shadowVersion: version, shadowBundle: bundle.digest }
-  return await s.lock.run(r.model, async () => {
-    const publish = await pushBundle(s, bundle, r.channel, 'shadow')
-    return await record(s, r, current, after, 'shadow', publish)
-  })
+  return await publishAndRecord(s, r, current, after, 'shadow', () =>
+    pushBundle(s, bundle, r.channel, 'shadow')
+  )
 }

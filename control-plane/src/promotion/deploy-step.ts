@@ -81,6 +81,11 @@ export async function pushBundle(
   )
 }
 
+/** Targets that missed a recorded change are reconciled now rather than at the next interval. */
+export function nudgeMissed(s: Services, outcomes: readonly TargetOutcome[]): void {
+  s.reconciler.nudge(outcomes.filter((o) => o.outcome === 'pending').map((o) => o.target))
+}
+
 /** Tells every push target that a channel no longer has a canary or a shadow. */
 export async function withdrawRole(
   s: Services,

@@ -24,7 +24,13 @@ import { ApiError } from '../errors.ts'
 import type { Actor } from '../app-env.ts'
 import { fromMlflow, syncVersion } from '../registry/sync.ts'
 import type { Services } from '../services.ts'
-import { bundleFor, pushBundle, withdrawRole, type TargetOutcome } from './deploy-step.ts'
+import {
+  bundleFor,
+  nudgeMissed,
+  pushBundle,
+  withdrawRole,
+  type TargetOutcome,
+} from './deploy-step.ts'
 import { evaluateGates, type GateResult } from './gates.ts'
 
 export interface PromotionRequest {
@@ -310,8 +316,7 @@ export async function promote(
         return r
       })
     })
-    // A target that missed it is tried again now rather than at the next interval.
-    s.reconciler.nudge(result.publish.filter((p) => p.outcome === 'pending').map((p) => p.target))
+    nudgeMissed(s, result.publish)
     s.log.info(
       { model, version: req.version, channel: req.channel, role, forced, actor: actor.name },
       'promoted'
