@@ -82,6 +82,12 @@ describe('a champion per channel', () => {
       g.gates.find((x) => x.gate === 'gini_vs_champion')!.detail
     expect(gini(edge)).toContain(`vs the edge champion 0.84 (version ${v['4']})`)
     expect(gini(widget)).toContain(`vs the widget champion 0.855 (version ${v['5']})`)
+    // The API (and the admin pages with it) reads the same champions from the tags.
+    const mirrored = await t.call('GET', `/v1/models/${MODEL}/versions/${v['6']}`)
+    expect(mirrored.body.evaluatedChampions).toEqual({
+      edge: { version: v['4'], gini: 0.84, rmse: 950, sumRatio: 1.01 },
+      widget: { version: v['5'], gini: 0.855, rmse: 905, sumRatio: 1.01 },
+    })
 
     expect((await promote(v['6']!, 'edge')).status).toBe(200)
     expect((await promote(v['6']!, 'widget')).status).toBe(200)

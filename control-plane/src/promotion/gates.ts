@@ -37,6 +37,7 @@ export interface EvaluatedChampion {
   version: string | undefined
   gini: number | null
   rmse: number | null
+  sumRatio: number | null
 }
 
 /**
@@ -55,6 +56,7 @@ export function evaluatedChampion(
     version: tags[`${p}version`],
     gini: num(tags, `${p}gini`),
     rmse: num(tags, `${p}rmse`),
+    sumRatio: num(tags, `${p}sum_ratio`),
   }
 }
 

@@ -1,11 +1,13 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi'
 import type { AppEnv } from '../app-env.ts'
 import { requires, type TokenLookup } from '../auth/middleware.ts'
+import { CHANNELS, type Channel } from '@fcv/core'
 import { appendAudit, listModels, type ModelVersion } from '../db/index.ts'
 import { ApiError } from '../errors.ts'
 import { localVersion, syncModel } from '../registry/sync.ts'
 import type { Services } from '../services.ts'
-import { bearer, errorResponses, ModelNameParam, VersionSchema } from './schemas.ts'
+import { evaluatedChampion, type EvaluatedChampion } from '../promotion/gates.ts'
+import { bearer, ChannelSchema, errorResponses, ModelNameParam, VersionSchema } from './schemas.ts'
 
 const VersionOut = z
   .object({
@@ -18,6 +20,16 @@ const VersionOut = z
     metrics: z.record(z.string(), z.number()),
     tags: z.record(z.string(), z.string()),
     aliases: z.array(z.string()),
+    /** Each channel's champion as this version's evaluation scored it (what the gates read). */
+    evaluatedChampions: z.record(
+      ChannelSchema,
+      z.object({
+        version: z.string().nullable(),
+        gini: z.number().nullable(),
+        rmse: z.number().nullable(),
+        sumRatio: z.number().nullable(),
+      })
+    ),
     syncedAt: z.string(),
   })
   .openapi('ModelVersion')
@@ -32,6 +44,12 @@ export const versionOut = (v: ModelVersion) => ({
   metrics: v.metrics,
   tags: v.tags,
   aliases: v.aliases,
+  evaluatedChampions: Object.fromEntries(
+    CHANNELS.map((c) => {
+      const e = evaluatedChampion(v.tags, c)
+      return [c, { ...e, version: e.version ?? null }]
+    })
+  ) as Record<Channel, EvaluatedChampion & { version: string | null }>,
   syncedAt: v.syncedAt.toISOString(),
 })
 

@@ -160,21 +160,17 @@ export const time = (iso) => h('time', { datetime: iso }, when(iso))
 export const byVersion = (a, b) => Number(a.version) - Number(b.version)
 
 /**
- * A version's key metrics next to a channel's champion's on the same test set (evaluate's
- * `champion.<channel>.*` tags; a version registered before per-channel champions has model-wide
- * `champion.*` tags, read as the server's gates read them).
+ * A version's key metrics next to a channel's champion's on the same test set: the server reads
+ * them from the version's tags as its gates do (`evaluatedChampions`).
  */
 export function compare(v, channel) {
   const t = v.tags
-  const own = `champion.${channel}.`
-  const p =
-    t[`${own}version`] !== undefined || t['champion.version'] === undefined ? own : 'champion.'
+  const champion = v.evaluatedChampions[channel]
   const gini = tagNum(t, 'metric.gini')
   const rmse = tagNum(t, 'metric.rmse')
-  const cGini = tagNum(t, `${p}gini`)
-  const cRmse = tagNum(t, `${p}rmse`)
+  const { gini: cGini, rmse: cRmse } = champion
   return {
-    against: t[`${p}version`] ?? null,
+    against: champion.version,
     gini,
     cGini,
     dGini: gini !== null && cGini !== null ? gini - cGini : null,
@@ -182,7 +178,7 @@ export function compare(v, channel) {
     cRmse,
     dRmse: rmse !== null && cRmse ? rmse / cRmse - 1 : null,
     sumRatio: tagNum(t, 'metric.sum_ratio'),
-    cSumRatio: tagNum(t, `${p}sum_ratio`),
+    cSumRatio: champion.sumRatio,
     baseline: tagNum(t, 'baseline.last_90d.gini'),
     spec: t['fcv.feature_spec.version'] ?? null,
   }
