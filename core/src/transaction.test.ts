@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
 import { ScoringInputError } from './scoring/errors.ts'
 import {
   checkWireTransactions,
@@ -6,6 +7,8 @@ import {
   MAX_EPOCH_MS,
   MIN_EPOCH_MS,
   TransactionSchema,
+  WIRE_STRING_LIMITS,
+  WIRE_TRANSACTION_FIELDS,
 } from './transaction.ts'
 
 /** `message` as a string: the whole message after the field. */
@@ -21,6 +24,37 @@ function fails(list: unknown[], field: string, message: RegExp | string) {
   }
   throw new Error(`accepted ${JSON.stringify(list)}`)
 }
+
+describe('the schema and the zod-free wire check', () => {
+  it('accept the same fields with the same string bounds', () => {
+    expect(Object.keys(TransactionSchema.shape).sort()).toEqual([...WIRE_TRANSACTION_FIELDS].sort())
+    for (const [name, max] of Object.entries(WIRE_STRING_LIMITS)) {
+      const field = TransactionSchema.shape[name as keyof typeof WIRE_STRING_LIMITS]
+      const string = 'unwrap' in field ? field.unwrap() : field
+      expect(string.maxLength, name).toBe(max)
+    }
+  })
+
+  it('agree on ISO 8601 timestamps', () => {
+    for (const ts of [
+      '2024-05-02T10:00:00Z',
+      '2024-05-02T10:00:00.123+02:00',
+      '2024-05-02',
+      '2024-05-02T10:00Z',
+      'x',
+    ]) {
+      const wire = (() => {
+        try {
+          checkWireTransactions([{ timestamp: ts, amountMinor: 1 }], 'c', 'h')
+          return true
+        } catch {
+          return false
+        }
+      })()
+      expect(wire, ts).toBe(z.iso.datetime({ offset: true }).safeParse(ts).success)
+    }
+  })
+})
 
 describe('checkWireTransactions', () => {
   it('accepts the wire form and turns ISO timestamps into epoch ms, in place', () => {

@@ -1,5 +1,6 @@
 import {
   buildBundle,
+  createScorer,
   type BuiltBundle,
   type MlflowClient,
   type ModelVersion,
@@ -56,6 +57,7 @@ export async function buildVersionBundle(
       `version ${version.version} is not an fcv ZILN model`
     )
   }
+  await checkServable(version.version, modelJson, weights)
   const tags = tagsOf(version)
   return await buildBundle(
     {
@@ -80,4 +82,21 @@ export async function buildVersionBundle(
     },
     signer
   )
+}
+
+/**
+ * Signs only a model every runtime can score: core's createScorer checks model.json's fcv metadata
+ * against its schema and loads the network. The widget relies on it: it re-checks only the format
+ * of a signed model.json (core/src/scoring/signed-scorer.ts).
+ */
+async function checkServable(version: string, modelJson: Uint8Array, weights: Uint8Array) {
+  try {
+    ;(await createScorer({ modelJson, weights, version })).dispose()
+  } catch (e) {
+    throw new ApiError(
+      422,
+      'model_not_servable',
+      `version ${version} cannot be scored, so it is not signed: ${(e as Error).message}`
+    )
+  }
 }

@@ -263,6 +263,29 @@ describe('promotion', () => {
     expect(failed.body.entries[0].after.error).toContain('could not be published')
   })
 
+  it('refuses to sign a version the runtimes cannot score (422), and changes nothing', async () => {
+    const doc = JSON.parse(readFileSync(join(FIXTURE_MODEL, 'model.json'), 'utf8')) as {
+      userDefinedMetadata: { fcv: Record<string, unknown> }
+    }
+    delete doc.userDefinedMetadata.fcv['maxSigma']
+    const broken = await registerVersion(t.mlflow, MODEL, goodTags(), {
+      'model.json': new TextEncoder().encode(JSON.stringify(doc)),
+    })
+    const before = await getDeployment(t.services.db.db, MODEL, 'widget')
+    const pushes = edge.received.length
+    const r = await promote({
+      version: broken,
+      channel: 'widget',
+      force: true,
+      reason: 'not scorable',
+    })
+    expect(r.status, JSON.stringify(r.body)).toBe(422)
+    expect(r.body.error.code).toBe('model_not_servable')
+    expect(r.body.error.message).toContain('maxSigma')
+    expect(await getDeployment(t.services.db.db, MODEL, 'widget')).toEqual(before)
+    expect(edge.received.length).toBe(pushes)
+  })
+
   it('a target that does not answer does not fail the promotion: recorded, and pending for the reconciler', async () => {
     const before = await getDeployment(t.services.db.db, MODEL, 'edge')
     const version = before!.championVersion === v['better'] ? v['first'] : v['better']

@@ -43,13 +43,19 @@ export function goodTags(
 export async function registerVersion(
   client: MlflowClient,
   name: string,
-  tags: Record<string, string>
+  tags: Record<string, string>,
+  /** Files in place of the fixture's, e.g. a model.json the runtimes cannot score. */
+  files: Partial<Record<'model.json' | 'weights.bin', Uint8Array>> = {}
 ): Promise<string> {
   const exp = await client.getOrCreateExperiment(`cp-${name}`)
   const run = await client.createRun(exp.experiment_id, 'fixture', [])
   const lm = await client.createLoggedModel(exp.experiment_id, 'model', 'tfjs-layers', run.run_id)
-  for (const f of ['model.json', 'weights.bin']) {
-    await client.uploadArtifact(lm.artifact_uri, f, readFileSync(join(FIXTURE_MODEL, f)))
+  for (const f of ['model.json', 'weights.bin'] as const) {
+    await client.uploadArtifact(
+      lm.artifact_uri,
+      f,
+      files[f] ?? readFileSync(join(FIXTURE_MODEL, f))
+    )
   }
   await client.finalizeLoggedModel(lm.model_id, true)
   await client.updateRun(run.run_id, 'FINISHED')

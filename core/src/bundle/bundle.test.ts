@@ -5,6 +5,7 @@ import { base64ToBytes, bytesToBase64, sha256Hex } from './encoding.ts'
 import { BundleVerificationError, type BundleVerificationCode } from './errors.ts'
 import { generateSigningKey, importSigningKey, importVerifyKey, type SigningKey } from './keys.ts'
 import type { BundleDocument, BundleManifestInput } from './manifest.ts'
+import { verifySignedBundle } from './verify-signed.ts'
 import { verifyBundle, type TrustedKeys } from './verify.ts'
 
 const manifestInput: BundleManifestInput = {
@@ -44,11 +45,12 @@ async function built(): Promise<BundleDocument> {
 }
 
 async function expectRejected(
+  verify: typeof verifyBundle,
   input: Parameters<typeof verifyBundle>[0],
   code: BundleVerificationCode,
   mentions: string
 ): Promise<void> {
-  const error = await verifyBundle(input, trusted).then(
+  const error = await verify(input, trusted).then(
     () => expect.fail(`expected '${code}', but the bundle verified`),
     (e: unknown) => e
   )
@@ -73,8 +75,10 @@ describe('buildBundle and verifyBundle', () => {
     expect(result.digest).toBe(await sha256Hex(result.bytes))
 
     const text = new TextDecoder().decode(result.bytes)
-    for (const input of [result.document, result.bytes, text]) {
-      const verified = await verifyBundle(input, trusted)
+    for (const [input, verify] of [result.document, result.bytes, text].flatMap((i) =>
+      VERIFIERS.map(([, v]) => [i, v] as const)
+    )) {
+      const verified = await verify(input, trusted)
       expect(verified.keyId).toBe(signer.keyId)
       expect(verified.manifest).toEqual(result.document.manifest)
       expect(verified.manifest.featureSpec).toEqual(manifestInput.featureSpec)
@@ -116,19 +120,28 @@ describe('buildBundle and verifyBundle', () => {
   })
 })
 
-describe('verifyBundle rejects', () => {
+// The full verifier (schemas, then the signed checks) and the widget's (the signed checks alone)
+// refuse the same tampering; only the schema-only shape checks differ.
+const VERIFIERS = [
+  ['verifyBundle', verifyBundle],
+  ['verifySignedBundle', verifySignedBundle],
+] as const
+
+describe.each(VERIFIERS)('%s rejects', (name, verify) => {
+  const schemas = name === 'verifyBundle'
+
   it('one flipped byte in the weights: digest-mismatch', async () => {
     const doc = await built()
     const bytes = base64ToBytes(doc.files['weights.bin'])
     bytes[500] = bytes[500]! ^ 0x01
     doc.files['weights.bin'] = bytesToBase64(bytes)
-    await expectRejected(doc, 'digest-mismatch', 'files["weights.bin"] has sha256')
+    await expectRejected(verify, doc, 'digest-mismatch', 'files["weights.bin"] has sha256')
   })
 
   it('truncated weights: size-mismatch', async () => {
     const doc = await built()
     doc.files['weights.bin'] = bytesToBase64(weights.subarray(0, 999))
-    await expectRejected(doc, 'size-mismatch', 'files["weights.bin"] is 999 bytes')
+    await expectRejected(verify, doc, 'size-mismatch', 'files["weights.bin"] is 999 bytes')
   })
 
   it('a replaced model.json with a digest to match: bad-signature', async () => {
@@ -136,19 +149,19 @@ describe('verifyBundle rejects', () => {
     const other = new TextEncoder().encode('{"evil":true}')
     doc.files['model.json'] = bytesToBase64(other)
     doc.manifest.files['model.json'] = { sha256: await sha256Hex(other), size: other.length }
-    await expectRejected(doc, 'bad-signature', 'signature.value')
+    await expectRejected(verify, doc, 'bad-signature', 'signature.value')
   })
 
   it('a changed manifest metric: bad-signature', async () => {
     const doc = await built()
     doc.manifest.metrics['mae'] = 1
-    await expectRejected(doc, 'bad-signature', `key ${signer.keyId}`)
+    await expectRejected(verify, doc, 'bad-signature', `key ${signer.keyId}`)
   })
 
   it('a field added to a signed manifest: bad-signature', async () => {
     const doc = await built()
     ;(doc.manifest as Record<string, unknown>)['note'] = 'added later'
-    await expectRejected(canonicalJson(doc), 'bad-signature', 'signature.value')
+    await expectRejected(verify, canonicalJson(doc), 'bad-signature', 'signature.value')
   })
 
   it('a signature by another key that claims the trusted key id: bad-signature', async () => {
@@ -157,23 +170,23 @@ describe('verifyBundle rejects', () => {
       { manifest: manifestInput, modelJson, weights },
       { key: attacker.key, keyId: signer.keyId }
     )
-    await expectRejected(bytes, 'bad-signature', 'signature.value')
+    await expectRejected(verify, bytes, 'bad-signature', 'signature.value')
   })
 
   it('an untrusted key id: unknown-key', async () => {
     const other = await importSigningKey((await generateSigningKey()).privateKeyPkcs8)
     const { bytes } = await buildBundle({ manifest: manifestInput, modelJson, weights }, other)
-    await expectRejected(bytes, 'unknown-key', other.keyId)
+    await expectRejected(verify, bytes, 'unknown-key', other.keyId)
     // Not found on Object.prototype either.
     const doc = await built()
     doc.signature.keyId = 'constructor'
-    await expectRejected(doc, 'unknown-key', '"constructor" is not trusted')
+    await expectRejected(verify, doc, 'unknown-key', '"constructor" is not trusted')
   })
 
   it('a missing file: missing-file', async () => {
     const doc = await built()
     delete (doc.files as Partial<BundleDocument['files']>)['weights.bin']
-    await expectRejected(doc, 'missing-file', 'files["weights.bin"] is missing')
+    await expectRejected(verify, doc, 'missing-file', 'files["weights.bin"] is missing')
   })
 
   it.each([
@@ -182,14 +195,14 @@ describe('verifyBundle rejects', () => {
   ])('a different %s: unsupported-format', async (field, change, mentions) => {
     const doc = await built()
     Object.assign(doc.manifest, change)
-    await expectRejected(doc, 'unsupported-format', field)
-    await expectRejected(JSON.stringify(doc), 'unsupported-format', mentions)
+    await expectRejected(verify, doc, 'unsupported-format', field)
+    await expectRejected(verify, JSON.stringify(doc), 'unsupported-format', mentions)
   })
 
   it('another signature algorithm: unsupported-format', async () => {
     const doc = await built()
     ;(doc.signature as { alg: string }).alg = 'ES256'
-    await expectRejected(doc, 'unsupported-format', 'signature.alg is "ES256"')
+    await expectRejected(verify, doc, 'unsupported-format', 'signature.alg is "ES256"')
   })
 
   it.each([
@@ -198,32 +211,43 @@ describe('verifyBundle rejects', () => {
     ['a JSON array', '[]', '(document)'],
     ['an empty object', '{}', 'manifest:'],
   ])('%s: malformed', async (_what, input, mentions) => {
-    await expectRejected(input, 'malformed', mentions)
+    await expectRejected(verify, input, 'malformed', mentions)
   })
 
   it('fields of the wrong shape: malformed, naming the field', async () => {
-    const cases: [(doc: BundleDocument) => void, string][] = [
+    // The last element: checked by the schemas only (the signature covers those fields anyway).
+    const cases: [(doc: BundleDocument) => void, string, boolean][] = [
       [
         (d) => (d.manifest.files['model.json'].sha256 = 'ABC'),
         'manifest.files["model.json"].sha256',
+        false,
+      ],
+      [
+        (d) => ((d.manifest.files['weights.bin'] as { size: unknown }).size = '9'),
+        'manifest.files["weights.bin"].size',
+        false,
       ],
       [
         (d) => ((d.manifest as { horizonDays: unknown }).horizonDays = '90'),
         'manifest.horizonDays',
+        true,
       ],
-      [(d) => (d.manifest.created = 'yesterday'), 'manifest.created'],
-      [(d) => (d.signature.value = 'c2ln'), 'signature.value'],
-      [(d) => (d.files['weights.bin'] = 'not base64!'), 'files["weights.bin"]'],
-      [(d) => Object.assign(d, { extra: 1 }), 'Unrecognized key: "extra"'],
+      [(d) => (d.manifest.created = 'yesterday'), 'manifest.created', true],
+      [(d) => (d.signature.value = 'c2ln'), 'signature.value', false],
+      [(d) => ((d.signature as { keyId: unknown }).keyId = 7), 'signature.keyId', false],
+      [(d) => (d.files['weights.bin'] = 'not base64!'), 'files["weights.bin"]', false],
+      [(d) => Object.assign(d, { extra: 1 }), 'Unrecognized key: "extra"', true],
       [
         (d) => Object.assign(d.manifest.files, { 'x.bin': d.manifest.files['model.json'] }),
         'x.bin',
+        true,
       ],
     ]
-    for (const [tamper, mentions] of cases) {
+    for (const [tamper, mentions, schemaOnly] of cases) {
+      if (schemaOnly && !schemas) continue
       const doc = await built()
       tamper(doc)
-      await expectRejected(doc, 'malformed', mentions)
+      await expectRejected(verify, doc, 'malformed', mentions)
     }
   })
 })

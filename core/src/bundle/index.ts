@@ -28,4 +28,5 @@ export {
   type BundleSignature,
 } from './manifest.ts'
 export { buildBundle, type BuildBundleInput, type BuiltBundle } from './build.ts'
-export { verifyBundle, type TrustedKeys, type VerifiedBundle } from './verify.ts'
+export { verifyBundle } from './verify.ts'
+export { verifySignedBundle, type TrustedKeys, type VerifiedBundle } from './verify-signed.ts'

@@ -1,15 +1,11 @@
 import { z } from 'zod'
 import { isBase64 } from './encoding.ts'
+import { BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, BUNDLE_SIGNATURE_ALG } from './format.ts'
+
+export * from './format.ts'
 
 // The bundle's data model. Everything that arrives from outside is parsed with these schemas, so a
 // bad bundle is rejected with the name of the field that is wrong.
-
-export const BUNDLE_FORMAT = 'fcv-bundle'
-export const BUNDLE_FORMAT_VERSION = 1
-export const BUNDLE_SIGNATURE_ALG = 'Ed25519'
-/** The files of a bundle, in the TensorFlow.js layers format: topology and weight manifest, weights. */
-export const BUNDLE_FILES = ['model.json', 'weights.bin'] as const
-export type BundleFileName = (typeof BUNDLE_FILES)[number]
 
 const Sha256HexSchema = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters')
 const NonEmptySchema = z.string().min(1)

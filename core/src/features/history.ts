@@ -1,4 +1,4 @@
-import type { Transaction } from '../transaction.ts'
+import type { Transaction } from '../transaction-wire.ts'
 
 /**
  * One customer's transactions in columns, sorted by timestamp ascending, over rows [start, end).

@@ -5,7 +5,7 @@
 // exactly when the ids are (undefined and "" meaning none). Each value is checked on the way in.
 
 import type { History } from '../features/history.ts'
-import { transactionProblem, type HistoryTransaction } from '../transaction.ts'
+import { transactionProblem, type HistoryTransaction } from '../transaction-wire.ts'
 import { ScoringInputError } from './errors.ts'
 
 export type { HistoryTransaction }

@@ -7,6 +7,8 @@ export {
   type Scorer,
   type ScorerInput,
 } from './scorer.ts'
+export { createSignedScorer } from './signed-scorer.ts'
+export { SCORING_FORMAT, SCORING_FORMAT_VERSION } from './metadata-format.ts'
 export {
   EncodingError,
   FeatureEncoder,

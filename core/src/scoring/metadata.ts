@@ -7,6 +7,7 @@
 import { z } from 'zod'
 import { describeIssues } from '../bundle/errors.ts'
 import { ModelFormatError } from './errors.ts'
+import { SCORING_FORMAT, SCORING_FORMAT_VERSION } from './metadata-format.ts'
 import type { ModelJsonDocument } from './model-json.ts'
 
 const Finite = z.number().finite()
@@ -43,8 +44,8 @@ const BtydSchema = z.looseObject({
 })
 
 export const ScoringMetadataSchema = z.looseObject({
-  format: z.literal('fcv-ziln'),
-  formatVersion: z.literal(2),
+  format: z.literal(SCORING_FORMAT),
+  formatVersion: z.literal(SCORING_FORMAT_VERSION),
   featureSpec: FeatureSpecSchema,
   encoding: FeatureEncodingSchema,
   /** Clamp on log(value) for the mean and the quantiles (core/src/model/ziln.ts). */

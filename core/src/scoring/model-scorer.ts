@@ -1,0 +1,252 @@
+// The scorer itself: a model's encoding, forward pass and ZILN head over core's feature
+// computation. createScorer (scorer.ts) and createSignedScorer (signed-scorer.ts) differ only in how
+// they read model.json's metadata, and both end here.
+
+import { computeFeatures, type FeatureVector } from '../features/compute.ts'
+import { defineFeatureSpec, FEATURE_SPEC_VERSION } from '../features/spec.ts'
+import { DenseModel, type ForwardModel } from './dense-model.ts'
+import { EncodingError, FeatureEncoder } from './encoding.ts'
+import { ModelFormatError, ScoringInputError, UnsupportedModelError } from './errors.ts'
+import { historyBatch } from './histories.ts'
+import { zilnColumns, zilnPredictRows, type ZilnColumns } from './head.ts'
+import type { ScoringMetadata } from './metadata.ts'
+import type { ModelJsonDocument } from './model-json.ts'
+import type { FeatureRow, FeatureValues, HistoryItem, Prediction, Scorer } from './scorer.ts'
+import { loadTfjsModel } from './tfjs-fallback.ts'
+
+/** A scorer for the model in `doc` and `weights`, whose fcv metadata has been read already. */
+export async function scorerOf(
+  doc: ModelJsonDocument,
+  metadata: ScoringMetadata,
+  weights: Uint8Array,
+  version: string
+): Promise<Scorer> {
+  const encoder = encoderFor(metadata)
+  const model = await forwardModel(doc, weights)
+  const problem =
+    model.inputWidth !== encoder.width
+      ? `takes ${model.inputWidth} inputs, the encoding gives ${encoder.width}`
+      : model.outputWidth !== 3
+        ? `has ${model.outputWidth} outputs, the ZILN head 3`
+        : model.outputLayer !== metadata.headLayer
+          ? `outputs layer "${model.outputLayer}", not the head "${metadata.headLayer}"`
+          : undefined
+  if (problem) {
+    model.dispose()
+    throw new ModelFormatError(`model.json: the network ${problem}`)
+  }
+  return new ModelScorer(version, metadata, encoder, model)
+}
+
+function encoderFor(metadata: ScoringMetadata): FeatureEncoder {
+  const spec = metadata.featureSpec
+  // scoreHistories computes this core's spec: a model of another spec would get other vectors.
+  const own = defineFeatureSpec(spec).features
+  if (
+    spec.version !== FEATURE_SPEC_VERSION ||
+    spec.features.length !== own.length ||
+    spec.features.some((f, i) => f.name !== own[i]!.name || f.kind !== own[i]!.kind)
+  ) {
+    throw new ModelFormatError(
+      `the model was trained on feature spec ${spec.version}, which is not the spec ` +
+        `${FEATURE_SPEC_VERSION} this runtime computes`
+    )
+  }
+  if (metadata.encoding.specVersion !== spec.version) {
+    throw new ModelFormatError(
+      `the model's encoding was fitted for spec ${metadata.encoding.specVersion}, not ${spec.version}`
+    )
+  }
+  try {
+    return new FeatureEncoder(metadata.encoding, spec)
+  } catch (e) {
+    if (!(e instanceof EncodingError)) throw e
+    throw new ModelFormatError(`model.json userDefinedMetadata.fcv.encoding: ${e.message}`, {
+      cause: e,
+    })
+  }
+}
+
+async function forwardModel(doc: ModelJsonDocument, weights: Uint8Array): Promise<ForwardModel> {
+  try {
+    return DenseModel.fromModelJson(doc, weights)
+  } catch (e) {
+    if (!(e instanceof UnsupportedModelError)) throw e
+    try {
+      return await loadTfjsModel(doc, weights)
+    } catch (f) {
+      throw new UnsupportedModelError(
+        e.unsupported,
+        `${e.message}; the tfjs fallback cannot load the model either: ${(f as Error).message}`,
+        { cause: f }
+      )
+    }
+  }
+}
+
+class ModelScorer implements Scorer {
+  readonly version: string
+  readonly featureSpecVersion: string
+  readonly featureNames: readonly string[]
+  readonly engine: 'interpreter' | 'tfjs'
+  private readonly metadata: ScoringMetadata
+  private readonly encoder: FeatureEncoder
+  private readonly model: ForwardModel
+  private readonly known: ReadonlySet<string>
+  private x = new Float32Array(0)
+  private out: ZilnColumns = zilnColumns(0)
+
+  constructor(
+    version: string,
+    metadata: ScoringMetadata,
+    encoder: FeatureEncoder,
+    model: ForwardModel
+  ) {
+    this.version = version
+    this.metadata = metadata
+    this.encoder = encoder
+    this.model = model
+    this.featureSpecVersion = metadata.featureSpec.version
+    this.engine = model.engine
+    this.featureNames = metadata.featureSpec.features.map((f) => f.name)
+    this.known = new Set(this.featureNames)
+  }
+
+  scoreFeatures(rows: readonly FeatureRow[]): Prediction[] {
+    if (!Array.isArray(rows)) throw new ScoringInputError('rows', 'must be an array')
+    const x = this.inputs(rows.length)
+    rows.forEach((row, i) => {
+      const field = `rows[${i}]`
+      checkCustomerId(row, field)
+      this.encode(this.vectorOf(row.features, `${field}.features`), x, i, `${field}.features`)
+    })
+    return this.predict(rows, x)
+  }
+
+  scoreHistories(items: readonly HistoryItem[], asOf: Date | number): Prediction[] {
+    const x = this.inputs(Array.isArray(items) ? items.length : 0)
+    this.eachHistoryVector(items, asOf, (vector, i, t0) => {
+      if (!vector) {
+        throw new ScoringInputError(
+          `items[${i}].transactions`,
+          `customer "${items[i]!.customerId}" has no purchase before asOf ` +
+            `(${new Date(t0).toISOString()}), so is outside the model's population: nothing to score`
+        )
+      }
+      this.encode(vector, x, i, `items[${i}] features`)
+    })
+    return this.predict(items, x)
+  }
+
+  historyFeatures(items: readonly HistoryItem[], asOf: Date | number): (FeatureVector | null)[] {
+    const vectors: (FeatureVector | null)[] = []
+    this.eachHistoryVector(items, asOf, (vector) => vectors.push(vector ?? null))
+    return vectors
+  }
+
+  dispose(): void {
+    this.model.dispose()
+  }
+
+  /** Checks the items, then computes each customer's vector at asOf in order (undefined: none). */
+  private eachHistoryVector(
+    items: readonly HistoryItem[],
+    asOf: Date | number,
+    visit: (vector: FeatureVector | undefined, i: number, t0: number) => void
+  ): void {
+    const t0 = asOf instanceof Date ? asOf.getTime() : asOf
+    if (typeof t0 !== 'number' || !Number.isFinite(t0)) {
+      throw new ScoringInputError('asOf', 'must be a valid Date or finite epoch milliseconds')
+    }
+    if (!Array.isArray(items)) throw new ScoringInputError('items', 'must be an array')
+    const { featureSpec, btyd } = this.metadata
+    items.forEach((item, i) => checkCustomerId(item, `items[${i}]`))
+    const { columns, offsets } = historyBatch(
+      items.map((item) => item.transactions),
+      (i) => `items[${i}].transactions`
+    )
+    for (let i = 0; i < items.length; i++) {
+      const history = { ...columns, start: offsets[i] as number, end: offsets[i + 1] as number }
+      visit(computeFeatures(history, t0, featureSpec, btyd), i, t0)
+    }
+  }
+
+  /** The input scratch for `rows` rows (grown, never shrunk: one allocation per larger batch). */
+  private inputs(rows: number): Float32Array {
+    const size = rows * this.encoder.width
+    if (this.x.length < size) this.x = new Float32Array(size)
+    if (this.out.expected.length < rows) this.out = zilnColumns(rows)
+    return this.x
+  }
+
+  private encode(vector: ArrayLike<number | string>, x: Float32Array, row: number, field: string) {
+    try {
+      this.encoder.encodeRow(vector, x, row)
+    } catch (e) {
+      if (!(e instanceof EncodingError)) throw e
+      throw new ScoringInputError(field, e.message, { cause: e })
+    }
+  }
+
+  private vectorOf(features: FeatureValues, field: string): ArrayLike<number | string> {
+    if (Array.isArray(features)) {
+      if (features.length !== this.featureNames.length) {
+        throw new ScoringInputError(
+          field,
+          `has ${features.length} values; feature spec ${this.featureSpecVersion} has ` +
+            `${this.featureNames.length} (${this.featureNames.join(', ')})`
+        )
+      }
+      return features as readonly (number | string)[]
+    }
+    if (typeof features !== 'object' || features === null) {
+      throw new ScoringInputError(field, 'must be an array in spec order or an object by name')
+    }
+    const byName = features as Readonly<Record<string, number | string>>
+    for (const name of Object.keys(byName)) {
+      if (!this.known.has(name)) {
+        throw new ScoringInputError(
+          field,
+          `unknown feature "${name}" (spec ${this.featureSpecVersion}: ${this.featureNames.join(', ')})`
+        )
+      }
+    }
+    const vector: FeatureVector = []
+    for (const name of this.featureNames) {
+      if (!Object.hasOwn(byName, name))
+        throw new ScoringInputError(field, `feature "${name}" is missing`)
+      vector.push(byName[name] as number | string)
+    }
+    return vector
+  }
+
+  private predict(rows: readonly { customerId: string }[], x: Float32Array): Prediction[] {
+    const n = rows.length
+    const logits = this.model.forward(x, n)
+    const { maxLogValue, maxSigma } = this.metadata
+    const out = this.out
+    zilnPredictRows(logits, n, { maxLogValue, maxSigma }, out)
+    const predictions: Prediction[] = new Array(n)
+    for (let i = 0; i < n; i++) {
+      predictions[i] = {
+        customerId: rows[i]!.customerId,
+        expected: out.expected[i] as number,
+        pBuy: out.pBuy[i] as number,
+        p10: out.p10[i] as number,
+        p50: out.p50[i] as number,
+        p90: out.p90[i] as number,
+        modelVersion: this.version,
+        featureSpecVersion: this.featureSpecVersion,
+      }
+    }
+    return predictions
+  }
+}
+
+function checkCustomerId(row: { customerId: unknown } | null | undefined, field: string): void {
+  if (typeof row !== 'object' || row === null)
+    throw new ScoringInputError(field, 'must be an object')
+  if (typeof row.customerId !== 'string' || row.customerId === '') {
+    throw new ScoringInputError(`${field}.customerId`, 'must be a non-empty string')
+  }
+}
