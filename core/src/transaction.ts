@@ -1,7 +1,7 @@
 import { z } from 'zod'
 // The wire form as a schema, for the servers' request validation and docs. The widget's path uses
 // checkWireTransactions (transaction-wire.ts) instead, which applies the same rules without zod.
-import { epochMsProblem, WIRE_STRING_LIMITS, WIRE_TRANSACTION_FIELDS } from './transaction-wire.ts'
+import { epochMsProblem, WIRE_STRING_LIMITS } from './transaction-wire.ts'
 
 export * from './transaction-wire.ts'
 

@@ -29,4 +29,10 @@ export {
 } from './manifest.ts'
 export { buildBundle, type BuildBundleInput, type BuiltBundle } from './build.ts'
 export { verifyBundle } from './verify.ts'
-export { verifySignedBundle, type TrustedKeys, type VerifiedBundle } from './verify-signed.ts'
+export {
+  verifySignedBundle,
+  webCryptoSignatureCheck,
+  type SignatureCheck,
+  type TrustedKeys,
+  type VerifiedBundle,
+} from './verify-signed.ts'

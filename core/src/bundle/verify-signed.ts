@@ -21,6 +21,24 @@ import type { BundleManifest } from './manifest.ts'
 /** Trusted public keys by key id: a CryptoKey, or the base64 of the 32 raw bytes. */
 export type TrustedKeys = Record<string, CryptoKey | string>
 
+/**
+ * Checks an Ed25519 signature. WebCrypto's by default; a runtime without Ed25519 in WebCrypto (some
+ * browsers) passes another implementation (the widget loads one only then).
+ */
+export type SignatureCheck = (
+  key: CryptoKey | string,
+  signature: Uint8Array<ArrayBuffer>,
+  data: Uint8Array<ArrayBuffer>
+) => Promise<boolean>
+
+export const webCryptoSignatureCheck: SignatureCheck = async (key, signature, data) =>
+  crypto.subtle.verify(
+    BUNDLE_SIGNATURE_ALG,
+    typeof key === 'string' ? await importVerifyKey(key) : key,
+    signature,
+    data
+  )
+
 export interface VerifiedBundle {
   manifest: BundleManifest
   modelJson: Uint8Array
@@ -40,7 +58,8 @@ const SHA256_HEX = /^[0-9a-f]{64}$/
  */
 export async function verifySignedBundle(
   input: unknown,
-  trusted: TrustedKeys
+  trusted: TrustedKeys,
+  check: SignatureCheck = webCryptoSignatureCheck
 ): Promise<VerifiedBundle> {
   const raw = parseBundleJson(input)
   checkBundleFormat(raw)
@@ -49,10 +68,8 @@ export async function verifySignedBundle(
   // first await, so what is verified is what was checked.
   const signed = signedBytes(manifest)
   const keyId = signature['keyId'] as string
-  const key = await trustedKey(trusted, keyId)
-  const ok = await crypto.subtle.verify(
-    BUNDLE_SIGNATURE_ALG,
-    key,
+  const ok = await check(
+    trustedKey(trusted, keyId),
     base64ToBytes(signature['value'] as string),
     signed
   )
@@ -165,7 +182,7 @@ function signedBytes(manifest: unknown): Uint8Array<ArrayBuffer> {
   }
 }
 
-async function trustedKey(trusted: TrustedKeys, keyId: string): Promise<CryptoKey> {
+function trustedKey(trusted: TrustedKeys, keyId: string): CryptoKey | string {
   // hasOwn: a key id such as "constructor" must not find something on Object.prototype.
   const key = Object.hasOwn(trusted, keyId) ? trusted[keyId] : undefined
   if (key === undefined) {
@@ -175,7 +192,7 @@ async function trustedKey(trusted: TrustedKeys, keyId: string): Promise<CryptoKe
       `signature.keyId ${JSON.stringify(keyId.slice(0, 64))} is not trusted (trusted: ${known})`
     )
   }
-  return typeof key === 'string' ? importVerifyKey(key) : key
+  return key
 }
 
 async function checkedFile(

@@ -1,0 +1,99 @@
+// Builds the widget into dist/:
+//   fcv-widget.js + .d.ts   ES module for bundlers (core bundled in; tfjs and the Ed25519 fallback
+//                           left to the bundler as dynamic imports of their packages)
+//   fcv-widget.iife.js      the script-tag file: everything a Dense model in a browser with
+//                           WebCrypto Ed25519 needs, and nothing else
+//   fcv-widget.*.js         the lazy fallbacks the script-tag file imports only when needed (a model
+//                           the interpreter cannot run: tfjs; no Ed25519 in WebCrypto: noble),
+//                           resolved next to it (a classic script's import() is relative to its URL)
+
+import { execFileSync } from 'node:child_process'
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { dirname, join, relative } from 'node:path'
+import { build, type InlineConfig } from 'vite'
+import { stdlibNatives } from './build/stdlib-natives.ts'
+
+const here = import.meta.dirname
+const dist = join(here, 'dist')
+
+/** The lazy fallbacks: package → file next to the script-tag build. */
+export const FALLBACKS: Record<string, string> = {
+  '@noble/ed25519': 'fcv-widget.noble.js',
+  '@tensorflow/tfjs-core': 'fcv-widget.tfjs-core.js',
+  '@tensorflow/tfjs-backend-cpu': 'fcv-widget.tfjs-backend-cpu.js',
+  '@tensorflow/tfjs-layers': 'fcv-widget.tfjs-layers.js',
+}
+const external = Object.keys(FALLBACKS)
+
+const common = (): InlineConfig => ({
+  configFile: false,
+  logLevel: 'warn',
+  root: here,
+  plugins: [stdlibNatives()],
+  build: { outDir: dist, emptyOutDir: false, target: 'es2022', minify: true, sourcemap: true },
+})
+
+export async function buildWidget(): Promise<void> {
+  rmSync(dist, { recursive: true, force: true })
+  const base = common()
+  await build({
+    ...base,
+    build: {
+      ...base.build,
+      lib: { entry: join(here, 'src/index.ts'), formats: ['es'], fileName: () => 'fcv-widget.js' },
+      rolldownOptions: { external },
+    },
+  })
+  await build({
+    ...base,
+    build: {
+      ...base.build,
+      lib: {
+        entry: join(here, 'src/script-tag.ts'),
+        formats: ['iife'],
+        name: 'fcvWidgetBuild',
+        fileName: () => 'fcv-widget.iife.js',
+      },
+      rolldownOptions: { external, output: { paths: (id) => `./${FALLBACKS[id] ?? id}` } },
+    },
+  })
+  // The fallbacks as entries of one build, so tfjs-layers and the cpu backend share tfjs-core.
+  await build({
+    ...base,
+    build: {
+      ...base.build,
+      rolldownOptions: {
+        input: Object.fromEntries(
+          Object.entries(FALLBACKS).map(([pkg, file]) => [file.replace(/\.js$/, ''), pkg])
+        ),
+        preserveEntrySignatures: 'strict',
+        output: {
+          format: 'es',
+          entryFileNames: '[name].js',
+          chunkFileNames: 'fcv-widget.[hash].js',
+        },
+      },
+    },
+  })
+  writeTypes()
+}
+
+/** dist/types from tsc, then fcv-widget.d.ts in front of it (see tsconfig.types.json). */
+function writeTypes(): void {
+  execFileSync(join(here, '../node_modules/.bin/tsc'), ['-p', join(here, 'tsconfig.types.json')], {
+    stdio: 'inherit',
+  })
+  const types = join(dist, 'types')
+  for (const file of readdirSync(types, { recursive: true, encoding: 'utf8' })) {
+    if (!file.endsWith('.d.ts')) continue
+    const path = join(types, file)
+    const core = relative(dirname(path), join(types, 'core/src/index.js'))
+    const text = readFileSync(path, 'utf8')
+      .replace(/(from |import\()'@fcv\/core'/g, `$1'${core.startsWith('.') ? core : `./${core}`}'`)
+      .replace(/(from |import\()'(\.{1,2}\/[^']*)\.ts'/g, "$1'$2.js'")
+    writeFileSync(path, text)
+  }
+  writeFileSync(join(dist, 'fcv-widget.d.ts'), "export * from './types/web-widget/src/index.js'\n")
+}
+
+if (import.meta.main ?? process.argv[1] === import.meta.filename) await buildWidget()

@@ -1,0 +1,250 @@
+// Where the widget's models come from: the Worker's GET /v1/bundle (the widget channel's champion,
+// revalidated with If-None-Match on every page load), the immutable /v1/bundle/<digest> for a
+// canary or shadow, and the Cache API for bytes already verified here once, so a reload or a flaky
+// network scores from cache. Every bundle is verified before use, cached ones too (a few ms).
+
+import {
+  BundleVerificationError,
+  sha256Hex,
+  verifySignedBundle,
+  type TrustedKeys,
+  type VerifiedBundle,
+} from '@fcv/core'
+import { WidgetError } from './errors.ts'
+import { signatureCheck } from './signature.ts'
+
+/** What the channel serves, as GET /v1/bundle's headers say (and the page remembers). */
+export interface ChannelState {
+  champion: string
+  canary: { digest: string; share: number } | null
+  shadow: string | null
+}
+
+export interface SourcedBundle {
+  digest: string
+  bundle: VerifiedBundle
+}
+
+export interface ChannelBundles {
+  state: ChannelState
+  champion: SourcedBundle
+  /** Why the newest champion is not the one in use (the last good one is), if it is not. */
+  problem: WidgetError | null
+}
+
+export interface BundleSourceOptions {
+  bundleUrl: string
+  trustedKeys: TrustedKeys
+  maxBytes: number
+  fetch?: typeof fetch
+}
+
+const CACHE = 'fcv-widget-bundles-v1'
+const DIGEST = /^[0-9a-f]{64}$/
+
+export class BundleSource {
+  private readonly url: string
+  private readonly options: BundleSourceOptions
+  private readonly fetch: typeof fetch
+
+  constructor(options: BundleSourceOptions) {
+    this.options = options
+    this.url = new URL(options.bundleUrl, document.baseURI).href
+    this.fetch = options.fetch ?? globalThis.fetch.bind(globalThis)
+  }
+
+  /** The channel's champion, newest when it can be had and verified, else the last good one. */
+  async channel(): Promise<ChannelBundles> {
+    const remembered = this.remembered()
+    let res: Response
+    try {
+      res = await this.get(this.url, remembered?.champion)
+    } catch (cause) {
+      const why = new WidgetError('bundle_unreachable', `GET ${this.url}: ${String(cause)}`, {
+        cause,
+      })
+      return this.lastGood(remembered, why)
+    }
+    const state = stateOf(res, remembered)
+    if (res.status === 304 && state) {
+      const cached = await this.cached(state.champion)
+      if (cached) return { state, champion: cached, problem: null }
+      res = await this.get(this.url, undefined).catch((cause: unknown) => {
+        throw new WidgetError('bundle_unreachable', `GET ${this.url}: ${String(cause)}`, { cause })
+      })
+    }
+    if (!res.ok || !state) {
+      const why = new WidgetError(
+        'bundle_unreachable',
+        `GET ${this.url}: HTTP ${res.status}${res.status === 503 ? ' (no model published yet)' : ''}`
+      )
+      return this.lastGood(remembered, why)
+    }
+    try {
+      const champion = await this.verified(await this.read(res))
+      if (champion.digest !== state.champion) state.champion = champion.digest
+      this.remember(state)
+      return { state, champion, problem: null }
+    } catch (e) {
+      if (!(e instanceof WidgetError)) throw e
+      return this.lastGood(remembered, e)
+    }
+  }
+
+  /** A canary's or shadow's bundle: from cache, else its immutable URL. */
+  async byDigest(digest: string): Promise<SourcedBundle> {
+    const cached = await this.cached(digest)
+    if (cached) return cached
+    const url = this.digestUrl(digest)
+    const res = await this.get(url, undefined).catch((cause: unknown) => {
+      throw new WidgetError('bundle_unreachable', `GET ${url}: ${String(cause)}`, { cause })
+    })
+    if (!res.ok) throw new WidgetError('bundle_unreachable', `GET ${url}: HTTP ${res.status}`)
+    const sourced = await this.verified(await this.read(res))
+    if (sourced.digest !== digest) {
+      throw new WidgetError('bundle_refused', `GET ${url}: the bytes have another digest`, {
+        reason: 'digest-mismatch',
+      })
+    }
+    return sourced
+  }
+
+  private get(url: string, etag: string | undefined): Promise<Response> {
+    return this.fetch(url, {
+      headers: etag ? { 'if-none-match': `"${etag}"` } : {},
+      // The widget revalidates itself; credentials would make every page a different cache key.
+      cache: 'no-store',
+      credentials: 'omit',
+    })
+  }
+
+  private async lastGood(
+    remembered: ChannelState | null,
+    problem: WidgetError
+  ): Promise<ChannelBundles> {
+    const cached = remembered && (await this.cached(remembered.champion))
+    if (!cached) throw problem
+    return { state: remembered, champion: cached, problem }
+  }
+
+  /** The body, refused past maxBytes before it is all read. */
+  private async read(res: Response): Promise<Uint8Array<ArrayBuffer>> {
+    const max = this.options.maxBytes
+    const tooLarge = (size: string) =>
+      new WidgetError('bundle_too_large', `the bundle is ${size} bytes; max-bundle-bytes is ${max}`)
+    const declared = Number(res.headers.get('content-length'))
+    if (declared > max) {
+      void res.body?.cancel()
+      throw tooLarge(String(declared))
+    }
+    const reader = res.body!.getReader()
+    const parts: Uint8Array[] = []
+    let size = 0
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      size += value.length
+      if (size > max) {
+        void reader.cancel()
+        throw tooLarge(`over ${max}`)
+      }
+      parts.push(value)
+    }
+    const bytes = new Uint8Array(size)
+    let at = 0
+    for (const part of parts) {
+      bytes.set(part, at)
+      at += part.length
+    }
+    return bytes
+  }
+
+  private async verified(bytes: Uint8Array<ArrayBuffer>): Promise<SourcedBundle> {
+    let bundle: VerifiedBundle
+    try {
+      bundle = await verifySignedBundle(bytes, this.options.trustedKeys, signatureCheck)
+    } catch (e) {
+      if (!(e instanceof BundleVerificationError)) throw e
+      throw new WidgetError('bundle_refused', `bundle refused: ${e.message}`, {
+        reason: e.code,
+        cause: e,
+      })
+    }
+    const digest = await sha256Hex(bytes)
+    await this.store(digest, bytes)
+    return { digest, bundle }
+  }
+
+  private digestUrl(digest: string): string {
+    return new URL(`${this.url.replace(/\/+$/, '')}/${digest}`).href
+  }
+
+  private async cached(digest: string): Promise<SourcedBundle | null> {
+    if (!DIGEST.test(digest) || typeof caches === 'undefined') return null
+    try {
+      const hit = await (await caches.open(CACHE)).match(this.digestUrl(digest))
+      if (!hit) return null
+      const bytes = new Uint8Array(await hit.arrayBuffer())
+      if ((await sha256Hex(bytes)) !== digest) return null
+      return await this.verified(bytes)
+    } catch {
+      return null // a cache that fails is a cache miss
+    }
+  }
+
+  private async store(digest: string, bytes: Uint8Array<ArrayBuffer>): Promise<void> {
+    if (typeof caches === 'undefined') return
+    try {
+      const cache = await caches.open(CACHE)
+      if (!(await cache.match(this.digestUrl(digest)))) {
+        await cache.put(this.digestUrl(digest), new Response(bytes))
+      }
+    } catch {
+      // Quota or a private mode without storage: scoring goes on, uncached.
+    }
+  }
+
+  private remembered(): ChannelState | null {
+    try {
+      const state = JSON.parse(localStorage.getItem(`fcv-widget:${this.url}`) ?? 'null') as unknown
+      return isState(state) ? state : null
+    } catch {
+      return null
+    }
+  }
+
+  private remember(state: ChannelState): void {
+    try {
+      localStorage.setItem(`fcv-widget:${this.url}`, JSON.stringify(state))
+    } catch {
+      // Storage disabled: every load fetches the bundle.
+    }
+  }
+}
+
+/** The channel state GET /v1/bundle's headers give (200 and 304 alike). */
+function stateOf(res: Response, remembered: ChannelState | null): ChannelState | null {
+  const champion =
+    res.headers.get('x-fcv-digest') ??
+    res.headers.get('etag')?.replace(/^W\//, '').replace(/"/g, '') ??
+    (res.status === 304 ? remembered?.champion : undefined)
+  if (!champion) return res.ok ? { champion: '', canary: null, shadow: null } : null
+  const canary = res.headers.get('x-fcv-canary-digest')
+  const share = Number(res.headers.get('x-fcv-canary-share'))
+  const shadow = res.headers.get('x-fcv-shadow-digest')
+  return {
+    champion,
+    canary:
+      canary && DIGEST.test(canary) && share > 0 && share < 1 ? { digest: canary, share } : null,
+    shadow: shadow && DIGEST.test(shadow) ? shadow : null,
+  }
+}
+
+function isState(value: unknown): value is ChannelState {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as ChannelState).champion === 'string' &&
+    DIGEST.test((value as ChannelState).champion)
+  )
+}

@@ -1,0 +1,74 @@
+// The history a page gives the widget, checked as the Worker checks a request's histories (core's
+// checkWireTransactions: the same rules, the same messages), on a copy: the page's objects are
+// never changed.
+
+import { checkWireTransactions, ScoringInputError, type HistoryTransaction } from '@fcv/core'
+import { WidgetError } from './errors.ts'
+
+/** One customer's purchase history, in the wire form of the Worker's POST /v1/predict. */
+export interface WidgetHistory {
+  customerId: string
+  /** Timestamps as epoch milliseconds or ISO 8601; amounts in integer minor units. */
+  transactions: readonly unknown[]
+}
+
+export interface CheckedHistory {
+  customerId: string
+  transactions: HistoryTransaction[]
+}
+
+/** More lines than a page should hand a widget; the Worker's request bound is the same order. */
+export const MAX_TRANSACTIONS = 100_000
+
+export function checkHistory(history: unknown): CheckedHistory {
+  if (typeof history !== 'object' || history === null || Array.isArray(history)) {
+    throw invalid('history', 'must be an object { customerId, transactions }')
+  }
+  const { customerId, transactions } = history as Record<string, unknown>
+  if (typeof customerId !== 'string' || customerId === '' || customerId.length > 256) {
+    throw invalid('history.customerId', 'must be a string of 1 to 256 characters')
+  }
+  if (!Array.isArray(transactions)) throw invalid('history.transactions', 'must be an array')
+  if (transactions.length > MAX_TRANSACTIONS) {
+    throw invalid(
+      'history.transactions',
+      `has ${transactions.length} lines; at most ${MAX_TRANSACTIONS}`
+    )
+  }
+  const copy = transactions.map((t: unknown) =>
+    typeof t === 'object' && t !== null && !Array.isArray(t) ? { ...t } : t
+  )
+  try {
+    return {
+      customerId,
+      transactions: checkWireTransactions(copy, customerId, 'history.transactions'),
+    }
+  } catch (e) {
+    if (e instanceof ScoringInputError) throw asWidgetError(e)
+    throw e
+  }
+}
+
+export function asWidgetError(e: ScoringInputError): WidgetError {
+  const reason = e.message.slice(e.field.length).replace(/^: /, '')
+  return invalid(e.field, reason, e)
+}
+
+function invalid(field: string, reason: string, cause?: unknown): WidgetError {
+  return new WidgetError('invalid_history', `${field}: ${reason}`, { field, cause })
+}
+
+/** A child <script type="application/json"> of the element, parsed; undefined when there is none. */
+export function historyFromScript(host: Element): unknown {
+  const script = host.querySelector(':scope > script[type="application/json"]')
+  if (!script) return undefined
+  try {
+    return JSON.parse(script.textContent ?? '')
+  } catch (cause) {
+    throw new WidgetError(
+      'invalid_history',
+      `the <script type="application/json"> child is not JSON (${String(cause)})`,
+      { field: 'script', cause }
+    )
+  }
+}
