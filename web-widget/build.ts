@@ -6,9 +6,10 @@
 //   fcv-widget.*.js         the lazy fallbacks the script-tag file imports only when needed (a model
 //                           the interpreter cannot run: tfjs; no Ed25519 in WebCrypto: noble),
 //                           resolved next to it (a classic script's import() is relative to its URL)
+//   demo/                   the demo shop (demo/serve.ts serves it with the files above)
 
 import { execFileSync } from 'node:child_process'
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { build, type InlineConfig } from 'vite'
 import { stdlibNatives } from './build/stdlib-natives.ts'
@@ -76,6 +77,27 @@ export async function buildWidget(): Promise<void> {
     },
   })
   writeTypes()
+  await buildDemo()
+}
+
+/** dist/demo: the demo shop (demo/), its script bundled, its customers as exported. */
+async function buildDemo(): Promise<void> {
+  const base = common()
+  const out = join(dist, 'demo')
+  await build({
+    ...base,
+    build: {
+      ...base.build,
+      outDir: out,
+      rolldownOptions: {
+        input: { demo: join(here, 'demo/demo.ts') },
+        output: { format: 'es', entryFileNames: '[name].js' },
+      },
+    },
+  })
+  for (const file of ['index.html', 'demo.css', 'customers.json']) {
+    copyFileSync(join(here, 'demo', file), join(out, file))
+  }
 }
 
 /** dist/types from tsc, then fcv-widget.d.ts in front of it (see tsconfig.types.json). */

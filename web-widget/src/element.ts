@@ -121,6 +121,13 @@ export class FcvCustomerValue extends HTMLElement {
   }
 
   connectedCallback(): void {
+    // A page may set `history` before this script upgrades the element (an async script tag): that
+    // value is an own property hiding the accessor; move it behind the accessor.
+    if (Object.hasOwn(this, 'history')) {
+      const value = (this as { history?: unknown }).history
+      delete (this as { history?: unknown }).history
+      this.history = value
+    }
     this.#schedule()
   }
 

@@ -1,0 +1,143 @@
+// Serves the built demo shop (dist/demo) and the widget's files (dist/) on 127.0.0.1 under a strict
+// Content-Security-Policy, with the widget's configuration in /config.json: the Worker's bundle URL
+// and the key to trust, read from the control plane's GET /v1/signing-keys (or given). Violation
+// reports are kept (GET /csp-reports) so the browser tests can assert there are none.
+//
+//   node web-widget/demo/serve.ts --edge http://127.0.0.1:8787 --control-plane http://127.0.0.1:8080
+
+import { createServer, type Server } from 'node:http'
+import { readFile } from 'node:fs/promises'
+import { extname, join, normalize } from 'node:path'
+import { parseArgs } from 'node:util'
+
+export interface DemoServerOptions {
+  /** The Worker's origin, e.g. http://127.0.0.1:8787. */
+  edgeUrl: string
+  /** "keyId:base64" as the widget's trusted-keys attribute takes it. */
+  trustedKeys: string
+  port?: number
+  /** dist/ of the widget build (default: next to this file). */
+  dist?: string
+}
+
+export interface DemoServer {
+  url: string
+  cspReports: unknown[]
+  close(): Promise<void>
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.map': 'application/json',
+}
+
+/** No inline script or style, no eval; scripts and styles from this origin only. */
+export function strictCsp(edgeUrl: string): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    `connect-src 'self' ${new URL(edgeUrl).origin}`,
+    "img-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+    "require-trusted-types-for 'script'",
+    'report-uri /csp-report',
+  ].join('; ')
+}
+
+export async function startDemoServer(options: DemoServerOptions): Promise<DemoServer> {
+  const dist = options.dist ?? join(import.meta.dirname, '../dist')
+  const cspReports: unknown[] = []
+  const config = JSON.stringify({
+    bundleUrl: new URL('/v1/bundle', options.edgeUrl).href,
+    trustedKeys: options.trustedKeys,
+  })
+  const csp = strictCsp(options.edgeUrl)
+  const server: Server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname
+    if (req.method === 'POST' && path === '/csp-report') {
+      let body = ''
+      req.on('data', (chunk: Buffer) => {
+        if (body.length < 65_536) body += chunk.toString()
+      })
+      req.on('end', () => {
+        try {
+          cspReports.push(JSON.parse(body))
+        } catch {
+          cspReports.push(body)
+        }
+        res.writeHead(204).end()
+      })
+      return
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end()
+      return
+    }
+    if (path === '/config.json') return send(res, 200, '.json', config, csp)
+    if (path === '/csp-reports') return send(res, 200, '.json', JSON.stringify(cspReports), csp)
+    const file = path === '/' ? 'demo/index.html' : normalize(path.slice(1))
+    const root = file.startsWith('fcv-widget') ? dist : join(dist, 'demo')
+    const local = file.startsWith('fcv-widget') ? file : file.replace(/^demo\//, '')
+    if (local.includes('..') || !TYPES[extname(local)]) return send(res, 404, '.json', '{}', csp)
+    readFile(join(root, local)).then(
+      (bytes) => send(res, 200, extname(local), bytes, csp),
+      () => send(res, 404, '.json', '{"error":"not found"}', csp)
+    )
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, '127.0.0.1', resolve)
+  })
+  const { port } = server.address() as { port: number }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    cspReports,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}
+
+function send(
+  res: import('node:http').ServerResponse,
+  status: number,
+  ext: string,
+  body: string | Buffer,
+  csp: string
+): void {
+  res.writeHead(status, {
+    'content-type': TYPES[ext] ?? 'application/octet-stream',
+    'content-security-policy': csp,
+    'cache-control': 'no-cache',
+    'x-content-type-options': 'nosniff',
+  })
+  res.end(body)
+}
+
+/** The first key of the control plane's GET /v1/signing-keys, as "keyId:base64". */
+export async function trustedKeysFrom(controlPlaneUrl: string): Promise<string> {
+  const res = await fetch(new URL('/v1/signing-keys', controlPlaneUrl))
+  if (!res.ok) throw new Error(`GET ${controlPlaneUrl}/v1/signing-keys: HTTP ${res.status}`)
+  const { keys } = (await res.json()) as { keys: Record<string, string> }
+  const entries = Object.entries(keys)
+  if (entries.length === 0) throw new Error('the control plane has no signing key configured')
+  return entries.map(([id, key]) => `${id}:${key}`).join(',')
+}
+
+if (process.argv[1] === import.meta.filename) {
+  const { values } = parseArgs({
+    options: {
+      edge: { type: 'string', default: 'http://127.0.0.1:8787' },
+      'control-plane': { type: 'string', default: 'http://127.0.0.1:8080' },
+      'trusted-keys': { type: 'string' },
+      port: { type: 'string', default: '5173' },
+    },
+  })
+  const trustedKeys = values['trusted-keys'] ?? (await trustedKeysFrom(values['control-plane']))
+  const demo = await startDemoServer({ edgeUrl: values.edge, trustedKeys, port: Number(values.port) })
+  console.log(`fcv demo shop: ${demo.url}/  (widget channel from ${values.edge})`)
+}

@@ -1,0 +1,162 @@
+import { checkWireTransactions, createScorer, ScoringInputError } from '@fcv/core'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { WidgetError } from './errors.ts'
+import { loadModel } from './model.ts'
+import { fakeEdge, modelJson, newSigner, weights, type Signer } from './test-bundle.ts'
+
+const asOf = '2011-06-01T00:00:00.000Z'
+const day = 86_400_000
+const t0 = Date.parse(asOf)
+const history = {
+  customerId: 'c-uk',
+  transactions: [
+    { timestamp: t0 - 200 * day, amountMinor: 4_500, orderId: 'o1', country: 'United Kingdom' },
+    { timestamp: '2011-04-22T10:00:00Z', amountMinor: 12_000, orderId: 'o2', productId: 'p9' },
+    { timestamp: t0 - 39 * day, amountMinor: -2_000, orderId: 'o2r' },
+  ],
+}
+
+let signer: Signer
+beforeAll(async () => {
+  signer = await newSigner()
+})
+
+async function served(version = '3') {
+  const edge = fakeEdge()
+  edge.champion = await signer.sign(version)
+  return edge
+}
+
+const load = (
+  edge: ReturnType<typeof fakeEdge>,
+  over: Partial<Parameters<typeof loadModel>[0]> = {}
+) =>
+  loadModel({
+    bundleUrl: 'https://edge.test/v1/bundle',
+    trustedKeys: signer.trustedKeys,
+    telemetry: false,
+    fetch: edge.fetch,
+    ...over,
+  })
+
+describe('loadModel and score', () => {
+  it('scores exactly as core scores the same bundle, with the units stated once', async () => {
+    const model = await load(await served('3'))
+    const got = model.score(history, { asOf })
+    const reference = await createScorer({ modelJson, weights, version: '3' })
+    const copy = structuredClone(history.transactions)
+    const [want] = reference.scoreHistories(
+      [{ customerId: 'c-uk', transactions: checkWireTransactions(copy, 'c-uk', 't') }],
+      t0
+    )
+    expect(got).toEqual({
+      asOf,
+      horizonDays: 90,
+      currency: 'GBP',
+      currencyExponent: 2,
+      amountUnit: 'major',
+      prediction: { ...want, variant: 'champion' },
+    })
+    expect(model.champion).toMatchObject({ name: 'fcv-customer-value', version: '3' })
+    // The page's objects are not changed (the ISO timestamp stays a string).
+    expect(history.transactions[1]!.timestamp).toBe('2011-04-22T10:00:00Z')
+  })
+
+  it("refuses a bad history with the Worker's message, naming the field", async () => {
+    const model = await load(await served())
+    const bad = { customerId: 'c1', transactions: [{ timestamp: 1714644000, amountMinor: 100 }] }
+    const e = (() => {
+      try {
+        model.score(bad, { asOf })
+      } catch (e) {
+        return e
+      }
+    })() as WidgetError
+    expect(e).toBeInstanceOf(WidgetError)
+    expect(e.code).toBe('invalid_history')
+    expect(e.field).toBe('history.transactions[0].timestamp')
+    const worker = (() => {
+      try {
+        checkWireTransactions(structuredClone(bad.transactions), 'c1', 'customers[0].transactions')
+      } catch (e) {
+        return e as ScoringInputError
+      }
+    })()!
+    expect(e.message.slice(e.field!.length)).toBe(worker.message.slice(worker.field.length))
+    for (const wrong of [null, [], { customerId: '', transactions: [] }, { customerId: 'x' }]) {
+      expect(() => model.score(wrong as never, { asOf })).toThrow(WidgetError)
+    }
+  })
+
+  it('says when a customer has no purchase before asOf', async () => {
+    const model = await load(await served())
+    expect(() =>
+      model.score(
+        { customerId: 'new', transactions: [{ timestamp: t0 + day, amountMinor: 5 }] },
+        { asOf }
+      )
+    ).toThrow(expect.objectContaining({ code: 'no_purchase_before_as_of' }))
+  })
+
+  it('revalidates with the digest it has (If-None-Match) on the next load', async () => {
+    const edge = await served('3')
+    await load(edge)
+    edge.champion = await signer.sign('4')
+    const next = await load(edge)
+    expect(edge.requests.at(-1)!.ifNoneMatch).toMatch(/^"[0-9a-f]{64}"$/)
+    expect(next.champion.version).toBe('4')
+  })
+
+  it('refuses a tampered bundle, one signed by an unknown key, and an oversized one', async () => {
+    const edge = await served()
+    const built = edge.champion!
+    const bytes = built.bytes.slice()
+    bytes[bytes.length - 10] = bytes[bytes.length - 10]! === 65 ? 66 : 65
+    edge.champion = { ...built, bytes }
+    await expect(load(edge, { bundleUrl: 'https://a.test/v1/bundle' })).rejects.toMatchObject({
+      code: 'bundle_refused',
+    })
+    edge.champion = await (await newSigner()).sign('9')
+    await expect(load(edge, { bundleUrl: 'https://b.test/v1/bundle' })).rejects.toMatchObject({
+      code: 'bundle_refused',
+      reason: 'unknown-key',
+    })
+    edge.champion = built
+    await expect(
+      load(edge, { bundleUrl: 'https://c.test/v1/bundle', maxBundleBytes: 1000 })
+    ).rejects.toMatchObject({ code: 'bundle_too_large' })
+  })
+
+  it('an unreachable Worker with nothing cached: bundle_unreachable', async () => {
+    const edge = await served()
+    edge.down = true
+    await expect(load(edge, { bundleUrl: 'https://d.test/v1/bundle' })).rejects.toMatchObject({
+      code: 'bundle_unreachable',
+    })
+    edge.down = false
+    edge.champion = null
+    await expect(load(edge, { bundleUrl: 'https://e.test/v1/bundle' })).rejects.toThrow(/HTTP 503/)
+  })
+
+  it('serves the canary to its share of customers by inCanary, as the edge does', async () => {
+    const edge = await served('3')
+    edge.canary = { bundle: await signer.sign('5'), share: 0.5 }
+    const model = await load(edge, { bundleUrl: 'https://f.test/v1/bundle' })
+    expect(model.canary).toMatchObject({ version: '5', share: 0.5 })
+    const versions = new Set<string>()
+    for (let i = 0; i < 40; i++) {
+      const p = model.score({ ...history, customerId: `c${i}` }, { asOf }).prediction
+      versions.add(`${p.variant}:${p.modelVersion}`)
+      expect(model.score({ ...history, customerId: `c${i}` }, { asOf }).prediction.variant).toBe(
+        p.variant
+      )
+    }
+    expect(versions).toEqual(new Set(['champion:3', 'canary:5']))
+  })
+
+  it('needs a bundle URL and trusted keys', async () => {
+    const edge = await served()
+    await expect(load(edge, { bundleUrl: '' })).rejects.toMatchObject({ code: 'config' })
+    await expect(load(edge, { trustedKeys: 'nonsense' })).rejects.toMatchObject({ code: 'config' })
+  })
+})
