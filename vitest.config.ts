@@ -4,6 +4,10 @@ import { defineConfig } from 'vitest/config'
 // worker has a second one: its workerd unit tests and its Node-side integration tests.
 export default defineConfig({
   test: {
-    projects: ['*/vitest.config.ts', 'edge-worker/vitest.node.config.ts'],
+    projects: [
+      '*/vitest.config.ts',
+      'edge-worker/vitest.node.config.ts',
+      'web-widget/vitest.e2e.config.ts',
+    ],
   },
 })

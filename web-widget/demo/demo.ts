@@ -22,9 +22,21 @@ interface Config {
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T
 
 const PERKS: Record<string, [string, string, string]> = {
-  Gold: ['Gold member', 'Free next-day delivery on everything', 'A thank-you from our workshop: your orders ship first this season.'],
-  Silver: ['Silver member', '15% off the new autumn range', 'Pick anything from the new range; the discount is already in your basket.'],
-  Member: ['Welcome back', 'Handmade homeware, shipped from Somerset', 'Free delivery on your next order over £40.'],
+  Gold: [
+    'Gold member',
+    'Free next-day delivery on everything',
+    'A thank-you from our workshop: your orders ship first this season.',
+  ],
+  Silver: [
+    'Silver member',
+    '15% off the new autumn range',
+    'Pick anything from the new range; the discount is already in your basket.',
+  ],
+  Member: [
+    'Welcome back',
+    'Handmade homeware, shipped from Somerset',
+    'Free delivery on your next order over £40.',
+  ],
 }
 
 async function main(): Promise<void> {

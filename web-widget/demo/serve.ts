@@ -5,7 +5,7 @@
 //
 //   node web-widget/demo/serve.ts --edge http://127.0.0.1:8787 --control-plane http://127.0.0.1:8080
 
-import { createServer, type Server } from 'node:http'
+import { createServer, type Server, type ServerResponse } from 'node:http'
 import { readFile } from 'node:fs/promises'
 import { extname, join, normalize } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -103,7 +103,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
 }
 
 function send(
-  res: import('node:http').ServerResponse,
+  res: ServerResponse,
   status: number,
   ext: string,
   body: string | Buffer,
@@ -138,6 +138,10 @@ if (process.argv[1] === import.meta.filename) {
     },
   })
   const trustedKeys = values['trusted-keys'] ?? (await trustedKeysFrom(values['control-plane']))
-  const demo = await startDemoServer({ edgeUrl: values.edge, trustedKeys, port: Number(values.port) })
+  const demo = await startDemoServer({
+    edgeUrl: values.edge,
+    trustedKeys,
+    port: Number(values.port),
+  })
   console.log(`fcv demo shop: ${demo.url}/  (widget channel from ${values.edge})`)
 }

@@ -1,4 +1,5 @@
-import { checkWireTransactions, createScorer, ScoringInputError } from '@fcv/core'
+import type { ScoringInputError } from '@fcv/core';
+import { checkWireTransactions, createScorer } from '@fcv/core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { WidgetError } from './errors.ts'
 import { loadModel } from './model.ts'

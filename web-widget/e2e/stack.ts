@@ -1,0 +1,140 @@
+// The widget's whole path, each part as it runs for real, on loopback: a real MLflow (the global
+// setup's), the control plane as its own process (PGlite), the Worker as `wrangler deploy` builds it
+// in workerd under Miniflare, the built widget and demo shop behind demo/serve.ts, and headless
+// Debian Chromium. Used by the e2e tests and by the widget benchmark's timings.
+
+import { createHash } from 'node:crypto'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { connectionTo, generateSigningKey, MlflowClient } from '@fcv/core'
+import { chromium, type Browser } from 'playwright-core'
+import { ADMIN_TOKEN } from '../../control-plane/src/test-support/harness.ts'
+import {
+  startControlPlane,
+  type ControlPlaneProcess,
+} from '../../control-plane/src/test-support/process.ts'
+import { goodTags, registerVersion } from '../../control-plane/src/test-support/registry.ts'
+import {
+  buildDir,
+  buildWorker,
+  startBuiltWorker,
+  type BuiltWorker,
+} from '../../edge-worker/local/built-worker.ts'
+import { freePort } from '../../trainer/src/mlflow/test-server.ts'
+import { buildWidget } from '../build.ts'
+import { startDemoServer, trustedKeysFrom, type DemoServer } from '../demo/serve.ts'
+
+export const CHROMIUM = '/usr/bin/chromium'
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+]
+const PUBLISHER_TOKEN = 'widget-e2e-publisher-token-5c1e93'
+
+export interface WidgetStack {
+  model: string
+  /** Registered versions of the fixture model, in order. */
+  versions: string[]
+  controlPlane: ControlPlaneProcess
+  worker: BuiltWorker
+  demo: DemoServer
+  browser: Browser
+  trustedKeys: string
+  /** POST /v1/models/<model>/promotions on a channel (forced: the fixture's gates are not the point). */
+  promote(
+    version: string,
+    channel: 'edge' | 'widget',
+    canaryShare?: number
+  ): Promise<Record<string, unknown>>
+  close(): Promise<void>
+}
+
+export async function startWidgetStack(mlflowUri: string, versions = 2): Promise<WidgetStack> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (scripts/setup.sh does)`)
+  }
+  const model = `widget-e2e-${Date.now()}`
+  const client = new MlflowClient(connectionTo(mlflowUri, {}))
+  const registered: string[] = []
+  for (let i = 0; i < versions; i++)
+    registered.push(await registerVersion(client, model, goodTags()))
+  const launching = chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+  const building = buildWidget()
+  const built = await buildDir()
+  const workerScript = await buildWorker(built.dir)
+
+  const dataDir = mkdtempSync(join(tmpdir(), 'fcv-widget-e2e-'))
+  const workerPort = await freePort()
+  const edgeUrl = `http://127.0.0.1:${workerPort}`
+  const controlPlane = await startControlPlane({
+    MLFLOW_TRACKING_URI: mlflowUri,
+    FCV_DATA_DIR: join(dataDir, 'pglite'),
+    FCV_ADMIN_TOKEN: ADMIN_TOKEN,
+    FCV_SIGNING_KEY: (await generateSigningKey()).privateKeyPkcs8,
+    FCV_MODEL_NAME: model,
+    FCV_EDGE_PUBLISH_URLS: edgeUrl,
+    FCV_EDGE_PUBLISH_TOKEN: PUBLISHER_TOKEN,
+    FCV_RECONCILE_INTERVAL_SECONDS: '2',
+  })
+  const call = async (path: string, body: unknown) => {
+    const res = await fetch(`${controlPlane.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> }
+  }
+  const reporter = await call('/v1/tokens', { name: 'widget-e2e-telemetry', role: 'reporter' })
+  const keys = (await (await fetch(`${controlPlane.url}/v1/signing-keys`)).json()) as {
+    keys: Record<string, string>
+  }
+  const worker = await startBuiltWorker({
+    script: workerScript,
+    port: workerPort,
+    bindings: {
+      PUBLISHER_TOKEN_SHA256: createHash('sha256').update(PUBLISHER_TOKEN).digest('hex'),
+      TRUSTED_KEYS: JSON.stringify(keys.keys),
+      TELEMETRY_URL: `${controlPlane.url}/v1/telemetry`,
+      TELEMETRY_TOKEN: String(reporter.body['token']),
+    },
+  })
+  await building
+  const trustedKeys = await trustedKeysFrom(controlPlane.url)
+  const demo = await startDemoServer({ edgeUrl, trustedKeys })
+  const browser = await launching
+  return {
+    model,
+    versions: registered,
+    controlPlane,
+    worker,
+    demo,
+    browser,
+    trustedKeys,
+    async promote(version, channel, canaryShare) {
+      const r = await call(`/v1/models/${model}/promotions`, {
+        version,
+        channel,
+        ...(canaryShare === undefined ? {} : { canaryShare }),
+        reason: `widget e2e: ${channel} runs ${version}`,
+        force: true,
+      })
+      if (r.status !== 200)
+        throw new Error(`promotion failed: ${r.status} ${JSON.stringify(r.body)}`)
+      return r.body
+    },
+    async close() {
+      await browser.close().catch(() => {})
+      await demo.close()
+      await worker.stop()
+      await controlPlane.kill('SIGTERM')
+      await built.remove()
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
