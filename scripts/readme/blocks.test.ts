@@ -45,7 +45,7 @@ describe('the README as written', () => {
 
   it('stops every process it starts in the background', () => {
     const started = [...code.matchAll(/^(\w+)=\$!$/gm)].map((m) => m[1]!)
-    expect(started.sort()).toEqual(['CONTROL_PLANE', 'WORKER'])
+    expect(started.sort()).toEqual(['CONTROL_PLANE', 'DEMO', 'WORKER'])
     for (const name of started) expect(code).toMatch(new RegExp(`^kill .*\\$${name}\\b`, 'm'))
     expect(code).toMatch(/fcv -- mlflow stop/)
   })

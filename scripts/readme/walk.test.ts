@@ -15,7 +15,7 @@ import { makeSandbox, untracked } from './sandbox.ts'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 /** What the README's commands listen on: the control plane and wrangler dev. */
-const PORTS = [8080, 8787]
+const PORTS = [8080, 8787, 5173]
 const WALK_TIMEOUT_MS = 12 * 60_000
 /** Everything the walk printed, kept after the test for a person to read. */
 const LOG = join(tmpdir(), 'fcv-readme-walk.log')
