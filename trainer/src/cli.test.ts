@@ -26,7 +26,9 @@ describe('fcv (bundled)', () => {
   it('lists its commands', () => {
     const r = fcv('--help')
     expect(r.code).toBe(0)
-    for (const c of ['ingest', 'features', 'pipeline', 'generate']) expect(r.stdout).toContain(c)
+    for (const c of ['ingest', 'features', 'pipeline', 'generate', 'export-histories']) {
+      expect(r.stdout).toContain(c)
+    }
   })
 
   it('runs generate then the pipeline on the result, with overrides', { timeout: 120_000 }, () => {
@@ -88,6 +90,26 @@ describe('fcv (bundled)', () => {
     )
     expect(r.code).toBe(1)
     expect(r.stderr).toContain('/nonexistent/log.csv')
+    expect(r.stderr).not.toMatch(/\n\s+at /)
+    expect(existsSync(out)).toBe(false)
+  })
+
+  it('export-histories says to run ingest first when there is no interim table', () => {
+    const out = join(work, 'customers.json')
+    const r = fcv(
+      'export-histories',
+      '--set',
+      `ingest.out_dir=${join(work, 'no-interim')}`,
+      '--pick',
+      '6',
+      '--out',
+      out
+    )
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain(
+      `fcv export-histories: error: ${join(work, 'no-interim/transactions.arrow')}: ` +
+        'no ingested transactions; run `fcv ingest` (or `fcv pipeline`) first'
+    )
     expect(r.stderr).not.toMatch(/\n\s+at /)
     expect(existsSync(out)).toBe(false)
   })

@@ -14,6 +14,7 @@ import {
 import { mlflowCommand } from './commands/mlflow.ts'
 import { tokensCommand } from './commands/tokens.ts'
 import { generateCommand } from './commands/generate.ts'
+import { exportHistoriesCommand, type ExportHistoriesFlags } from './commands/export-histories.ts'
 import {
   backtestCommand,
   evaluateCommand,
@@ -143,6 +144,29 @@ program
   .option('--start <date>', 'first day, YYYY-MM-DD', '2021-01-01')
   .action((o: { out: string; customers: string; years: string; seed: string; start: string }) =>
     runCommand('generate', () => generateCommand(o))
+  )
+
+withParams(program.command('export-histories'))
+  .description(
+    'write customers’ histories before asOf as JSON in the wire form of POST /v1/predict and the ' +
+      'widget, for demo pages and tests; a history longer than 2000 transactions is refused when ' +
+      'named and not picked, never cut'
+  )
+  .requiredOption('--out <file>', 'output JSON file, written whole or not at all')
+  .option('--input <file>', 'interim transactions (default: <ingest.out_dir>/transactions.arrow)')
+  .option(
+    '--as-of <date>',
+    'YYYY-MM-DD or ISO instant; only transactions strictly before it (default: features.test_cutoff)'
+  )
+  .option('--customers <ids>', 'customer ids, comma-separated, exported in this order')
+  .option(
+    '--pick <n>',
+    'pick n more customers with a purchase before asOf: the median of each of n equal tiers by ' +
+      'net spend, low to high; for n >= 2 one tier gives way to the returns-heavy customer ' +
+      '(returns >= 25% of purchases) who returned the most; at most 50 customers in all'
+  )
+  .action((o: StageOptions & ExportHistoriesFlags) =>
+    runCommand('export-histories', () => exportHistoriesCommand(loadParams(o.params, o.set), o))
   )
 
 program

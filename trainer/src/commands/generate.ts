@@ -1,11 +1,5 @@
 import { runGenerate } from '../generate/index.ts'
-
-function positiveInt(name: string, text: string): number {
-  const n = Number(text)
-  if (!Number.isSafeInteger(n) || n < 1)
-    throw new RangeError(`--${name} must be a positive integer, got "${text}"`)
-  return n
-}
+import { positiveInt } from './options.ts'
 
 export async function generateCommand(o: {
   out: string

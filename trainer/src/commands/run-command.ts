@@ -26,4 +26,5 @@ const EXPECTED_ERRORS = new Set([
   'RegisterInputError',
   'ModelFileError',
   'TokensCommandError',
+  'ExportError',
 ])

@@ -2,6 +2,7 @@ export {
   readInterim,
   readInterimMeta,
   type InterimColumns,
+  type InterimIds,
   type InterimMeta,
   type ReadInterimOptions,
 } from './read.ts'

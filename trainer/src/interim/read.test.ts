@@ -101,6 +101,26 @@ describe('readInterim', () => {
     expect(none.countries).toEqual([])
   })
 
+  it('decodes order and product ids only when asked, with or without a filter', async () => {
+    const path = await writeTable(ROWS, schema)
+    expect(await readInterim(path)).not.toHaveProperty('orderIds')
+    const all = await readInterim(path, { ids: true })
+    expect(all.orderIds).toEqual(['o1', 'o2', 'o3', 'o4', 'o5'])
+    expect(all.productIds).toEqual(['p1', 'p2', 'p3', ''])
+    const kept = await readInterim(path, { ids: true, keep: (id) => id !== 'c1' })
+    expect(kept.orderIds).toEqual(['o2', 'o3', 'o4'])
+    expect(kept.productIds).toEqual(['p1', 'p3'])
+    // Each row's key names its own id in both paths.
+    const idsOf = (cols: typeof all) =>
+      Array.from(cols.order, (k, i) => [
+        cols.customerIds[cols.customer[i] as number],
+        k < 0 ? null : cols.orderIds[k],
+        cols.product[i]! < 0 ? null : cols.productIds[cols.product[i]!],
+      ])
+    expect(idsOf(kept)).toEqual(idsOf(all).filter(([c]) => c !== 'c1'))
+    expect(idsOf(all)).toEqual(ROWS.map((r) => [r.customerId, r.orderId, r.productId]))
+  })
+
   it('reads an empty table', async () => {
     const cols = await readInterim(await writeTable([], schema))
     expect(cols.length).toBe(0)

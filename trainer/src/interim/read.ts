@@ -3,7 +3,8 @@
 // cost that matters is per row. Ids come as the dense Int32 keys ingest wrote next to them
 // (schema.ts): the keys are copied (or renumbered over the kept rows), an id string is decoded only
 // where its key first appears, `keep` is asked once per customer, and 64-bit integers are read as
-// two 32-bit halves. Column buffers are read raw from the file (batches.ts).
+// two 32-bit halves. Column buffers are read raw from the file (batches.ts). Order and product id
+// strings are decoded only on request (`ids`), once per key, for the few readers that show them.
 
 import { RawBatchFile, aligned, type RawBatch, type RawColumn } from './batches.ts'
 import { checkMetadata, openTable } from './table-file.ts'
@@ -37,6 +38,14 @@ export interface InterimColumns extends Piece {
 export interface ReadInterimOptions {
   /** Keep only rows of customers for which this returns true; asked once per distinct customer. */
   keep?: ((customerId: string) => boolean) | undefined
+  /** Also decode the order and product id strings (InterimIds). */
+  ids?: boolean | undefined
+}
+
+/** The id strings behind `order` and `product`: index = value in the column. */
+export interface InterimIds {
+  orderIds: string[]
+  productIds: string[]
 }
 
 const TWO_32 = 4294967296
@@ -72,6 +81,11 @@ function readInt64(words: Int32Array, n: number, out: Float64Array, at: number):
 function utf8At(column: RawColumn, row: number): string {
   const { offsets, data } = column
   return decoder.decode(data.subarray(offsets[row] as number, offsets[row + 1] as number))
+}
+
+/** Appends the id of each key first seen in this batch (dense keys: the next one is ids.length). */
+function pushNewIds(column: RawColumn, keys: Int32Array, ids: string[]): void {
+  for (let r = 0; r < keys.length; r++) if (keys[r] === ids.length) ids.push(utf8At(column, r))
 }
 
 function piece(n: number): Piece {
@@ -132,6 +146,8 @@ class Reading {
   private readonly path: string
   readonly customerIds: string[] = []
   readonly countries: string[] = []
+  /** Only when ids are wanted. */
+  readonly ids: InterimIds | undefined
   // Distinct keys in the file so far.
   private customers = 0
   private orders = 0
@@ -144,8 +160,9 @@ class Reading {
   private ordersKept = 0
   private productsKept = 0
 
-  constructor(path: string) {
+  constructor(path: string, ids: boolean) {
     this.path = path
+    this.ids = ids ? { orderIds: [], productIds: [] } : undefined
   }
 
   /** Copies every row of the batch into out[at...]. */
@@ -158,8 +175,13 @@ class Reading {
     const yk = keys(path, batch, 'country_key').subarray(0, n)
     const customers = this.customers
     this.customers = this.checked('customer_key', ck, customers, false)
-    this.orders = this.checked('order_key', ok, this.orders, true)
-    this.products = this.checked('product_key', pk, this.products, true)
+    const [orders, products] = [this.orders, this.products]
+    this.orders = this.checked('order_key', ok, orders, true)
+    this.products = this.checked('product_key', pk, products, true)
+    if (this.ids) {
+      if (this.orders > orders) pushNewIds(batch.column('order_id'), ok, this.ids.orderIds)
+      if (this.products > products) pushNewIds(batch.column('product_id'), pk, this.ids.productIds)
+    }
     const countriesSeen = countries.length
     if (this.checked('country_key', yk, countriesSeen, true) > countriesSeen) {
       const names = batch.column('country')
@@ -202,6 +224,10 @@ class Reading {
     const am = int64Words(path, batch, 'amount_minor')
     const ids = batch.column('customer_id')
     const names = batch.column('country')
+    const orderIds = this.ids?.orderIds
+    const productIds = this.ids?.productIds
+    const orderNames = orderIds && batch.column('order_id')
+    const productNames = productIds && batch.column('product_id')
     // Room for every key this batch can introduce.
     const customerOut = (this.customerOut = atLeast(this.customerOut, this.customers + n, UNSEEN))
     const orderOut = (this.orderOut = atLeast(this.orderOut, this.orders + n, -1))
@@ -248,13 +274,19 @@ class Reading {
       let oo = -1
       if (o >= 0) {
         oo = orderOut[o] as number
-        if (oo === -1) orderOut[o] = oo = ordersKept++
+        if (oo === -1) {
+          orderOut[o] = oo = ordersKept++
+          if (orderIds) orderIds.push(utf8At(orderNames!, r))
+        }
       }
       order[i] = oo
       let pp = -1
       if (p >= 0) {
         pp = productOut[p] as number
-        if (pp === -1) productOut[p] = pp = productsKept++
+        if (pp === -1) {
+          productOut[p] = pp = productsKept++
+          if (productIds) productIds.push(utf8At(productNames!, r))
+        }
       }
       product[i] = pp
       let yy = -1
@@ -292,15 +324,23 @@ class Reading {
 
 export async function readInterim(
   path: string,
+  options: ReadInterimOptions & { ids: true }
+): Promise<InterimColumns & InterimIds>
+export async function readInterim(
+  path: string,
+  options?: ReadInterimOptions
+): Promise<InterimColumns>
+export async function readInterim(
+  path: string,
   options: ReadInterimOptions = {}
-): Promise<InterimColumns> {
+): Promise<InterimColumns & Partial<InterimIds>> {
   const keep = options.keep
   const table = await openTable(path)
   const { handle } = table
   try {
     const meta = checkMetadata(path, table.schema)
     const file = await RawBatchFile.open(path, table)
-    const reading = new Reading(path)
+    const reading = new Reading(path, options.ids === true)
     let out: Piece
     if (keep === undefined) {
       out = piece(file.rows)
@@ -327,6 +367,7 @@ export async function readInterim(
       countries: reading.countries,
       currency: meta.currency,
       currencyExponent: meta.currencyExponent,
+      ...reading.ids,
     }
   } finally {
     await handle.close().catch(() => {})
