@@ -47,8 +47,9 @@ async function main(): Promise<void> {
   const el = $('value')
   const select = $<HTMLSelectElement>('customer')
   for (const c of data.customers) select.add(new Option(c.label, c.customerId))
-  const wanted = new URLSearchParams(location.search).get('customer')
-  if (wanted && data.customers.some((c) => c.customerId === wanted)) select.value = wanted
+  // ?pick=<n> opens the shop as the n-th customer (an index: ids stay out of URLs and logs).
+  const wanted = data.customers[Number(new URLSearchParams(location.search).get('pick'))]
+  if (wanted) select.value = wanted.customerId
 
   el.addEventListener('fcv:prediction', (e) => show(e.detail))
   el.addEventListener('fcv:error', (e) => fail(e.detail))

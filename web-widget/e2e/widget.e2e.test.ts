@@ -79,7 +79,7 @@ async function open(customerId: string, ctx = context): Promise<{ page: Page; ev
   const page = await ctx.newPage()
   const errors: string[] = []
   page.on('pageerror', (e) => errors.push(e.message))
-  await page.goto(`${stack.demo.url}/?customer=${encodeURIComponent(customerId)}`)
+  await page.goto(`${stack.demo.url}/?pick=${customers.findIndex((c) => c.customerId === customerId)}`)
   await page
     .waitForFunction(
       () =>
