@@ -9,7 +9,16 @@ import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { connectionTo, generateSigningKey, importSigningKey, MlflowClient } from '@fcv/core'
+import {
+  bucketOf,
+  connectionTo,
+  generateSigningKey,
+  importSigningKey,
+  MlflowClient,
+  WIDGET_BEACON_BOUNDS,
+  WIDGET_BEACON_SCHEMA,
+  type WidgetBeacon,
+} from '@fcv/core'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { ADMIN_TOKEN } from '../../control-plane/src/test-support/harness.ts'
 import {
@@ -57,10 +66,10 @@ async function cpCall(method: string, path: string, body?: unknown) {
   return { status: res.status, body: (await res.json()) as Record<string, unknown> }
 }
 
-const promote = (version: string) =>
+const promote = (version: string, channel: 'edge' | 'widget' = 'edge') =>
   cpCall('POST', `/v1/models/${MODEL}/promotions`, {
     version,
-    channel: 'edge',
+    channel,
     reason: `integration: promote ${version}`,
     force: true,
   })
@@ -245,6 +254,60 @@ describe('control plane → Worker', () => {
     // Every report was accepted: none rejected as invalid or unauthenticated.
     expect(text).not.toMatch(
       /^fcv_edge_telemetry_rejected_total\{reason="(invalid|unauthenticated)"\} [1-9]/m
+    )
+  })
+
+  it("a widget's beacon reaches the control plane's /metrics as fcv_widget_scores_total", async () => {
+    const [, , v3] = versions as [string, string, string]
+    const promoted = await promote(v3, 'widget')
+    expect(promoted.status, JSON.stringify(promoted.body)).toBe(200)
+    // What a page reads before it scores: the widget champion, revalidated by ETag.
+    const bundle = await fetch(`${worker.url}/v1/bundle`)
+    expect(bundle.status).toBe(200)
+    expect(bundle.headers.get('x-fcv-version')).toBe(v3)
+    await bundle.body?.cancel()
+
+    const counts = (bounds: readonly number[], values: number[]) => {
+      const out = new Array<number>(bounds.length + 1).fill(0)
+      for (const v of values) out[bucketOf(bounds, v)]!++
+      return out
+    }
+    const beacon: WidgetBeacon = {
+      schema: WIDGET_BEACON_SCHEMA,
+      model: MODEL,
+      series: [
+        {
+          modelVersion: v3,
+          variant: 'champion',
+          outcome: 'ok',
+          n: 2,
+          latencyMs: counts(WIDGET_BEACON_BOUNDS.latencyMs, [4, 60]),
+          expected: counts(WIDGET_BEACON_BOUNDS.expected, [30, 700]),
+        },
+      ],
+    }
+    // As navigator.sendBeacon sends it.
+    const res = await fetch(`${worker.url}/v1/beacon`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain;charset=UTF-8', origin: 'https://shop.test' },
+      body: JSON.stringify(beacon),
+    })
+    expect(res.status).toBe(204)
+    // The beacon waits in the Worker's window; a scored request makes it due (FLUSH_PREDICTIONS=1).
+    expect(await predictVersions()).toEqual([v3, v3])
+
+    const series = `fcv_widget_scores_total{model_version="${v3}",variant="champion",outcome="ok"}`
+    const metrics = async () => (await fetch(`${cp.url}/metrics`)).text()
+    const deadline = Date.now() + 10_000
+    let text = await metrics()
+    while (!text.includes(`${series} `) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100))
+      text = await metrics()
+    }
+    expect(text.split('\n')).toContain(`${series} 2`)
+    expect(text).toMatch(/^fcv_widget_beacons_total\{outcome="accepted"\} 1$/m)
+    expect(text).toContain(
+      `fcv_widget_score_duration_seconds_bucket{model_version="${v3}",variant="champion",outcome="ok",le="0.005"} 1`
     )
   })
 

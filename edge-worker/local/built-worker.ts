@@ -78,6 +78,10 @@ export async function startBuiltWorker(options: BuiltWorkerOptions): Promise<Bui
     compatibilityDate: string
     compatibilityFlags?: string[]
     kvNamespaces?: Record<string, { id: string }>
+    ratelimits?: Record<
+      string,
+      { namespace_id: string; simple: { limit: number; period: 10 | 60 } }
+    >
     bindings?: Record<string, string>
   }
   const ownDir = options.persistDir ? null : await mkdtemp(join(tmpdir(), 'fcv-edge-kv-'))
@@ -89,6 +93,7 @@ export async function startBuiltWorker(options: BuiltWorkerOptions): Promise<Bui
     compatibilityDate: config.compatibilityDate,
     compatibilityFlags: config.compatibilityFlags ?? [],
     kvNamespaces: config.kvNamespaces ?? {},
+    ratelimits: config.ratelimits ?? {},
     bindings: { ...config.bindings, ...options.bindings },
     resourcePersistencePath: options.persistDir ?? ownDir!,
     host: '127.0.0.1',

@@ -5,6 +5,7 @@ import { onError } from './errors.ts'
 import { wrongMethodOrNotFound } from './methods.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { adminStateRoutes } from './routes/admin-state.ts'
+import { beaconRoutes } from './routes/beacon.ts'
 import { bundleRoutes } from './routes/bundle.ts'
 import { modelRoutes } from './routes/model.ts'
 import { predictRoutes } from './routes/predict.ts'
@@ -44,5 +45,6 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   modelRoutes(app, deps)
   bundleRoutes(app, deps)
   predictRoutes(app, deps)
+  beaconRoutes(app, deps)
   return app
 }

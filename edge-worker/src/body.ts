@@ -18,6 +18,24 @@ export function requireJson(req: Request): void {
   )
 }
 
+/** text/plain, with or without parameters: what navigator.sendBeacon sends a string as. */
+const TEXT_TYPE = /^text\/plain[ \t]*(?:;|$)/i
+
+/**
+ * A 415 unless the body is JSON or text/plain: a page's navigator.sendBeacon(url, string) sends
+ * text/plain, which needs no CORS preflight; the text must still be JSON.
+ */
+export function requireJsonOrText(req: Request): void {
+  const type = req.headers.get('content-type') ?? ''
+  if (JSON_TYPE.test(type) || TEXT_TYPE.test(type)) return
+  const said = type ? `content-type ${JSON.stringify(type.slice(0, 100))}` : 'no content-type'
+  throw new ApiError(
+    415,
+    'unsupported_media_type',
+    `${said}; send the JSON body as content-type: text/plain or application/json`
+  )
+}
+
 function tooLarge(limit: number): ApiError {
   return new ApiError(413, 'payload_too_large', `the body is larger than ${limit} bytes`, {
     details: { limit },

@@ -14,7 +14,10 @@ export const publicCors = cors({
     return allowed.includes(origin) ? origin : null
   },
   allowMethods: ['GET', 'HEAD', 'POST', 'OPTIONS'],
+  // content-type: a JSON POST; if-none-match: a page revalidating GET /v1/bundle itself. Neither
+  // is CORS-safelisted, so both come through a preflight.
   allowHeaders: ['content-type', 'if-none-match'],
+  // Beyond the safelisted response headers, what a page reads: GET /v1/bundle's, Retry-After.
   exposeHeaders: [
     'etag',
     'content-location',
@@ -22,6 +25,9 @@ export const publicCors = cors({
     'x-fcv-model',
     'x-fcv-version',
     'x-fcv-digest',
+    'x-fcv-canary-digest',
+    'x-fcv-canary-share',
+    'x-fcv-shadow-digest',
   ],
   maxAge: 86_400,
 })

@@ -1,10 +1,12 @@
-import type { KVNamespace } from '@cloudflare/workers-types'
+import type { KVNamespace, RateLimit } from '@cloudflare/workers-types'
 import { z } from 'zod'
 import { ApiError } from './errors.ts'
 
 /** The Worker's bindings: see wrangler.toml at the repository root for what each one means. */
 export interface Env {
   BUNDLES: KVNamespace
+  /** Workers Rate Limiting, keyed by client address: POST /v1/beacon. */
+  BEACON_RATE_LIMITER?: RateLimit
   MAX_BODY_BYTES?: string
   MAX_PREDICT_BODY_BYTES?: string
   MAX_CUSTOMERS_PER_REQUEST?: string

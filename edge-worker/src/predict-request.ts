@@ -3,6 +3,7 @@
 import { checkWireTransactions, ScoringInputError, type HistoryTransaction } from '@fcv/core'
 import { z } from 'zod'
 import { ApiError } from './errors.ts'
+import { pathOf } from './field-path.ts'
 import type { FeatureValues } from './scoring.ts'
 
 const FeatureValueSchema = z.union([z.number().finite(), z.string().max(256)])
@@ -39,20 +40,6 @@ export interface PredictRequest {
   customers: PredictCustomer[]
   /** Epoch ms the histories are scored at. */
   asOf: number
-}
-
-const IDENTIFIER = /^[A-Za-z_$][\w$]*$/
-
-function pathOf(path: readonly PropertyKey[]): string {
-  return path
-    .map((part, i) =>
-      typeof part === 'number'
-        ? `[${part}]`
-        : IDENTIFIER.test(String(part))
-          ? `${i === 0 ? '' : '.'}${String(part)}`
-          : `[${JSON.stringify(String(part))}]`
-    )
-    .join('')
 }
 
 /** One customer once: a second entry would be scored twice and answered twice, silently. */

@@ -1,5 +1,6 @@
 // Per-isolate telemetry: counts, a latency histogram, predicted-value histograms and per-feature
-// histograms for drift, kept in fixed-size memory and flushed to the control plane with
+// histograms for drift, and the widget beacons summed per model version, variant and outcome,
+// kept in fixed-size memory and flushed to the control plane with
 // ctx.waitUntil after a response, every TELEMETRY_FLUSH_SECONDS or TELEMETRY_FLUSH_PREDICTIONS.
 // Nothing here can fail or slow a response: recording is arithmetic on preallocated arrays, a
 // flush is never awaited by a request, and a failed flush is counted and dropped (no retry queue).
@@ -12,10 +13,15 @@ import {
   HistogramBuckets as Buckets,
   TELEMETRY_BOUNDS,
   TELEMETRY_SCHEMA,
+  WIDGET_BEACON_BOUNDS,
+  widgetSeriesKey,
   type Histogram,
   type Outcome,
   type TelemetryPayload,
   type Variant,
+  type WidgetBeaconResult,
+  type WidgetBeaconSeries,
+  type WidgetTelemetrySeries,
 } from '@fcv/core'
 import type { FeatureValues } from './scoring.ts'
 
@@ -26,6 +32,7 @@ export type { Histogram, Outcome, TelemetryPayload, Variant }
 const MAX_PREDICTED_SERIES = 8
 const MAX_FEATURES = 64
 const MAX_CATEGORIES = 32
+const MAX_WIDGET_SERIES = 32
 const OTHER = '__other__'
 
 interface FeatureSeries {
@@ -66,6 +73,8 @@ export class Telemetry {
     { modelVersion: string; variant: Variant; expected: Buckets; pBuy: Buckets }
   >()
   private features = new Map<string, FeatureSeries>()
+  private beacons = new Map<WidgetBeaconResult, number>()
+  private widgetSeries = new Map<string, WidgetTelemetrySeries>()
   private scored = 0
   private dropped = { series: 0, categories: 0, flushFailures: 0 }
 
@@ -169,6 +178,38 @@ export class Telemetry {
   }
 
   /**
+   * A beacon POST /v1/beacon answered; an accepted one's series are summed into this window's
+   * (checked by WidgetBeaconSchema, so every count array has the length of its bounds).
+   */
+  beacon(result: WidgetBeaconResult, series: readonly WidgetBeaconSeries[] = []): void {
+    this.open()
+    this.beacons.set(result, (this.beacons.get(result) ?? 0) + 1)
+    for (const s of series) {
+      const key = widgetSeriesKey(s)
+      const sum =
+        this.widgetSeries.get(key) ??
+        this.capped(
+          this.widgetSeries,
+          key,
+          () => ({
+            modelVersion: s.modelVersion,
+            variant: s.variant,
+            outcome: s.outcome,
+            n: 0,
+            latencyMs: new Array<number>(WIDGET_BEACON_BOUNDS.latencyMs.length + 1).fill(0),
+            expected: new Array<number>(WIDGET_BEACON_BOUNDS.expected.length + 1).fill(0),
+          }),
+          MAX_WIDGET_SERIES,
+          s.n
+        )
+      if (!sum) continue
+      sum.n += s.n
+      s.latencyMs.forEach((n, i) => (sum.latencyMs[i]! += n))
+      s.expected.forEach((n, i) => (sum.expected[i]! += n))
+    }
+  }
+
+  /**
    * After a response: when the window is due, drains it and returns the POST for the caller to
    * hand to ctx.waitUntil; null when nothing is due. The promise never rejects.
    */
@@ -203,6 +244,19 @@ export class Telemetry {
         categories: Object.fromEntries(f.categories),
       })),
       dropped: { ...this.dropped },
+      // Only when there were beacons: without them the report is what older receivers accept.
+      ...(this.beacons.size
+        ? {
+            widget: {
+              beacons: [...this.beacons].map(([outcome, n]) => ({ outcome, n })),
+              bounds: {
+                latencyMs: [...WIDGET_BEACON_BOUNDS.latencyMs],
+                expected: [...WIDGET_BEACON_BOUNDS.expected],
+              },
+              series: [...this.widgetSeries.values()],
+            },
+          }
+        : {}),
     }
     this.windowStart = null
     this.requests = new Map()
@@ -210,6 +264,8 @@ export class Telemetry {
     this.latency = new Buckets(TELEMETRY_BOUNDS.latencyMs)
     this.predicted = new Map()
     this.features = new Map()
+    this.beacons = new Map()
+    this.widgetSeries = new Map()
     this.scored = 0
     this.dropped = { series: 0, categories: 0, flushFailures: 0 }
     return payload

@@ -11,6 +11,7 @@ const DIGEST = 'ab'.repeat(32)
 const ALLOW: Record<string, { path: string; allow: string }> = {
   '/healthz': { path: '/healthz', allow: 'GET, HEAD' },
   '/v1/predict': { path: '/v1/predict', allow: 'POST, OPTIONS' },
+  '/v1/beacon': { path: '/v1/beacon', allow: 'POST, OPTIONS' },
   '/v1/model': { path: '/v1/model', allow: 'GET, HEAD, OPTIONS' },
   '/v1/bundle': { path: '/v1/bundle', allow: 'GET, HEAD, OPTIONS' },
   '/v1/bundle/:digest': { path: `/v1/bundle/${DIGEST}`, allow: 'GET, HEAD, OPTIONS' },

@@ -6,6 +6,7 @@ import { putPointer } from '../src/store.ts'
 import {
   call,
   errorOf,
+  PUBLISHER_TOKEN,
   modelOf,
   newSigner,
   push,
@@ -19,6 +20,7 @@ import {
 let signer: SigningKey
 let v1: BuiltBundle
 let v2: BuiltBundle
+let v3: BuiltBundle
 let kv: TestKv
 let bindings: Env
 let app: ReturnType<typeof createApp>
@@ -27,6 +29,7 @@ beforeAll(async () => {
   signer = await newSigner()
   v1 = await signedBundle(signer, '1')
   v2 = await signedBundle(signer, '2')
+  v3 = await signedBundle(signer, '3')
 })
 
 beforeEach(() => {
@@ -108,6 +111,113 @@ describe('GET /v1/bundle', () => {
     expect(await sha256Hex(new Uint8Array(await fresh.arrayBuffer()))).toBe(v1.digest)
     expect((await call(app, bindings, `/v1/bundle/${'0'.repeat(64)}`)).status).toBe(404)
     expect((await call(app, bindings, '/v1/bundle/not-a-digest')).status).toBe(400)
+  })
+
+  it('names the canary (digest, share) and the shadow on 200 and 304, and exposes them to pages', async () => {
+    await push(app, bindings, v1, 'widget')
+    await push(app, bindings, v2, 'widget', 'canary', { 'x-fcv-canary-share': '0.25' })
+    await push(app, bindings, v3, 'widget', 'shadow')
+    const origin = { origin: 'https://shop.test' }
+    const res = await call(app, bindings, '/v1/bundle', { headers: origin })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('x-fcv-digest')).toBe(v1.digest)
+    expect(res.headers.get('x-fcv-canary-digest')).toBe(v2.digest)
+    expect(res.headers.get('x-fcv-canary-share')).toBe('0.25')
+    expect(res.headers.get('x-fcv-shadow-digest')).toBe(v3.digest)
+    const exposed = res.headers.get('access-control-expose-headers')!.split(',')
+    expect(exposed).toEqual(
+      expect.arrayContaining([
+        'etag',
+        'content-location',
+        'x-fcv-model',
+        'x-fcv-version',
+        'x-fcv-digest',
+        'x-fcv-canary-digest',
+        'x-fcv-canary-share',
+        'x-fcv-shadow-digest',
+      ])
+    )
+    expect(await sha256Hex(new Uint8Array(await res.arrayBuffer()))).toBe(v1.digest)
+    const etag = res.headers.get('etag')!
+
+    // As the browser revalidates its cached copy, and as a page that kept only the digest does.
+    for (const tag of [etag, `"${v1.digest}"`]) {
+      const again = await call(app, bindings, '/v1/bundle', {
+        headers: { ...origin, 'if-none-match': tag },
+      })
+      expect(again.status, tag).toBe(304)
+      expect(again.headers.get('etag')).toBe(etag)
+      expect(again.headers.get('x-fcv-canary-digest')).toBe(v2.digest)
+      expect(again.headers.get('x-fcv-canary-share')).toBe('0.25')
+      expect(again.headers.get('x-fcv-shadow-digest')).toBe(v3.digest)
+      expect(again.headers.get('access-control-expose-headers')).toContain('x-fcv-canary-share')
+      expect(again.headers.get('access-control-allow-origin')).toBe('*')
+    }
+    // The canary and shadow get their bytes by digest.
+    for (const built of [v2, v3]) {
+      const bytes = await call(app, bindings, `/v1/bundle/${built.digest}`)
+      expect(bytes.status).toBe(200)
+      expect(bytes.headers.get('x-fcv-canary-digest')).toBeNull()
+    }
+  })
+
+  it('a share change or a withdrawn canary fails the old ETag: a 304 could not remove the header', async () => {
+    const admin = { authorization: `Bearer ${PUBLISHER_TOKEN}`, 'x-fcv-channel': 'widget' }
+    await push(app, bindings, v1, 'widget')
+    const plain = await call(app, bindings, '/v1/bundle')
+    expect(plain.headers.get('etag')).toBe(`"${v1.digest}"`)
+    expect(plain.headers.get('x-fcv-canary-digest')).toBeNull()
+    expect(plain.headers.get('x-fcv-canary-share')).toBeNull()
+    expect(plain.headers.get('x-fcv-shadow-digest')).toBeNull()
+
+    // A new canary adds headers: the digest-only tag still matches, and its 304 carries them.
+    await push(app, bindings, v2, 'widget', 'canary', { 'x-fcv-canary-share': '0.0000001' })
+    const added = await call(app, bindings, '/v1/bundle', {
+      headers: { 'if-none-match': `"${v1.digest}"` },
+    })
+    expect(added.status).toBe(304)
+    expect(added.headers.get('x-fcv-canary-share')).toBe('0.0000001')
+    const withCanary = added.headers.get('etag')!
+    expect(withCanary).not.toBe(`"${v1.digest}"`)
+
+    await push(app, bindings, v2, 'widget', 'canary', { 'x-fcv-canary-share': '0.5' })
+    const reshared = await call(app, bindings, '/v1/bundle', {
+      headers: { 'if-none-match': withCanary },
+    })
+    expect(reshared.status).toBe(200)
+    expect(reshared.headers.get('x-fcv-canary-share')).toBe('0.5')
+
+    const withdrawn = await call(app, bindings, '/_admin/bundle', {
+      method: 'DELETE',
+      headers: { ...admin, 'x-fcv-role': 'canary' },
+    })
+    expect(withdrawn.status).toBe(200)
+    const gone = await call(app, bindings, '/v1/bundle', {
+      headers: { 'if-none-match': reshared.headers.get('etag')! },
+    })
+    expect(gone.status).toBe(200)
+    expect(gone.headers.get('etag')).toBe(`"${v1.digest}"`)
+    expect(gone.headers.get('x-fcv-canary-digest')).toBeNull()
+    expect(gone.headers.get('x-fcv-canary-share')).toBeNull()
+  })
+
+  it('lets a page revalidate cross-origin: the preflight allows If-None-Match', async () => {
+    const listed = testEnv(kv, {
+      TRUSTED_KEYS: trusting(signer),
+      CORS_ORIGINS: 'https://shop.test',
+    })
+    const res = await call(app, listed, '/v1/bundle', {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://shop.test',
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'if-none-match',
+      },
+    })
+    expect(res.status).toBe(204)
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://shop.test')
+    expect(res.headers.get('access-control-allow-methods')!.split(',')).toContain('GET')
+    expect(res.headers.get('access-control-allow-headers')!.split(',')).toContain('if-none-match')
   })
 
   it('applies CORS_ORIGINS: listed origins only, preflight included', async () => {

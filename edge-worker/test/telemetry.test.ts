@@ -1,4 +1,4 @@
-import { TelemetryPayloadSchema } from '@fcv/core'
+import { TelemetryPayloadSchema, WIDGET_BEACON_BOUNDS } from '@fcv/core'
 import { describe, expect, it } from 'vitest'
 import { Telemetry, type TelemetryPayload, type TelemetryTarget } from '../src/telemetry.ts'
 
@@ -157,5 +157,42 @@ describe('Telemetry', () => {
     expect(p.features.length).toBeLessThanOrEqual(64)
     expect(p.dropped.series).toBeGreaterThan(0)
     expect(JSON.stringify(p).length).toBeLessThan(64_000)
+  })
+
+  it('reports the widget only when the window saw beacons; caps its series and counts the rest', () => {
+    const t = new Telemetry(() => 0)
+    t.request('ok', 1)
+    expect(t.drain()).not.toHaveProperty('widget')
+
+    const zeros = (bounds: readonly number[]) => new Array<number>(bounds.length + 1).fill(0)
+    const failed = (modelVersion: string) => ({
+      modelVersion,
+      variant: 'champion' as const,
+      outcome: 'error' as const,
+      n: 2,
+      latencyMs: zeros(WIDGET_BEACON_BOUNDS.latencyMs),
+      expected: zeros(WIDGET_BEACON_BOUNDS.expected),
+    })
+    t.beacon('rate_limited')
+    const p = t.drain()
+    expect(p.widget).toEqual({
+      beacons: [{ outcome: 'rate_limited', n: 1 }],
+      bounds: {
+        latencyMs: [...WIDGET_BEACON_BOUNDS.latencyMs],
+        expected: [...WIDGET_BEACON_BOUNDS.expected],
+      },
+      series: [],
+    })
+    for (let i = 0; i < 5; i++) {
+      t.beacon(
+        'accepted',
+        Array.from({ length: 8 }, (_, j) => failed(`v${i * 8 + j}`))
+      )
+    }
+    const capped = t.drain()
+    expect(capped.widget!.series).toHaveLength(32)
+    expect(capped.dropped.series).toBe(8 * 2) // 8 series of 2 calls each
+    const parsed = TelemetryPayloadSchema.safeParse(capped)
+    expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true)
   })
 })

@@ -1,5 +1,5 @@
 // The deployed shape: the default export as wrangler.toml configures it (no test overrides).
-import { createScorer } from '@fcv/core'
+import { createScorer, WIDGET_BEACON_BOUNDS, WIDGET_BEACON_SCHEMA } from '@fcv/core'
 import { exports } from 'cloudflare:workers'
 import { describe, expect, it, vi } from 'vitest'
 import { createApp } from '../src/app.ts'
@@ -39,6 +39,28 @@ describe('the worker from wrangler.toml', () => {
     expect(res.headers.get('retry-after')).toBe('30')
     expect(res.headers.get('access-control-allow-origin')).toBe('*')
     expect(await res.json()).toMatchObject({ error: { code: 'no_model' } })
+  })
+
+  it('takes a widget beacon, its rate limiter bound from wrangler.toml', async () => {
+    const res = await worker.fetch('http://edge.test/v1/beacon', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain;charset=UTF-8', 'cf-connecting-ip': '192.0.2.7' },
+      body: JSON.stringify({
+        schema: WIDGET_BEACON_SCHEMA,
+        model: null,
+        series: [
+          {
+            modelVersion: null,
+            variant: 'champion',
+            outcome: 'no_model',
+            n: 1,
+            latencyMs: Array(WIDGET_BEACON_BOUNDS.latencyMs.length + 1).fill(0),
+            expected: Array(WIDGET_BEACON_BOUNDS.expected.length + 1).fill(0),
+          },
+        ],
+      }),
+    })
+    expect(res.status).toBe(204)
   })
 
   it('keeps the admin route closed without a configured publisher token', async () => {

@@ -14,7 +14,17 @@ export interface Bucketed {
   bounds: readonly number[]
   /** counts[i]: values in (bounds[i-1], bounds[i]]; the last entry: values above the last bound. */
   counts: readonly number[]
-  sum: number
+  /** null: not known (the widget's beacons carry counts only); the series then has no `_sum`. */
+  sum: number | null
+}
+
+/** A histogram of milliseconds in seconds, Prometheus' base unit. */
+export function msToSeconds(h: Bucketed): Bucketed {
+  return {
+    bounds: h.bounds.map((b) => b / 1000),
+    counts: h.counts,
+    sum: h.sum === null ? null : h.sum / 1000,
+  }
 }
 
 /** What add() did: `dropped` when a new label set would exceed the family's cap. */
@@ -24,7 +34,7 @@ interface Series {
   labels: Record<string, string>
   bounds: number[]
   counts: number[]
-  sum: number
+  sum: number | null
   count: number
 }
 
@@ -113,7 +123,7 @@ export class PrebucketedHistogram<L extends string> {
       return 'restarted'
     }
     counts.forEach((c, i) => (s.counts[i]! += c))
-    s.sum += h.sum
+    s.sum = s.sum === null || h.sum === null ? null : s.sum + h.sum
     s.count += count
     return counts === h.counts ? 'added' : 'merged'
   }
@@ -130,11 +140,15 @@ export class PrebucketedHistogram<L extends string> {
           value: cumulative,
         })
       })
-      values.push(
-        { metricName: `${this.name}_bucket`, labels: { ...s.labels, le: '+Inf' }, value: s.count },
-        { metricName: `${this.name}_sum`, labels: s.labels, value: s.sum },
-        { metricName: `${this.name}_count`, labels: s.labels, value: s.count }
-      )
+      values.push({
+        metricName: `${this.name}_bucket`,
+        labels: { ...s.labels, le: '+Inf' },
+        value: s.count,
+      })
+      if (s.sum !== null) {
+        values.push({ metricName: `${this.name}_sum`, labels: s.labels, value: s.sum })
+      }
+      values.push({ metricName: `${this.name}_count`, labels: s.labels, value: s.count })
     }
     return {
       name: this.name,

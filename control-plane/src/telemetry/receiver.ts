@@ -1,10 +1,12 @@
 import type { TelemetryPayload } from '@fcv/core'
 import { Counter, Gauge, type Registry } from 'prom-client'
-import { PrebucketedHistogram, type AddResult, type Bucketed } from './histogram.ts'
+import { CappedCounter } from './capped-counter.ts'
+import { msToSeconds, PrebucketedHistogram, type AddResult } from './histogram.ts'
 import { RecentKeys, RecentReporters } from './recent.ts'
+import { WidgetMetrics } from './widget-metrics.ts'
 
 // The edge workers' telemetry reports, summed into fcv_edge_* metrics on the control plane's
-// registry. Memory is bounded whatever clients send: every family keeps at most maxSeries label
+// registry (and the widget beacons they carry into fcv_widget_*, widget-metrics.ts). Memory is bounded whatever clients send: every family keeps at most maxSeries label
 // sets (a new one beyond is dropped and counted as dropped{kind="labels"}), category values are
 // folded into "__other__" when too long, odd or too many per feature (dropped{kind=
 // "category_labels"}), and the duplicate and isolate memories are fixed-size.
@@ -38,40 +40,6 @@ export const REJECT_REASONS = [
 export type RejectReason = (typeof REJECT_REASONS)[number]
 const DROP_KINDS = ['series', 'categories', 'flush_failures', 'labels', 'category_labels'] as const
 
-/** A prom-client counter that refuses a new label set beyond `max`. */
-class CappedCounter<L extends string> {
-  private readonly keys = new Set<string>()
-  private readonly counter: Counter<L>
-  private readonly labelNames: readonly L[]
-  private readonly max: number
-  constructor(registry: Registry, o: { name: string; help: string; labelNames: L[] }, max: number) {
-    this.counter = new Counter({ ...o, registers: [registry] })
-    this.labelNames = o.labelNames
-    this.max = max
-  }
-
-  /** False (and nothing counted) when the label set is new and the family is full. */
-  inc(labels: Record<L, string>, n: number): boolean {
-    const key = this.key(labels)
-    if (!this.keys.has(key)) {
-      if (this.keys.size >= this.max) return false
-      this.keys.add(key)
-    }
-    this.counter.inc(labels, n)
-    return true
-  }
-
-  private key(labels: Record<L, string>): string {
-    return JSON.stringify(this.labelNames.map((n) => labels[n]))
-  }
-}
-
-const ms = (h: Bucketed): Bucketed => ({
-  bounds: h.bounds.map((b) => b / 1000),
-  counts: h.counts,
-  sum: h.sum / 1000,
-})
-
 export class EdgeTelemetry {
   private readonly o: Required<EdgeTelemetryOptions>
   private readonly reports: Counter
@@ -90,6 +58,7 @@ export class EdgeTelemetry {
   private readonly categoryValues = new Map<string, Set<string>>()
   private readonly recentReports: RecentKeys
   private readonly isolates: RecentReporters
+  private readonly widget: WidgetMetrics
 
   constructor(registry: Registry, options: EdgeTelemetryOptions = {}) {
     const o = (this.o = {
@@ -183,6 +152,12 @@ export class EdgeTelemetry {
       'Numeric input feature values at the edge, by feature spec version and name',
       ['feature_spec', 'feature']
     )
+    this.widget = new WidgetMetrics(registry, o.maxSeries, {
+      counted: (kept) => {
+        if (!kept) this.dropped.inc({ kind: 'labels' })
+      },
+      observed: (result) => this.observe(result),
+    })
   }
 
   /** A report refused before it was read (counted by the route). */
@@ -211,7 +186,7 @@ export class EdgeTelemetry {
       this.count(this.predictions, labels, x.n)
       this.count(this.errors, labels, x.errors)
     }
-    this.observe(this.duration.add({}, ms(p.latencyMs)))
+    this.observe(this.duration.add({}, msToSeconds(p.latencyMs)))
     for (const x of p.predicted) {
       const labels = { model_version: x.modelVersion, variant: x.variant }
       this.observe(this.predictedValue.add(labels, x.expected))
@@ -228,6 +203,7 @@ export class EdgeTelemetry {
     this.dropped.inc({ kind: 'series' }, p.dropped.series)
     this.dropped.inc({ kind: 'categories' }, p.dropped.categories)
     this.dropped.inc({ kind: 'flush_failures' }, p.dropped.flushFailures)
+    if (p.widget) this.widget.ingest(p.widget)
     return { duplicate: false }
   }
 

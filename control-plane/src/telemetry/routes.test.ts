@@ -9,6 +9,8 @@ import {
   PROBABILITY,
   readExposition,
   report,
+  widgetSection,
+  widgetSeries,
 } from '../test-support/telemetry.ts'
 import { TELEMETRY_BODY_LIMIT } from './routes.ts'
 
@@ -253,5 +255,30 @@ describe('POST /v1/telemetry', () => {
     expect(Object.keys(op.responses)).toEqual(['202', '400', '401', '403', '413'])
     expect(op.security).toEqual([{ bearer: [] }])
     expect(doc.components.schemas.TelemetryPayload).toBeDefined()
+  })
+
+  it("takes a report's widget section into fcv_widget_*, and refuses a bad one naming the field", async () => {
+    const widget = widgetSection({ accepted: 2, too_large: 1 }, [
+      widgetSeries('7', 'champion', 'ok', [3, 40], [12, 600]),
+    ])
+    expect((await send(report('w', 0, { widget }))).status).toBe(202)
+    const bad = structuredClone(widget)
+    bad.series[0]!.n = 3
+    const refused = await send(report('w', 1, { widget: bad }))
+    expect(refused.status).toBe(400)
+    expect(refused.body.error.message).toBe(
+      'body.widget.series.0.latencyMs: must count n (3) calls for outcome ok, counts 2'
+    )
+    const res = await t.call('GET', '/metrics', { token: null })
+    const { lines } = readExposition(res.body as string, 'fcv_widget_', false)
+    for (const line of [
+      'fcv_widget_beacons_total{outcome="accepted"} 2',
+      'fcv_widget_beacons_total{outcome="too_large"} 1',
+      'fcv_widget_scores_total{model_version="7",variant="champion",outcome="ok"} 2',
+      'fcv_widget_score_duration_seconds_bucket{model_version="7",variant="champion",outcome="ok",le="0.005"} 1',
+      'fcv_widget_predicted_value_count{model_version="7",variant="champion"} 2',
+    ]) {
+      expect(lines).toContain(line)
+    }
   })
 })

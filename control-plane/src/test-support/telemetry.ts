@@ -1,7 +1,17 @@
 // Test support: edge telemetry reports as the worker drains them, and a strict reader of the
 // Prometheus text exposition.
 
-import { histogramOf, TELEMETRY_BOUNDS, TELEMETRY_SCHEMA, type TelemetryPayload } from '@fcv/core'
+import {
+  bucketOf,
+  histogramOf,
+  TELEMETRY_BOUNDS,
+  TELEMETRY_SCHEMA,
+  WIDGET_BEACON_BOUNDS,
+  type TelemetryPayload,
+  type WidgetBeaconResult,
+  type WidgetTelemetry,
+  type WidgetTelemetrySeries,
+} from '@fcv/core'
 import { expect } from 'vitest'
 
 // The worker's bounds and bucketing (core), so a report is what Telemetry.drain() sends.
@@ -34,6 +44,48 @@ export function report(
   }
 }
 
+/** A widget series as the worker sums beacons: one latency per call, one value per call scored. */
+export function widgetSeries(
+  modelVersion: string | null,
+  variant: WidgetTelemetrySeries['variant'],
+  outcome: WidgetTelemetrySeries['outcome'],
+  latencies: number[],
+  values: number[] = [],
+  n = latencies.length
+): WidgetTelemetrySeries {
+  const counts = (bounds: readonly number[], vs: number[]) => {
+    const out = new Array<number>(bounds.length + 1).fill(0)
+    for (const v of vs) out[bucketOf(bounds, v)]!++
+    return out
+  }
+  return {
+    modelVersion,
+    variant,
+    outcome,
+    n,
+    latencyMs: counts(WIDGET_BEACON_BOUNDS.latencyMs, latencies),
+    expected: counts(WIDGET_BEACON_BOUNDS.expected, values),
+  }
+}
+
+/** A report's widget section with the widget's bounds. */
+export function widgetSection(
+  beacons: Partial<Record<WidgetBeaconResult, number>>,
+  series: WidgetTelemetrySeries[]
+): WidgetTelemetry {
+  return {
+    beacons: Object.entries(beacons).map(([outcome, n]) => ({
+      outcome: outcome as WidgetBeaconResult,
+      n,
+    })),
+    bounds: {
+      latencyMs: [...WIDGET_BEACON_BOUNDS.latencyMs],
+      expected: [...WIDGET_BEACON_BOUNDS.expected],
+    },
+    series,
+  }
+}
+
 const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*'
 const LABEL = '[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\\\\n]|\\\\[\\\\"n])*"'
 const SAMPLE = new RegExp(
@@ -49,9 +101,10 @@ export interface Exposition {
 
 /**
  * Reads the fcv_edge_* part of a /metrics body, failing on any line that is not valid text
- * exposition, and checks every histogram: cumulative buckets, `+Inf` equal to `_count`.
+ * exposition, and checks every histogram: cumulative buckets, `+Inf` equal to `_count`, a `_sum`
+ * (none with `sums: false`: the widget's histograms have none).
  */
-export function readExposition(text: string, prefix = 'fcv_edge_'): Exposition {
+export function readExposition(text: string, prefix = 'fcv_edge_', sums = true): Exposition {
   const lines = text.split('\n').filter((l) => l.replace(/^# (HELP|TYPE) /, '').startsWith(prefix))
   const samples = new Map<string, number>()
   const types = new Map<string, string>()
@@ -88,7 +141,7 @@ export function readExposition(text: string, prefix = 'fcv_edge_'): Exposition {
       expect(buckets.at(-1)!.le).toBe(Infinity)
       const suffix = labels ? `{${labels}}` : ''
       expect(samples.get(`${name}_count${suffix}`)).toBe(buckets.at(-1)!.v)
-      expect(samples.has(`${name}_sum${suffix}`)).toBe(true)
+      expect(samples.has(`${name}_sum${suffix}`), `${name}_sum${suffix}`).toBe(sums)
     }
   }
   return { lines, samples, types }

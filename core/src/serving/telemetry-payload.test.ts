@@ -6,6 +6,7 @@ import {
   type TelemetryPayload,
 } from './telemetry-payload.ts'
 import { histogramOf, TELEMETRY_BOUNDS } from './telemetry-histogram.ts'
+import { WIDGET_BEACON_BOUNDS } from './widget-beacon.ts'
 
 // The worker's bounds and bucketing, so the fixture is what Telemetry.drain() sends.
 const {
@@ -53,6 +54,34 @@ function drained(): TelemetryPayload {
       },
     ],
     dropped: { series: 0, categories: 2, flushFailures: 1 },
+    widget: {
+      beacons: [
+        { outcome: 'accepted', n: 4 },
+        { outcome: 'rate_limited', n: 2 },
+      ],
+      bounds: {
+        latencyMs: [...WIDGET_BEACON_BOUNDS.latencyMs],
+        expected: [...WIDGET_BEACON_BOUNDS.expected],
+      },
+      series: [
+        {
+          modelVersion: '7',
+          variant: 'champion',
+          outcome: 'ok',
+          n: 5,
+          latencyMs: [1, 0, 2, 0, 0, 0, 0, 0, 1, 1],
+          expected: [2, 0, 3, 0, 0, 0, 0, 0, 0],
+        },
+        {
+          modelVersion: null,
+          variant: 'champion',
+          outcome: 'no_model',
+          n: 1500,
+          latencyMs: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+          expected: [0, 0, 0, 0, 0, 0, 0, 0, 0],
+        },
+      ],
+    },
   }
 }
 
@@ -73,6 +102,12 @@ function broken(change: (p: TelemetryPayload) => void): unknown {
 describe('TelemetryPayloadSchema', () => {
   it('accepts what the worker drains, unchanged', () => {
     const p = drained()
+    expect(TelemetryPayloadSchema.parse(p)).toEqual(p)
+  })
+
+  it('accepts a report without the widget section (older workers, windows without beacons)', () => {
+    const p = drained()
+    delete p.widget
     expect(TelemetryPayloadSchema.parse(p)).toEqual(p)
   })
 
@@ -210,6 +245,51 @@ describe('TelemetryPayloadSchema', () => {
         }))),
       /^predicted: Too big/,
     ],
+    [
+      'an unknown beacon outcome',
+      (p: any) => (p.widget.beacons[0].outcome = 'lost'),
+      /^widget\.beacons\.0\.outcome: /,
+    ],
+    [
+      'a repeated beacon outcome',
+      (p: any) => p.widget.beacons.push({ outcome: 'accepted', n: 1 }),
+      /^widget\.beacons\.2: repeats an outcome$/,
+    ],
+    [
+      'widget bounds that do not increase',
+      (p: any) => (p.widget.bounds.expected[2] = 5),
+      /^widget\.bounds\.expected\.2: bounds must increase$/,
+    ],
+    [
+      'a widget series with a count too few',
+      (p: any) => p.widget.series[0].latencyMs.pop(),
+      /^widget\.series\.0\.latencyMs: must have one more entry than bounds\.latencyMs \(10\), has 9$/,
+    ],
+    [
+      'a widget series whose latencies do not add up to n',
+      (p: any) => (p.widget.series[0].n = 6),
+      /^widget\.series\.0\.latencyMs: must count n \(6\) calls for outcome ok, counts 5$/,
+    ],
+    [
+      'a value counted for a call without a model',
+      (p: any) => (p.widget.series[1].expected[0] = 1),
+      /^widget\.series\.1\.expected: must be all zero for outcome no_model, counts 1$/,
+    ],
+    [
+      'a repeated widget series',
+      (p: any) => p.widget.series.push({ ...p.widget.series[1] }),
+      /^widget\.series\.2: repeats a model version, variant and outcome$/,
+    ],
+    [
+      'too many widget series',
+      (p: any) =>
+        (p.widget.series = [...Array(65).keys()].map((i) => ({
+          ...p.widget.series[0],
+          modelVersion: String(i),
+        }))),
+      /^widget\.series: Too big/,
+    ],
+    ['an unknown widget field', (p: any) => (p.widget.extra = 1), /^widget: Unrecognized key/],
     [
       'a missing dropped counter',
       (p: any) => delete p.dropped.flushFailures,

@@ -1,11 +1,27 @@
 import { z } from 'zod'
+import { CountSchema as Count, IdSchema, unique } from './schema-parts.ts'
+import { checkWidgetSeries, widgetSeriesKey } from './widget-beacon-schema.ts'
+import {
+  WIDGET_OUTCOMES,
+  WIDGET_VARIANTS,
+  type WidgetOutcome,
+  type WidgetVariant,
+} from './widget-beacon.ts'
 
 // The edge worker's telemetry report, shared by the worker that sends it (edge-worker/src/
 // telemetry.ts) and the control plane that receives it (POST /v1/telemetry). The schema is the
 // receiver's gate: strict (no unknown fields), and bounded a bit above the worker's own caps, so a
 // report can never cost the receiver more than a few thousand numbers.
 
-/** Version of the payload below; the control plane's receiver switches on it. */
+/**
+ * Version of the payload below; the control plane's receiver switches on it.
+ *
+ * `widget` was added to v1 as an optional section rather than as a v2: a report without it is
+ * the v1 every receiver knows, so a Worker sends one only when its window saw beacons, and a
+ * receiver that knows the section reads old and new reports with one schema. A receiver that
+ * does not know it refuses a report that has it (strict) — as it would refuse a v2 — so deploy
+ * the control plane before the Worker.
+ */
 export const TELEMETRY_SCHEMA = 'fcv.edge.telemetry/v1'
 
 export const OUTCOMES = [
@@ -63,6 +79,41 @@ export interface TelemetryPayload {
   }[]
   /** What did not fit in memory or did not arrive: series over the caps, failed earlier flushes. */
   dropped: { series: number; categories: number; flushFailures: number }
+  /** The widget's beacons (POST /v1/beacon); only when the window saw any. */
+  widget?: WidgetTelemetry
+}
+
+/** What POST /v1/beacon did with a beacon: folded into the window, or refused and why. */
+export const WIDGET_BEACON_RESULTS = [
+  'accepted',
+  'bad_request',
+  'too_large',
+  'rate_limited',
+] as const
+export type WidgetBeaconResult = (typeof WIDGET_BEACON_RESULTS)[number]
+
+/** One model version, variant and outcome: the sum of the accepted beacons' series. */
+export interface WidgetTelemetrySeries {
+  /** null: no model was loaded (outcome no_model); "__other__": a version the Worker never served. */
+  modelVersion: string | null
+  variant: WidgetVariant
+  outcome: WidgetOutcome
+  n: number
+  /** Calls per bucket of `bounds.latencyMs` (one more entry than bounds). */
+  latencyMs: number[]
+  /** Calls per bucket of `bounds.expected`. */
+  expected: number[]
+}
+
+export interface WidgetTelemetry {
+  beacons: { outcome: WidgetBeaconResult; n: number }[]
+  /** The bucket bounds of every series (WIDGET_BEACON_BOUNDS when the Worker summed them). */
+  bounds: { latencyMs: number[]; expected: number[] }
+  /**
+   * Per series, as a beacon's (widget-beacon-schema.ts): null version only for no_model; ok
+   * counts n calls in each histogram; other outcomes none in expected, at most n in latencyMs.
+   */
+  series: WidgetTelemetrySeries[]
 }
 
 /**
@@ -80,11 +131,11 @@ export const TELEMETRY_LIMITS = {
   category: 256,
   featureSpecVersion: 64,
   colo: 16,
+  /** Widget series per report (the worker keeps 32). */
+  widgetSeries: 64,
 } as const
 
-const ID = /^[A-Za-z0-9._-]{1,64}$/
-const Count = z.number().int('must be a whole number').nonnegative('must not be negative')
-const ModelVersion = z.string().regex(ID, 'must be 1 to 64 letters, digits, ".", "_" or "-"')
+const ModelVersion = IdSchema
 const Instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' })
 
 export const TelemetryHistogramSchema = z
@@ -115,29 +166,69 @@ export const TelemetryHistogramSchema = z
     }
   })
 
+const Bounds = z
+  .array(z.number())
+  .max(TELEMETRY_LIMITS.bounds)
+  .superRefine((bounds, ctx) => {
+    for (let i = 1; i < bounds.length; i++) {
+      if (!(bounds[i]! > bounds[i - 1]!)) {
+        ctx.addIssue({ code: 'custom', path: [i], message: 'bounds must increase' })
+        return
+      }
+    }
+  })
+
+const WidgetSchema = z
+  .strictObject({
+    beacons: z
+      .array(z.strictObject({ outcome: z.enum(WIDGET_BEACON_RESULTS), n: Count }))
+      .max(WIDGET_BEACON_RESULTS.length)
+      .superRefine(unique((b) => b.outcome, 'an outcome')),
+    bounds: z.strictObject({ latencyMs: Bounds, expected: Bounds }),
+    series: z
+      .array(
+        z.strictObject({
+          modelVersion: ModelVersion.nullable(),
+          variant: z.enum(WIDGET_VARIANTS),
+          outcome: z.enum(WIDGET_OUTCOMES),
+          n: Count,
+          latencyMs: z.array(Count).max(TELEMETRY_LIMITS.bounds + 1),
+          expected: z.array(Count).max(TELEMETRY_LIMITS.bounds + 1),
+        })
+      )
+      .max(TELEMETRY_LIMITS.widgetSeries)
+      .superRefine(unique(widgetSeriesKey, 'a model version, variant and outcome')),
+  })
+  .superRefine((w, ctx) => {
+    w.series.forEach((s, i) => {
+      const report = (field: string, message: string) =>
+        ctx.addIssue({ code: 'custom', path: ['series', i, field], message })
+      let lengths = true
+      for (const field of ['latencyMs', 'expected'] as const) {
+        const want = w.bounds[field].length + 1
+        if (s[field].length !== want) {
+          report(
+            field,
+            `must have one more entry than bounds.${field} (${want}), has ${s[field].length}`
+          )
+          lengths = false
+        }
+      }
+      if (lengths) checkWidgetSeries(s, report)
+    })
+  })
+
 const Categories = z
   .record(z.string().max(TELEMETRY_LIMITS.category), Count)
   .refine((r) => Object.keys(r).length <= TELEMETRY_LIMITS.categoriesPerFeature, {
     message: `at most ${TELEMETRY_LIMITS.categoriesPerFeature} categories`,
   })
 
-/** Reports a second entry for the same series: the worker never sends one, so it is a bug. */
-function unique<T>(key: (item: T) => string, what: string) {
-  return (items: T[], ctx: z.RefinementCtx) => {
-    const seen = new Set<string>()
-    items.forEach((item, i) => {
-      const k = key(item)
-      if (seen.has(k)) ctx.addIssue({ code: 'custom', path: [i], message: `repeats ${what}` })
-      seen.add(k)
-    })
-  }
-}
-
 const schema = z.strictObject({
   schema: z.literal(TELEMETRY_SCHEMA),
   source: z.strictObject({
     worker: z.literal('fcv-edge'),
-    isolate: z.string().regex(ID, 'must be 1 to 64 letters, digits, ".", "_" or "-"'),
+    isolate: IdSchema,
     colo: z.string().min(1).max(TELEMETRY_LIMITS.colo).nullable(),
   }),
   window: z
@@ -189,6 +280,7 @@ const schema = z.strictObject({
     .max(TELEMETRY_LIMITS.features)
     .superRefine(unique((f) => `${f.featureSpecVersion}\u0000${f.name}`, 'a feature')),
   dropped: z.strictObject({ series: Count, categories: Count, flushFailures: Count }),
+  widget: WidgetSchema.optional(),
 })
 
 /**

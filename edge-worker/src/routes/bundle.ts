@@ -1,28 +1,67 @@
 // Bundles for widgets. GET /v1/bundle is the widget channel's current champion (or ?role=canary,
-// shadow): ETag = digest, revalidated on every use. GET /v1/bundle/<digest> is immutable.
+// shadow), revalidated on every use, and names the channel's canary (digest, share) and shadow in
+// headers, so a page fetches those by digest. GET /v1/bundle/<digest> is immutable.
 
 import type { Context, Hono } from 'hono'
 import { z } from 'zod'
 import type { AppEnv, Deps } from '../app-env.ts'
 import { configOf } from '../env.ts'
 import { ApiError } from '../errors.ts'
-import type { LoadedBundle } from '../serving.ts'
+import type { ChannelView, LoadedBundle } from '../serving.ts'
 import { DigestSchema, ROLES } from '../store.ts'
 import { servingView } from './model.ts'
 
 const IMMUTABLE = 'public, max-age=31536000, immutable'
 const REVALIDATE = 'public, max-age=0, must-revalidate'
 
-function matches(ifNoneMatch: string | undefined, etag: string): boolean {
+function matches(ifNoneMatch: string | undefined, etags: readonly string[]): boolean {
   if (!ifNoneMatch) return false
   return ifNoneMatch
     .split(',')
     .map((t) => t.trim())
-    .some((t) => t === '*' || t.replace(/^W\//, '') === etag)
+    .some((t) => t === '*' || etags.includes(t.replace(/^W\//, '')))
 }
 
-function send(c: Context<AppEnv>, bundle: LoadedBundle, cacheControl: string): Response {
-  const etag = `"${bundle.digest}"`
+/** A share as a plain decimal (String(1e-7) would be "1e-7"). */
+export function decimal(share: number): string {
+  const text = String(share)
+  return text.includes('e') ? share.toFixed(20).replace(/\.?0+$/, '') : text
+}
+
+/** The channel's canary and shadow, as GET /v1/bundle states them; none: no headers. */
+function channelHeaders(view: ChannelView): Record<string, string> {
+  const headers: Record<string, string> = {}
+  if (view.canary) {
+    headers['x-fcv-canary-digest'] = view.canary.bundle.digest
+    headers['x-fcv-canary-share'] = decimal(view.canary.pointer.canaryShare ?? 0)
+  }
+  if (view.shadow) headers['x-fcv-shadow-digest'] = view.shadow.bundle.digest
+  return headers
+}
+
+/**
+ * The ETag of a GET /v1/bundle answer: the bundle's digest, plus the canary and shadow when the
+ * channel has any. A 304 freshens a browser's cached headers but cannot remove one (RFC 9111
+ * 4.3.4), so an answer that names a canary must not match once the canary is gone: the page would
+ * keep scoring with a withdrawn model. Without canary and shadow it is the digest alone.
+ */
+function channelTag(digest: string, view: ChannelView): string {
+  let tag = digest
+  if (view.canary) {
+    tag += `+c${view.canary.bundle.digest.slice(0, 16)}@${decimal(view.canary.pointer.canaryShare ?? 0)}`
+  }
+  if (view.shadow) tag += `+s${view.shadow.bundle.digest.slice(0, 16)}`
+  return `"${tag}"`
+}
+
+function send(
+  c: Context<AppEnv>,
+  bundle: LoadedBundle,
+  cacheControl: string,
+  view: ChannelView | null = null
+): Response {
+  const digestTag = `"${bundle.digest}"`
+  const etag = view ? channelTag(bundle.digest, view) : digestTag
   const headers = {
     etag,
     'cache-control': cacheControl,
@@ -30,8 +69,13 @@ function send(c: Context<AppEnv>, bundle: LoadedBundle, cacheControl: string): R
     'x-fcv-model': bundle.manifest.name,
     'x-fcv-version': bundle.manifest.version,
     'x-fcv-digest': bundle.digest,
+    ...(view ? channelHeaders(view) : {}),
   }
-  if (matches(c.req.header('if-none-match'), etag)) return c.body(null, 304, headers)
+  // The digest alone still matches: its answer named no canary or shadow, so the 304's headers
+  // only add to what a cache holds (and a page that kept the digest revalidates with it).
+  if (matches(c.req.header('if-none-match'), [etag, digestTag])) {
+    return c.body(null, 304, headers)
+  }
   return c.body(bundle.bytes as Uint8Array<ArrayBuffer>, 200, {
     ...headers,
     'content-type': 'application/json',
@@ -51,7 +95,7 @@ export function bundleRoutes(app: Hono<AppEnv>, deps: Deps): void {
     if (!slot) {
       throw new ApiError(404, 'not_found', `the widget channel has no ${query.data.role}`)
     }
-    return send(c, slot.bundle, REVALIDATE)
+    return send(c, slot.bundle, REVALIDATE, view)
   })
 
   app.get('/v1/bundle/:digest', async (c) => {

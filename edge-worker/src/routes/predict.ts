@@ -4,8 +4,9 @@
 // scores everyone after the response, for telemetry only.
 
 import { inCanary, ScoringInputError } from '@fcv/core'
-import type { Context, Hono } from 'hono'
+import type { Hono } from 'hono'
 import type { AppEnv, Deps } from '../app-env.ts'
+import { backgroundOf } from '../background.ts'
 import { parseJson, readBody, requireJson } from '../body.ts'
 import { configOf } from '../env.ts'
 import { ApiError } from '../errors.ts'
@@ -18,19 +19,6 @@ import { servingView } from './model.ts'
 
 type ServedVariant = 'champion' | 'canary'
 export type ServedPrediction = (Prediction & { variant: ServedVariant }) | Unscored
-
-interface BackgroundContext {
-  waitUntil(promise: Promise<unknown>): void
-}
-
-/** hono throws when a request came without an ExecutionContext (app.request in a test). */
-function backgroundOf(c: Context<AppEnv>): BackgroundContext {
-  try {
-    return c.executionCtx
-  } catch {
-    return { waitUntil: (p) => void p.catch(() => {}) }
-  }
-}
 
 function outcomeOf(e: unknown): Outcome {
   if (!(e instanceof ApiError)) return 'error'
