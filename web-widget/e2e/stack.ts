@@ -52,6 +52,8 @@ export interface WidgetStack {
     channel: 'edge' | 'widget',
     canaryShare?: number
   ): Promise<Record<string, unknown>>
+  /** Ends the channel's canary (share 0). */
+  stopCanary(channel: 'edge' | 'widget'): Promise<void>
   close(): Promise<void>
 }
 
@@ -82,9 +84,9 @@ export async function startWidgetStack(mlflowUri: string, versions = 2): Promise
     FCV_EDGE_PUBLISH_TOKEN: PUBLISHER_TOKEN,
     FCV_RECONCILE_INTERVAL_SECONDS: '2',
   })
-  const call = async (path: string, body: unknown) => {
+  const call = async (path: string, body: unknown, method = 'POST') => {
     const res = await fetch(`${controlPlane.url}${path}`, {
-      method: 'POST',
+      method,
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     })
@@ -127,6 +129,15 @@ export async function startWidgetStack(mlflowUri: string, versions = 2): Promise
       if (r.status !== 200)
         throw new Error(`promotion failed: ${r.status} ${JSON.stringify(r.body)}`)
       return r.body
+    },
+    async stopCanary(channel) {
+      const r = await call(
+        `/v1/models/${model}/deployments/${channel}/canary`,
+        { share: 0, reason: 'widget e2e: canary over' },
+        'PUT'
+      )
+      if (r.status !== 200)
+        throw new Error(`stop canary failed: ${r.status} ${JSON.stringify(r.body)}`)
     },
     async close() {
       await browser.close().catch(() => {})

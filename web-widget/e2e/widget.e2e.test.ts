@@ -51,6 +51,13 @@ const RECORDER = () => {
       w.__fcv.push({ type, detail: (e as CustomEvent).detail, at: performance.now() })
     )
   }
+  // Layout shifts (Chromium's Layout Instability API): the badge must not move the page.
+  const shifts = window as unknown as { __shift: number }
+  shifts.__shift = 0
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries())
+      shifts.__shift += (entry as unknown as { value: number }).value
+  }).observe({ type: 'layout-shift', buffered: true })
   document.addEventListener('securitypolicyviolation', (e) =>
     w.__fcv.push({
       type: 'csp',
@@ -79,7 +86,9 @@ async function open(customerId: string, ctx = context): Promise<{ page: Page; ev
   const page = await ctx.newPage()
   const errors: string[] = []
   page.on('pageerror', (e) => errors.push(e.message))
-  await page.goto(`${stack.demo.url}/?pick=${customers.findIndex((c) => c.customerId === customerId)}`)
+  await page.goto(
+    `${stack.demo.url}/?pick=${customers.findIndex((c) => c.customerId === customerId)}`
+  )
   await page
     .waitForFunction(
       () =>
@@ -223,8 +232,8 @@ describe('the widget in Chromium against the built Worker', () => {
     }
     // Six customers at one half: both arms are (almost surely) used; the check above is per customer.
     expect(variants.size).toBeGreaterThan(0)
-    await stack.promote(v[1]!, 'widget')
-    await stack.promote(v[1]!, 'edge')
+    await stack.stopCanary('widget')
+    await stack.stopCanary('edge')
   })
 
   it('refuses a tampered bundle and one signed by an unknown key; the last good model keeps scoring', async () => {
@@ -329,17 +338,17 @@ describe('the widget in Chromium against the built Worker', () => {
       const page = await context.newPage()
       await page.emulateMedia({ colorScheme: scheme })
       await page.setViewportSize({ width: 1280, height: 900 })
-      await page.goto(
-        `${stack.demo.url}/?customer=${encodeURIComponent(customers.at(-1)!.customerId)}`
-      )
+      await page.goto(`${stack.demo.url}/?pick=${customers.length - 2}`)
       await page.waitForFunction(() =>
         (window as unknown as { __fcv: { type: string }[] }).__fcv.some(
           (e) => e.type === 'fcv:prediction'
         )
       )
-      // The badge kept the box it reserved before the score arrived.
+      // The badge kept the box it reserved before the score arrived: no layout shift at all.
       const box = await page.locator('fcv-customer-value').boundingBox()
       expect(box!.height).toBeGreaterThan(20)
+      await page.waitForTimeout(200)
+      expect(await page.evaluate(() => (window as unknown as { __shift: number }).__shift)).toBe(0)
       await page.screenshot({ path: join(ARTIFACTS, `demo-${scheme}.png`), fullPage: true })
       const events = (await page.evaluate(
         () => (window as unknown as { __fcv: Event[] }).__fcv

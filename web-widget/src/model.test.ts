@@ -1,4 +1,4 @@
-import type { ScoringInputError } from '@fcv/core';
+import type { ScoringInputError } from '@fcv/core'
 import { checkWireTransactions, createScorer } from '@fcv/core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { WidgetError } from './errors.ts'

@@ -192,9 +192,10 @@ export async function loadModel(options: LoadModelOptions): Promise<WidgetModel>
           // The shadow is scored after the answer, for telemetry only, as at the edge.
           void shadowScorer().then((s) => {
             if (!s) return
+            const began = performance.now()
             try {
               const [q] = scoreOne(s.scorer, checked, t0)
-              tell('shadow', s, 'ok', undefined, q!.expected)
+              tell('shadow', s, 'ok', performance.now() - began, q!.expected)
             } catch {
               tell('shadow', s, 'error')
             }

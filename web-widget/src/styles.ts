@@ -5,7 +5,7 @@
 
 const CSS = `
 :host{--fcv-bg:light-dark(#f6f7f9,#1f2329);--fcv-fg:light-dark(#1d2330,#e9edf3);--fcv-muted:light-dark(#5b6474,#a5afbf);--fcv-accent:light-dark(#2456d6,#8fb0ff);--fcv-border:light-dark(#dde1e8,#3a414c);--fcv-radius:999px;--fcv-font:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
-color-scheme:inherit;display:inline-flex;box-sizing:border-box;min-inline-size:var(--fcv-width,15em);block-size:var(--fcv-height,2.25em);vertical-align:middle;contain:layout paint;font:500 .875rem/1 var(--fcv-font)}
+color-scheme:inherit;display:inline-flex;box-sizing:border-box;inline-size:var(--fcv-width,15em);block-size:var(--fcv-height,2.25em);vertical-align:middle;contain:layout paint;font:500 .875rem/1 var(--fcv-font)}
 :host([hidden]),:host([mode=hidden]){display:none}
 :host([theme=light]){color-scheme:light}
 :host([theme=dark]){color-scheme:dark}

@@ -1,4 +1,9 @@
-import { WIDGET_BEACON_BOUNDS, WIDGET_BEACON_LIMITS, WIDGET_BEACON_SCHEMA } from '@fcv/core'
+import {
+  WIDGET_BEACON_BOUNDS,
+  WIDGET_BEACON_LIMITS,
+  WIDGET_BEACON_SCHEMA,
+  WidgetBeaconSchema,
+} from '@fcv/core'
 import { describe, expect, it, vi } from 'vitest'
 import { flushTelemetry, record } from './telemetry.ts'
 
@@ -53,6 +58,8 @@ describe('beacons', () => {
         },
       ],
     })
+    // What the Worker's POST /v1/beacon accepts (its schema, server side).
+    expect(WidgetBeaconSchema.safeParse(beacon).success).toBe(true)
     // Sent once: nothing new, nothing sent.
     flushTelemetry()
     expect(sent).toHaveLength(1)
