@@ -1,7 +1,7 @@
 // The demo shop's own script: picks a customer from the exported sample (customers.json), hands
 // their history to <fcv-customer-value>, and adapts the page to the fcv:prediction event. The
-// widget's configuration (the Worker's bundle URL, the trusted key) comes from /config.json, which
-// the demo server writes (serve.ts).
+// widget's attributes (the Worker's bundle URL, the trusted key) are in the page as a storefront
+// would write them (the demo server fills them in: serve.ts).
 
 import type { PredictionEventDetail, WidgetErrorDetail } from '../src/index.ts'
 
@@ -13,10 +13,6 @@ interface DemoCustomer {
 interface Customers {
   asOf: string
   customers: DemoCustomer[]
-}
-interface Config {
-  bundleUrl: string
-  trustedKeys: string
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T
@@ -40,10 +36,7 @@ const PERKS: Record<string, [string, string, string]> = {
 }
 
 async function main(): Promise<void> {
-  const [config, data] = await Promise.all([
-    fetch('/config.json').then((r) => r.json() as Promise<Config>),
-    fetch('/customers.json').then((r) => r.json() as Promise<Customers>),
-  ])
+  const data = (await fetch('/customers.json').then((r) => r.json())) as Customers
   const el = $('value')
   const select = $<HTMLSelectElement>('customer')
   for (const c of data.customers) select.add(new Option(c.label, c.customerId))
@@ -54,8 +47,6 @@ async function main(): Promise<void> {
   el.addEventListener('fcv:prediction', (e) => show(e.detail))
   el.addEventListener('fcv:error', (e) => fail(e.detail))
   el.setAttribute('as-of', data.asOf)
-  el.setAttribute('trusted-keys', config.trustedKeys)
-  el.setAttribute('bundle-url', config.bundleUrl)
   const pick = () => {
     const customer = data.customers.find((c) => c.customerId === select.value)!
     ;(el as HTMLElement & { history: unknown }).history = {

@@ -58,6 +58,13 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     trustedKeys: options.trustedKeys,
   })
   const csp = strictCsp(options.edgeUrl)
+  const { bundleUrl } = JSON.parse(config) as { bundleUrl: string }
+  // The element's attributes, written into the page as a storefront's template would.
+  const page = (html: Buffer) =>
+    html
+      .toString()
+      .replace('{{bundle-url}}', escapeHtml(bundleUrl))
+      .replace('{{trusted-keys}}', escapeHtml(options.trustedKeys))
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname
     if (req.method === 'POST' && path === '/csp-report') {
@@ -86,7 +93,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     const local = file.startsWith('fcv-widget') ? file : file.replace(/^demo\//, '')
     if (local.includes('..') || !TYPES[extname(local)]) return send(res, 404, '.json', '{}', csp)
     readFile(join(root, local)).then(
-      (bytes) => send(res, 200, extname(local), bytes, csp),
+      (bytes) => send(res, 200, extname(local), local === 'index.html' ? page(bytes) : bytes, csp),
       () => send(res, 404, '.json', '{"error":"not found"}', csp)
     )
   })
@@ -101,6 +108,8 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }
 }
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
 function send(
   res: ServerResponse,

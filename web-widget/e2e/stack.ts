@@ -58,6 +58,25 @@ export interface WidgetStack {
 }
 
 export async function startWidgetStack(mlflowUri: string, versions = 2): Promise<WidgetStack> {
+  // What is started is stopped again, also when a later step fails.
+  const started: (() => Promise<unknown>)[] = []
+  const stopAll = async () => {
+    for (const stop of started.reverse()) await stop().catch(() => {})
+  }
+  try {
+    return await start(mlflowUri, versions, started, stopAll)
+  } catch (e) {
+    await stopAll()
+    throw e
+  }
+}
+
+async function start(
+  mlflowUri: string,
+  versions: number,
+  started: (() => Promise<unknown>)[],
+  stopAll: () => Promise<void>
+): Promise<WidgetStack> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (scripts/setup.sh does)`)
   }
@@ -67,11 +86,15 @@ export async function startWidgetStack(mlflowUri: string, versions = 2): Promise
   for (let i = 0; i < versions; i++)
     registered.push(await registerVersion(client, model, goodTags()))
   const launching = chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+  started.push(() => launching.then((b) => b.close()))
   const building = buildWidget()
+  started.push(() => building)
   const built = await buildDir()
+  started.push(() => built.remove())
   const workerScript = await buildWorker(built.dir)
 
   const dataDir = mkdtempSync(join(tmpdir(), 'fcv-widget-e2e-'))
+  started.push(async () => rmSync(dataDir, { recursive: true, force: true }))
   const workerPort = await freePort()
   const edgeUrl = `http://127.0.0.1:${workerPort}`
   const controlPlane = await startControlPlane({
@@ -84,6 +107,7 @@ export async function startWidgetStack(mlflowUri: string, versions = 2): Promise
     FCV_EDGE_PUBLISH_TOKEN: PUBLISHER_TOKEN,
     FCV_RECONCILE_INTERVAL_SECONDS: '2',
   })
+  started.push(() => controlPlane.kill('SIGTERM'))
   const call = async (path: string, body: unknown, method = 'POST') => {
     const res = await fetch(`${controlPlane.url}${path}`, {
       method,
@@ -106,9 +130,11 @@ export async function startWidgetStack(mlflowUri: string, versions = 2): Promise
       TELEMETRY_TOKEN: String(reporter.body['token']),
     },
   })
+  started.push(() => worker.stop())
   await building
   const trustedKeys = await trustedKeysFrom(controlPlane.url)
   const demo = await startDemoServer({ edgeUrl, trustedKeys })
+  started.push(() => demo.close())
   const browser = await launching
   return {
     model,
@@ -139,13 +165,6 @@ export async function startWidgetStack(mlflowUri: string, versions = 2): Promise
       if (r.status !== 200)
         throw new Error(`stop canary failed: ${r.status} ${JSON.stringify(r.body)}`)
     },
-    async close() {
-      await browser.close().catch(() => {})
-      await demo.close()
-      await worker.stop()
-      await controlPlane.kill('SIGTERM')
-      await built.remove()
-      rmSync(dataDir, { recursive: true, force: true })
-    },
+    close: stopAll,
   }
 }

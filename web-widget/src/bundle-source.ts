@@ -1,7 +1,9 @@
-// Where the widget's models come from: the Worker's GET /v1/bundle (the widget channel's champion,
-// revalidated with If-None-Match on every page load), the immutable /v1/bundle/<digest> for a
-// canary or shadow, and the Cache API for bytes already verified here once, so a reload or a flaky
-// network scores from cache. Every bundle is verified before use, cached ones too (a few ms).
+// Where the widget's models come from: the Worker's GET /v1/bundle (the widget channel's champion;
+// ETag, must-revalidate), the immutable /v1/bundle/<digest> for a canary or shadow, and the Cache
+// API for bytes already verified here once, so a flaky network or an offline reload scores from
+// cache. The champion is fetched with cache: 'no-cache': the browser revalidates its HTTP cache
+// with If-None-Match itself (a 304 on the wire), which, unlike a header set by script, needs no
+// CORS preflight. Every bundle is verified before use, cached ones too (a few ms).
 
 import {
   BundleVerificationError,
@@ -23,6 +25,8 @@ export interface ChannelState {
 export interface SourcedBundle {
   digest: string
   bundle: VerifiedBundle
+  /** The document as served, to cache. */
+  bytes: Uint8Array<ArrayBuffer>
 }
 
 export interface ChannelBundles {
@@ -55,39 +59,36 @@ export class BundleSource {
 
   /** The channel's champion, newest when it can be had and verified, else the last good one. */
   async channel(): Promise<ChannelBundles> {
-    const remembered = this.remembered()
     let res: Response
     try {
-      res = await this.get(this.url, remembered?.champion)
+      res = await this.get(this.url, 'no-cache')
     } catch (cause) {
       const why = new WidgetError('bundle_unreachable', `GET ${this.url}: ${String(cause)}`, {
         cause,
       })
-      return this.lastGood(remembered, why)
+      return this.lastGood(why)
     }
-    const state = stateOf(res, remembered)
-    if (res.status === 304 && state) {
-      const cached = await this.cached(state.champion)
-      if (cached) return { state, champion: cached, problem: null }
-      res = await this.get(this.url, undefined).catch((cause: unknown) => {
-        throw new WidgetError('bundle_unreachable', `GET ${this.url}: ${String(cause)}`, { cause })
-      })
-    }
+    const state = stateOf(res)
     if (!res.ok || !state) {
       const why = new WidgetError(
         'bundle_unreachable',
         `GET ${this.url}: HTTP ${res.status}${res.status === 503 ? ' (no model published yet)' : ''}`
       )
-      return this.lastGood(remembered, why)
+      return this.lastGood(why)
     }
     try {
       const champion = await this.verified(await this.read(res))
       if (champion.digest !== state.champion) state.champion = champion.digest
-      this.remember(state)
+      // Storage is off the path to the first score: the first localStorage access of a page and
+      // a Cache API write cost tens of ms.
+      setTimeout(() => {
+        this.remember(state)
+        void this.store(champion.digest, champion.bytes)
+      })
       return { state, champion, problem: null }
     } catch (e) {
       if (!(e instanceof WidgetError)) throw e
-      return this.lastGood(remembered, e)
+      return this.lastGood(e)
     }
   }
 
@@ -96,11 +97,12 @@ export class BundleSource {
     const cached = await this.cached(digest)
     if (cached) return cached
     const url = this.digestUrl(digest)
-    const res = await this.get(url, undefined).catch((cause: unknown) => {
+    const res = await this.get(url, 'default').catch((cause: unknown) => {
       throw new WidgetError('bundle_unreachable', `GET ${url}: ${String(cause)}`, { cause })
     })
     if (!res.ok) throw new WidgetError('bundle_unreachable', `GET ${url}: HTTP ${res.status}`)
     const sourced = await this.verified(await this.read(res))
+    void this.store(sourced.digest, sourced.bytes)
     if (sourced.digest !== digest) {
       throw new WidgetError('bundle_refused', `GET ${url}: the bytes have another digest`, {
         reason: 'digest-mismatch',
@@ -109,19 +111,13 @@ export class BundleSource {
     return sourced
   }
 
-  private get(url: string, etag: string | undefined): Promise<Response> {
-    return this.fetch(url, {
-      headers: etag ? { 'if-none-match': `"${etag}"` } : {},
-      // The widget revalidates itself; credentials would make every page a different cache key.
-      cache: 'no-store',
-      credentials: 'omit',
-    })
+  private get(url: string, cache: RequestCache): Promise<Response> {
+    // No credentials: a bundle is public, and they would split the cache per user.
+    return this.fetch(url, { cache, credentials: 'omit' })
   }
 
-  private async lastGood(
-    remembered: ChannelState | null,
-    problem: WidgetError
-  ): Promise<ChannelBundles> {
+  private async lastGood(problem: WidgetError): Promise<ChannelBundles> {
+    const remembered = this.remembered()
     const cached = remembered && (await this.cached(remembered.champion))
     if (!cached) throw problem
     return { state: remembered, champion: cached, problem }
@@ -170,9 +166,7 @@ export class BundleSource {
         cause: e,
       })
     }
-    const digest = await sha256Hex(bytes)
-    await this.store(digest, bytes)
-    return { digest, bundle }
+    return { digest: await sha256Hex(bytes), bundle, bytes }
   }
 
   private digestUrl(digest: string): string {
@@ -222,13 +216,11 @@ export class BundleSource {
   }
 }
 
-/** The channel state GET /v1/bundle's headers give (200 and 304 alike). */
-function stateOf(res: Response, remembered: ChannelState | null): ChannelState | null {
-  const champion =
-    res.headers.get('x-fcv-digest') ??
-    res.headers.get('etag')?.replace(/^W\//, '').replace(/"/g, '') ??
-    (res.status === 304 ? remembered?.champion : undefined)
-  if (!champion) return res.ok ? { champion: '', canary: null, shadow: null } : null
+/** The channel state GET /v1/bundle's headers give. */
+function stateOf(res: Response): ChannelState | null {
+  if (!res.ok) return null
+  // The digest of the bytes is checked when they are read; a missing header is filled in then.
+  const champion = res.headers.get('x-fcv-digest') ?? ''
   const canary = res.headers.get('x-fcv-canary-digest')
   const share = Number(res.headers.get('x-fcv-canary-share'))
   const shadow = res.headers.get('x-fcv-shadow-digest')

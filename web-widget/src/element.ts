@@ -153,19 +153,29 @@ export class FcvCustomerValue extends HTMLElement {
   async #update(): Promise<void> {
     const run = ++this.#run
     try {
-      const history = this.#history ?? historyFromScript(this)
-      if (history === undefined) return this.#waitForScript()
       const url = this.bundleUrl
-      if (!url) throw new WidgetError('config', "bundle-url: give the Worker's /v1/bundle URL")
       const max = this.getAttribute('max-bundle-bytes')
+      // The model loads as soon as the element knows where from, in parallel with the history.
+      const loading =
+        url &&
+        modelFor(
+          url,
+          this.trustedKeys,
+          max === null ? undefined : Number(max),
+          this.getAttribute('telemetry') !== 'off'
+        )
+      const history = this.#history ?? historyFromScript(this)
+      if (history === undefined) {
+        if (loading) loading.catch(() => {}) // reported once there is something to score
+        return this.#waitForScript()
+      }
+      if (!loading) throw new WidgetError('config', "bundle-url: give the Worker's /v1/bundle URL")
       const tiers = parseTiers(this.getAttribute('tiers'))
       if (!this.prediction) this.#show('loading')
-      const model = await modelFor(
-        url,
-        this.trustedKeys,
-        max === null ? undefined : Number(max),
-        this.getAttribute('telemetry') !== 'off'
-      )
+      // The first Intl.NumberFormat of a page loads the locale's data (tens of ms): while the
+      // bundle is on its way, not after.
+      if (this.mode === 'badge') this.#money('XXX')
+      const model = await loading
       if (run !== this.#run) return
       if (model.problem) this.#emit('fcv:error', model.problem)
       const asOf = this.getAttribute('as-of') ?? undefined
@@ -203,11 +213,7 @@ export class FcvCustomerValue extends HTMLElement {
 
   #render(d: PredictionEventDetail, tier: Tier | null): void {
     const { label, tier: tierPart, value } = this.#parts
-    const money = new Intl.NumberFormat(this.getAttribute('locale') ?? undefined, {
-      style: 'currency',
-      currency: d.currency,
-      maximumFractionDigits: 0,
-    })
+    const money = this.#money(d.currency)
     const p = d.prediction
     const display = this.getAttribute('display') ?? 'value'
     const shown =
@@ -224,6 +230,14 @@ export class FcvCustomerValue extends HTMLElement {
       `${label.textContent}: ${[tier?.label, shown].filter(Boolean).join(', ')}`
     )
     this.#show('ready')
+  }
+
+  #money(currency: string): Intl.NumberFormat {
+    return new Intl.NumberFormat(this.getAttribute('locale') ?? undefined, {
+      style: 'currency',
+      currency,
+      maximumFractionDigits: 0,
+    })
   }
 
   #show(state: 'loading' | 'ready' | 'neutral'): void {

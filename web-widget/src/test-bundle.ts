@@ -55,8 +55,8 @@ export interface FakeEdge {
   /** What GET /v1/bundle serves now. */
   champion: BuiltBundle | null
   canary: { bundle: BuiltBundle; share: number } | null
-  /** Requests seen: URL and If-None-Match. */
-  requests: { url: string; ifNoneMatch: string | null }[]
+  /** Requests seen: URL, If-None-Match and the fetch's cache mode. */
+  requests: { url: string; ifNoneMatch: string | null; cache: RequestCache | undefined }[]
   /** Throw like a network failure. */
   down: boolean
 }
@@ -71,7 +71,7 @@ export function fakeEdge(): FakeEdge {
     fetch: async (input, init) => {
       const url = String(input)
       const ifNoneMatch = new Headers(init?.headers).get('if-none-match')
-      edge.requests.push({ url, ifNoneMatch })
+      edge.requests.push({ url, ifNoneMatch, cache: init?.cache })
       if (edge.down) throw new TypeError('Failed to fetch')
       const all = [edge.champion, edge.canary?.bundle].filter((b): b is BuiltBundle => !!b)
       const digest = /\/v1\/bundle\/([0-9a-f]{64})$/.exec(url)?.[1]
