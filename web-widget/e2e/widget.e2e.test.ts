@@ -379,6 +379,17 @@ describe('the widget in Chromium against the built Worker', () => {
       // A beacon has counts only: no float that could be a prediction.
       if (r.url.endsWith('/v1/beacon')) expect(r.body).not.toMatch(/\d\.\d/)
     }
+    // The browser's beacons were accepted and folded into the fleet's telemetry: the Worker
+    // reports them with its next flush (a scored request makes it due) to the control plane.
+    await workerPredict(customers[0]!)
+    const series = `fcv_widget_scores_total{model_version="${v[1]}",variant="champion",outcome="ok"}`
+    let metrics = ''
+    for (let i = 0; i < 50 && !metrics.includes(series); i++) {
+      await new Promise((r) => setTimeout(r, 200))
+      metrics = await (await fetch(`${stack.controlPlane.url}/metrics`)).text()
+    }
+    expect(metrics).toContain(series)
+    expect(metrics).toMatch(/^fcv_widget_beacons_total\{outcome="accepted"\} [1-9]/m)
     // Only these hosts and paths were ever asked for.
     const paths = new Set(
       requests.map((r) => new URL(r.url).pathname.replace(/[0-9a-f]{64}/, '<digest>'))

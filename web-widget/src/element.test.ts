@@ -139,6 +139,30 @@ describe('<fcv-customer-value>', () => {
     })
   })
 
+  it('an unreachable Worker and an oversized bundle: fcv:error, the neutral state', async () => {
+    edge.down = true
+    try {
+      const { el, event } = mount({}, JSON.stringify(history))
+      expect(((await event) as CustomEvent<WidgetErrorDetail>).detail.code).toBe(
+        'bundle_unreachable'
+      )
+      expect(part(el, 'badge').dataset['state']).toBe('neutral')
+    } finally {
+      edge.down = false
+    }
+    const big = mount({ 'max-bundle-bytes': '1024' }, JSON.stringify(history))
+    expect(((await big.event) as CustomEvent<WidgetErrorDetail>).detail).toMatchObject({
+      code: 'bundle_too_large',
+      message: expect.stringContaining('max-bundle-bytes is 1024'),
+    })
+  })
+
+  it('mode="hidden": no badge, the event all the same', async () => {
+    const { el, event } = mount({ mode: 'hidden' }, JSON.stringify(history))
+    expect(((await event) as CustomEvent).type).toBe('fcv:prediction')
+    expect(el.mode).toBe('hidden')
+  })
+
   it('a bundle it cannot verify: fcv:error bundle_refused', async () => {
     const { event } = mount(
       { 'trusted-keys': (await newSigner()).trustedKeys },

@@ -159,6 +159,21 @@ describe('loadModel and score', () => {
     expect(versions).toEqual(new Set(['champion:3', 'canary:5']))
   })
 
+  it('refuses a model of a feature spec it does not compute: unsupported_model', async () => {
+    const doc = JSON.parse(new TextDecoder().decode(modelJson)) as {
+      userDefinedMetadata: { fcv: { featureSpec: { version: string } } }
+    }
+    doc.userDefinedMetadata.fcv.featureSpec.version = 'v9'
+    const edge = fakeEdge()
+    edge.champion = await signer.sign('8', {
+      modelJson: new TextEncoder().encode(JSON.stringify(doc)),
+    })
+    await expect(load(edge, { bundleUrl: 'https://g.test/v1/bundle' })).rejects.toMatchObject({
+      code: 'unsupported_model',
+      message: expect.stringContaining('feature spec v9'),
+    })
+  })
+
   it('needs a bundle URL and trusted keys', async () => {
     const edge = await served()
     await expect(load(edge, { bundleUrl: '' })).rejects.toMatchObject({ code: 'config' })
