@@ -166,6 +166,15 @@ async function start(
       )
       if (r.status !== 200)
         throw new Error(`stop canary failed: ${r.status} ${JSON.stringify(r.body)}`)
+      // The Worker serves it until its view of the channel refreshes: wait for that, as a person would.
+      for (let i = 0; i < 150; i++) {
+        const view = (await (await fetch(`${worker.url}/v1/model?channel=${channel}`)).json()) as {
+          canary: unknown
+        }
+        if (view.canary === null) return
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      throw new Error(`the Worker still serves a ${channel} canary 15 s after it was stopped`)
     },
     close: stopAll,
   }

@@ -71,9 +71,10 @@ function send(
     'x-fcv-digest': bundle.digest,
     ...(view ? channelHeaders(view) : {}),
   }
-  // The digest alone still matches: its answer named no canary or shadow, so the 304's headers
-  // only add to what a cache holds (and a page that kept the digest revalidates with it).
-  if (matches(c.req.header('if-none-match'), [etag, digestTag])) {
+  // Only the whole tag matches. A digest-only tag must not: Chromium keeps a stored ETag when a 304
+  // freshens the other headers, so a 304 that added a canary's headers to a digest-tagged copy
+  // would leave them there for good (the widget e2e test caught it).
+  if (matches(c.req.header('if-none-match'), [etag])) {
     return c.body(null, 304, headers)
   }
   return c.body(bundle.bytes as Uint8Array<ArrayBuffer>, 200, {
