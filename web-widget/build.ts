@@ -15,7 +15,7 @@ import { build, type InlineConfig } from 'vite'
 import { stdlibNatives } from './build/stdlib-natives.ts'
 
 const here = import.meta.dirname
-const dist = join(here, 'dist')
+const DIST = join(here, 'dist')
 
 /** The lazy fallbacks: package → file next to the script-tag build. */
 export const FALLBACKS: Record<string, string> = {
@@ -26,7 +26,7 @@ export const FALLBACKS: Record<string, string> = {
 }
 const external = Object.keys(FALLBACKS)
 
-const common = (): InlineConfig => ({
+const common = (dist: string): InlineConfig => ({
   configFile: false,
   logLevel: 'warn',
   root: here,
@@ -34,9 +34,10 @@ const common = (): InlineConfig => ({
   build: { outDir: dist, emptyOutDir: false, target: 'es2022', minify: true, sourcemap: true },
 })
 
-export async function buildWidget(): Promise<void> {
+/** Builds into `dist` (default: web-widget/dist, what the demo server serves). */
+export async function buildWidget(dist = DIST): Promise<void> {
   rmSync(dist, { recursive: true, force: true })
-  const base = common()
+  const base = common(dist)
   await build({
     ...base,
     build: {
@@ -76,13 +77,13 @@ export async function buildWidget(): Promise<void> {
       },
     },
   })
-  writeTypes()
-  await buildDemo()
+  writeTypes(dist)
+  await buildDemo(dist)
 }
 
 /** dist/demo: the demo shop (demo/), its script bundled, its customers as exported. */
-async function buildDemo(): Promise<void> {
-  const base = common()
+async function buildDemo(dist: string): Promise<void> {
+  const base = common(dist)
   const out = join(dist, 'demo')
   await build({
     ...base,
@@ -101,10 +102,12 @@ async function buildDemo(): Promise<void> {
 }
 
 /** dist/types from tsc, then fcv-widget.d.ts in front of it (see tsconfig.types.json). */
-function writeTypes(): void {
-  execFileSync(join(here, '../node_modules/.bin/tsc'), ['-p', join(here, 'tsconfig.types.json')], {
-    stdio: 'inherit',
-  })
+function writeTypes(dist: string): void {
+  execFileSync(
+    join(here, '../node_modules/.bin/tsc'),
+    ['-p', join(here, 'tsconfig.types.json'), '--outDir', join(dist, 'types')],
+    { stdio: 'inherit' }
+  )
   const types = join(dist, 'types')
   for (const file of readdirSync(types, { recursive: true, encoding: 'utf8' })) {
     if (!file.endsWith('.d.ts')) continue

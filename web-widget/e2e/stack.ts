@@ -46,6 +46,8 @@ export interface WidgetStack {
   demo: DemoServer
   browser: Browser
   trustedKeys: string
+  /** The control plane's signing key (PKCS#8, base64): tests sign bundles the widget trusts. */
+  signingKey: string
   /** POST /v1/models/<model>/promotions on a channel (forced: the fixture's gates are not the point). */
   promote(
     version: string,
@@ -93,6 +95,7 @@ async function start(
   started.push(() => built.remove())
   const workerScript = await buildWorker(built.dir)
 
+  const signingKey = (await generateSigningKey()).privateKeyPkcs8
   const dataDir = mkdtempSync(join(tmpdir(), 'fcv-widget-e2e-'))
   started.push(async () => rmSync(dataDir, { recursive: true, force: true }))
   const workerPort = await freePort()
@@ -101,7 +104,7 @@ async function start(
     MLFLOW_TRACKING_URI: mlflowUri,
     FCV_DATA_DIR: join(dataDir, 'pglite'),
     FCV_ADMIN_TOKEN: ADMIN_TOKEN,
-    FCV_SIGNING_KEY: (await generateSigningKey()).privateKeyPkcs8,
+    FCV_SIGNING_KEY: signingKey,
     FCV_MODEL_NAME: model,
     FCV_EDGE_PUBLISH_URLS: edgeUrl,
     FCV_EDGE_PUBLISH_TOKEN: PUBLISHER_TOKEN,
@@ -146,6 +149,7 @@ async function start(
     demo,
     browser,
     trustedKeys,
+    signingKey,
     async promote(version, channel, canaryShare) {
       const r = await call(`/v1/models/${model}/promotions`, {
         version,

@@ -16,6 +16,7 @@ import {
 } from '@fcv/core'
 import type { BrowserContext, Page, Request } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { exampleMetadata, saveModel, zilnNetwork } from '../../core/src/scoring/test-models.ts'
 import type { PredictionEventDetail } from '../src/element.ts'
 import type { WidgetErrorDetail } from '../src/errors.ts'
 import { startWidgetStack, type WidgetStack } from './stack.ts'
@@ -344,6 +345,55 @@ describe('the widget in Chromium against the built Worker', () => {
     await ctx.close()
   })
 
+  it('loads TensorFlow.js lazily, only for a model the interpreter cannot run, and scores with it', async () => {
+    // A signed model with a BatchNormalization layer (not a Dense stack): the widget must fetch
+    // the tfjs fallback files next to the script and score exactly as core's tfjs path in Node.
+    const net = await zilnNetwork({ extra: 'batchNormalization' })
+    const saved = await saveModel(net, exampleMetadata())
+    const modelJson = new TextEncoder().encode(JSON.stringify(saved.doc))
+    const served = JSON.parse(
+      new TextDecoder().decode(
+        new Uint8Array(await (await fetch(`${stack.worker.url}/v1/bundle`)).arrayBuffer())
+      )
+    ) as { manifest: Parameters<typeof buildBundle>[0]['manifest'] }
+    const signer = await importSigningKey(stack.signingKey)
+    const bundle = await buildBundle(
+      { manifest: { ...served.manifest, version: '77' }, modelJson, weights: saved.weights },
+      signer
+    )
+    const c = customers[4]!
+    const seen = requests.length
+    await context.route('**/v1/bundle', (route) =>
+      route.fulfill({
+        status: 200,
+        headers: {
+          'content-type': 'application/json',
+          'access-control-allow-origin': '*',
+          'access-control-expose-headers': 'x-fcv-digest',
+          'x-fcv-digest': bundle.digest,
+        },
+        body: Buffer.from(bundle.bytes),
+      })
+    )
+    try {
+      const { page, events } = await open(c.customerId)
+      const got = predictionOf(events)
+      expect(got?.model.version, JSON.stringify(events)).toBe('77')
+      const reference = await createScorer({ modelJson, weights: saved.weights, version: '77' })
+      expect(reference.engine).toBe('tfjs')
+      const [want] = reference.scoreHistories(
+        [{ customerId: c.customerId, transactions: structuredClone(c.transactions) }],
+        Date.parse(demoData.asOf)
+      )
+      expect(got!.prediction).toEqual({ ...want, variant: 'champion' })
+      const fetched = requests.slice(seen).map((r) => new URL(r.url).pathname)
+      expect(fetched.some((p) => /^\/fcv-widget\.tfjs/.test(p))).toBe(true)
+      await page.close()
+    } finally {
+      await context.unroute('**/v1/bundle')
+    }
+  })
+
   it('runs under the strict CSP with no violation, and looks right (screenshots)', async () => {
     for (const scheme of ['light', 'dark'] as const) {
       const page = await context.newPage()
@@ -414,11 +464,12 @@ describe('the widget in Chromium against the built Worker', () => {
       requests.map((r) => new URL(r.url).pathname.replace(/[0-9a-f]{64}/, '<digest>'))
     )
     for (const p of paths) {
+      // The lazy fallbacks (Ed25519, tfjs and its chunks) are files next to the script.
+      if (/^\/fcv-widget\.[\w.-]+\.js$/.test(p)) continue
       expect([
         '/',
         '/demo.css',
         '/demo.js',
-        '/config.json',
         '/customers.json',
         '/fcv-widget.iife.js',
         '/fcv-widget.noble.js',
