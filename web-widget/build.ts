@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process'
 import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { build, type InlineConfig } from 'vite'
+import { noWasmLong } from './build/no-wasm-long.ts'
 import { stdlibNatives } from './build/stdlib-natives.ts'
 
 const here = import.meta.dirname
@@ -30,7 +31,7 @@ const common = (dist: string): InlineConfig => ({
   configFile: false,
   logLevel: 'warn',
   root: here,
-  plugins: [stdlibNatives()],
+  plugins: [stdlibNatives(), noWasmLong()],
   build: { outDir: dist, emptyOutDir: false, target: 'es2022', minify: true, sourcemap: true },
 })
 
