@@ -3,7 +3,7 @@
 // they read model.json's metadata, and both end here.
 
 import { computeFeatures, type FeatureVector } from '../features/compute.ts'
-import { defineFeatureSpec, FEATURE_SPEC_VERSION } from '../features/spec.ts'
+import { FEATURE_COLUMNS, FEATURE_SPEC_VERSION } from '../features/spec.ts'
 import { DenseModel, type ForwardModel } from './dense-model.ts'
 import { EncodingError, FeatureEncoder } from './encoding.ts'
 import { ModelFormatError, ScoringInputError, UnsupportedModelError } from './errors.ts'
@@ -41,11 +41,12 @@ export async function scorerOf(
 function encoderFor(metadata: ScoringMetadata): FeatureEncoder {
   const spec = metadata.featureSpec
   // scoreHistories computes this core's spec: a model of another spec would get other vectors.
-  const own = defineFeatureSpec(spec).features
   if (
     spec.version !== FEATURE_SPEC_VERSION ||
-    spec.features.length !== own.length ||
-    spec.features.some((f, i) => f.name !== own[i]!.name || f.kind !== own[i]!.kind)
+    spec.features.length !== FEATURE_COLUMNS.length ||
+    spec.features.some(
+      (f, i) => f.name !== FEATURE_COLUMNS[i]!.name || f.kind !== FEATURE_COLUMNS[i]!.kind
+    )
   ) {
     throw new ModelFormatError(
       `the model was trained on feature spec ${spec.version}, which is not the spec ` +
