@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { build, type InlineConfig } from 'vite'
+import { stdlibEsm } from './build/stdlib-esm.ts'
 import { stdlibNatives } from './build/stdlib-natives.ts'
 
 const here = import.meta.dirname
@@ -29,7 +30,7 @@ const common = (): InlineConfig => ({
   configFile: false,
   logLevel: 'warn',
   root: here,
-  plugins: [stdlibNatives()],
+  plugins: [stdlibNatives(), stdlibEsm()],
   build: { outDir: dist, emptyOutDir: false, target: 'es2022', minify: true, sourcemap: true },
 })
 
