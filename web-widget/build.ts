@@ -4,34 +4,44 @@
 //   fcv-widget.iife.js      the script-tag file: everything a Dense model in a browser with
 //                           WebCrypto Ed25519 needs, and nothing else
 //   fcv-widget.*.js         the lazy fallbacks the script-tag file imports only when needed (a model
-//                           the interpreter cannot run: tfjs; no Ed25519 in WebCrypto: noble),
-//                           resolved next to it (a classic script's import() is relative to its URL)
+//                           the interpreter cannot run: core's tfjs loader and tfjs; no Ed25519 in
+//                           WebCrypto: noble), resolved next to it (a classic script's import() is
+//                           relative to its URL)
 
 import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { build, type InlineConfig } from 'vite'
+import { lazyTfjsLoader, TFJS_LOADER_ID, TFJS_LOADER_SOURCE } from './build/lazy-tfjs-loader.ts'
 import { stdlibEsm } from './build/stdlib-esm.ts'
 import { stdlibNatives } from './build/stdlib-natives.ts'
 
 const here = import.meta.dirname
 const dist = join(here, 'dist')
 
-/** The lazy fallbacks: package → file next to the script-tag build. */
+/** The lazy fallbacks: package (or core's tfjs loader) → file next to the script-tag build. */
 export const FALLBACKS: Record<string, string> = {
   '@noble/ed25519': 'fcv-widget.noble.js',
+  [TFJS_LOADER_ID]: 'fcv-widget.tfjs.js',
   '@tensorflow/tfjs-core': 'fcv-widget.tfjs-core.js',
   '@tensorflow/tfjs-backend-cpu': 'fcv-widget.tfjs-backend-cpu.js',
   '@tensorflow/tfjs-layers': 'fcv-widget.tfjs-layers.js',
 }
 const external = Object.keys(FALLBACKS)
+const paths = (id: string) => `./${FALLBACKS[id] ?? id}`
 
 const common = (): InlineConfig => ({
   configFile: false,
   logLevel: 'warn',
   root: here,
   plugins: [stdlibNatives(), stdlibEsm()],
-  build: { outDir: dist, emptyOutDir: false, target: 'es2022', minify: true, sourcemap: true },
+  build: {
+    outDir: dist,
+    emptyOutDir: false,
+    target: 'es2022',
+    minify: true,
+    sourcemap: true,
+  },
 })
 
 export async function buildWidget(): Promise<void> {
@@ -47,6 +57,7 @@ export async function buildWidget(): Promise<void> {
   })
   await build({
     ...base,
+    plugins: [...base.plugins!, lazyTfjsLoader()],
     build: {
       ...base.build,
       lib: {
@@ -55,18 +66,17 @@ export async function buildWidget(): Promise<void> {
         name: 'fcvWidgetBuild',
         fileName: () => 'fcv-widget.iife.js',
       },
-      rolldownOptions: { external, output: { paths: (id) => `./${FALLBACKS[id] ?? id}` } },
+      rolldownOptions: { external, output: { paths } },
     },
   })
-  // The fallbacks as entries of one build, so tfjs-layers and the cpu backend share tfjs-core.
+  // The packages as entries of one build, so tfjs-layers and the cpu backend share tfjs-core.
+  const packages = Object.entries(FALLBACKS).filter(([id]) => id !== TFJS_LOADER_ID)
   await build({
     ...base,
     build: {
       ...base.build,
       rolldownOptions: {
-        input: Object.fromEntries(
-          Object.entries(FALLBACKS).map(([pkg, file]) => [file.replace(/\.js$/, ''), pkg])
-        ),
+        input: Object.fromEntries(packages.map(([pkg, file]) => [file.replace(/\.js$/, ''), pkg])),
         preserveEntrySignatures: 'strict',
         output: {
           format: 'es',
@@ -74,6 +84,20 @@ export async function buildWidget(): Promise<void> {
           chunkFileNames: 'fcv-widget.[hash].js',
         },
       },
+    },
+  })
+  // core's tfjs loader (build/lazy-tfjs-loader.ts), importing tfjs as the script-tag file does. A
+  // library build: an app build would wrap each import() in Vite's preload helper.
+  await build({
+    ...base,
+    build: {
+      ...base.build,
+      lib: {
+        entry: TFJS_LOADER_SOURCE,
+        formats: ['es'],
+        fileName: () => FALLBACKS[TFJS_LOADER_ID]!,
+      },
+      rolldownOptions: { external: packages.map(([pkg]) => pkg), output: { paths } },
     },
   })
   writeTypes()
