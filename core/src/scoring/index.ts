@@ -15,6 +15,7 @@ export {
   FeatureEncoder,
   encodeColumns,
   encodeFeatureVectors,
+  encodeVectors,
   numericColumn,
   slog1p,
   type CategoricalEncoding,
