@@ -45,6 +45,25 @@ describe('stdlibToEsm', () => {
   })
 })
 
+describe('stdlibEsm', () => {
+  type Transform = (code: string, id: string) => { code: string } | null
+  const lib = (pkg: string, file: string) => `/x/node_modules/@stdlib/${pkg}/lib/${file}`
+
+  it("re-exports a module that repeats another's text, when it imports only packages", () => {
+    const transform = stdlibEsm().transform as unknown as Transform
+    const indices = "var le = require( '@stdlib/assert-is-little-endian' );\nmodule.exports = le;"
+    const index = "var main = require( './main.js' );\nmodule.exports = main;"
+    const first = lib('number-float64-base-to-words', 'indices.js')
+    expect(transform(indices, first)!.code).toContain('export { le as default }')
+    expect(transform(indices, lib('number-float64-base-from-words', 'indices.js'))!.code).toBe(
+      `export { default } from ${JSON.stringify(first)}`
+    )
+    transform(index, lib('a', 'index.js'))
+    expect(transform(index, lib('b', 'index.js'))!.code).toContain("import main from './main.js'")
+    expect(transform('module.exports = 1;', '/x/src/a.js')).toBeNull()
+  })
+})
+
 // The widget build's view of core's portable math: stdlib through both plugins, in one ES module.
 describe("core's portable math as the widget build bundles it", () => {
   let dir: string

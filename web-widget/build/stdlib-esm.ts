@@ -111,14 +111,25 @@ export function stdlibToEsm(code: string, id: string): MagicString | null {
 
 const STDLIB_LIB = /\/node_modules\/@stdlib\/[^/]+\/lib\/[^/]+\.js$/
 
-/** The Vite plugin: stdlib's lib/ modules as ES modules. */
+/**
+ * The Vite plugin: stdlib's lib/ modules as ES modules. A module whose text is another's, byte for
+ * byte, and that imports only packages (a relative import would mean another module from another
+ * folder) re-exports the first one: stdlib copies small helpers between packages (to-words' and
+ * from-words' indices.js, get-high-word's and set-high-word's high.js).
+ */
 export function stdlibEsm(): Plugin {
+  const first = new Map<string, string>()
   return {
     name: 'fcv-stdlib-esm',
     transform(code, id) {
       if (!STDLIB_LIB.test(id)) return null
       const s = stdlibToEsm(code, id)
       if (!s) this.error(`${id} uses CommonJS beyond what build/stdlib-esm.ts rewrites`)
+      if (!/require\(\s*['"]\./.test(code)) {
+        const same = first.get(code)
+        if (same === undefined) first.set(code, id)
+        else if (same !== id) return { code: `export { default } from ${JSON.stringify(same)}` }
+      }
       return { code: s.toString(), map: s.generateMap({ hires: true, source: id }) }
     },
   }
