@@ -6,6 +6,7 @@ import { featuresBenchmark } from './features/index.ts'
 import { trainBenchmark } from './train/index.ts'
 import { controlPlaneBenchmark } from './control-plane/index.ts'
 import { edgeBenchmark } from './edge/index.ts'
+import { widgetBenchmark } from './widget/index.ts'
 import { StepError } from './common.ts'
 
 interface Benchmark {
@@ -29,6 +30,11 @@ const BENCHMARKS: Record<string, Benchmark> = {
     description:
       'built Worker in workerd vs Flask + RandomForest(1000): req/s, p50/p99 (autocannon), in-worker scoring time',
     run: edgeBenchmark,
+  },
+  widget: {
+    description:
+      'web-widget scripts: sizes (as built, minified, gzip -9; 15 KB budget of the script tag); Chromium timings to come (first prediction cold and cached, a 500-line history)',
+    run: widgetBenchmark,
   },
 }
 

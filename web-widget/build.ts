@@ -4,35 +4,46 @@
 //   fcv-widget.iife.js      the script-tag file: everything a Dense model in a browser with
 //                           WebCrypto Ed25519 needs, and nothing else
 //   fcv-widget.*.js         the lazy fallbacks the script-tag file imports only when needed (a model
-//                           the interpreter cannot run: tfjs; no Ed25519 in WebCrypto: noble),
-//                           resolved next to it (a classic script's import() is relative to its URL)
+//                           the interpreter cannot run: core's tfjs loader and tfjs; no Ed25519 in
+//                           WebCrypto: noble), resolved next to it (a classic script's import() is
+//                           relative to its URL)
 //   demo/                   the demo shop (demo/serve.ts serves it with the files above)
 
 import { execFileSync } from 'node:child_process'
 import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { build, type InlineConfig } from 'vite'
+import { lazyTfjsLoader, TFJS_LOADER_ID, TFJS_LOADER_SOURCE } from './build/lazy-tfjs-loader.ts'
 import { noWasmLong } from './build/no-wasm-long.ts'
+import { stdlibEsm } from './build/stdlib-esm.ts'
 import { stdlibNatives } from './build/stdlib-natives.ts'
 
 const here = import.meta.dirname
 const DIST = join(here, 'dist')
 
-/** The lazy fallbacks: package → file next to the script-tag build. */
+/** The lazy fallbacks: package (or core's tfjs loader) → file next to the script-tag build. */
 export const FALLBACKS: Record<string, string> = {
   '@noble/ed25519': 'fcv-widget.noble.js',
+  [TFJS_LOADER_ID]: 'fcv-widget.tfjs.js',
   '@tensorflow/tfjs-core': 'fcv-widget.tfjs-core.js',
   '@tensorflow/tfjs-backend-cpu': 'fcv-widget.tfjs-backend-cpu.js',
   '@tensorflow/tfjs-layers': 'fcv-widget.tfjs-layers.js',
 }
 const external = Object.keys(FALLBACKS)
+const paths = (id: string) => `./${FALLBACKS[id] ?? id}`
 
 const common = (dist: string): InlineConfig => ({
   configFile: false,
   logLevel: 'warn',
   root: here,
-  plugins: [stdlibNatives(), noWasmLong()],
-  build: { outDir: dist, emptyOutDir: false, target: 'es2022', minify: true, sourcemap: true },
+  plugins: [stdlibNatives(), stdlibEsm(), noWasmLong()],
+  build: {
+    outDir: dist,
+    emptyOutDir: false,
+    target: 'es2022',
+    minify: true,
+    sourcemap: true,
+  },
 })
 
 /** Builds into `dist` (default: web-widget/dist, what the demo server serves). */
@@ -49,6 +60,7 @@ export async function buildWidget(dist = DIST): Promise<void> {
   })
   await build({
     ...base,
+    plugins: [...base.plugins!, lazyTfjsLoader()],
     build: {
       ...base.build,
       lib: {
@@ -57,18 +69,17 @@ export async function buildWidget(dist = DIST): Promise<void> {
         name: 'fcvWidgetBuild',
         fileName: () => 'fcv-widget.iife.js',
       },
-      rolldownOptions: { external, output: { paths: (id) => `./${FALLBACKS[id] ?? id}` } },
+      rolldownOptions: { external, output: { paths } },
     },
   })
-  // The fallbacks as entries of one build, so tfjs-layers and the cpu backend share tfjs-core.
+  // The packages as entries of one build, so tfjs-layers and the cpu backend share tfjs-core.
+  const packages = Object.entries(FALLBACKS).filter(([id]) => id !== TFJS_LOADER_ID)
   await build({
     ...base,
     build: {
       ...base.build,
       rolldownOptions: {
-        input: Object.fromEntries(
-          Object.entries(FALLBACKS).map(([pkg, file]) => [file.replace(/\.js$/, ''), pkg])
-        ),
+        input: Object.fromEntries(packages.map(([pkg, file]) => [file.replace(/\.js$/, ''), pkg])),
         preserveEntrySignatures: 'strict',
         output: {
           format: 'es',
@@ -76,6 +87,20 @@ export async function buildWidget(dist = DIST): Promise<void> {
           chunkFileNames: 'fcv-widget.[hash].js',
         },
       },
+    },
+  })
+  // core's tfjs loader (build/lazy-tfjs-loader.ts), importing tfjs as the script-tag file does. A
+  // library build: an app build would wrap each import() in Vite's preload helper.
+  await build({
+    ...base,
+    build: {
+      ...base.build,
+      lib: {
+        entry: TFJS_LOADER_SOURCE,
+        formats: ['es'],
+        fileName: () => FALLBACKS[TFJS_LOADER_ID]!,
+      },
+      rolldownOptions: { external: packages.map(([pkg]) => pkg), output: { paths } },
     },
   })
   writeTypes(dist)

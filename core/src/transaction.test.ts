@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
+import { regexes } from 'zod/v4/core'
 import { ScoringInputError } from './scoring/errors.ts'
 import {
   checkWireTransactions,
   epochMsProblem,
+  ISO_DATE_TIME,
   MAX_EPOCH_MS,
   MIN_EPOCH_MS,
   TransactionSchema,
@@ -65,6 +67,10 @@ describe('checkWireTransactions', () => {
     const checked = checkWireTransactions(list, 'c1', 'x')
     expect(checked).toBe(list)
     expect(checked[1]!.timestamp).toBe(Date.parse('2026-01-02T02:04:05.006Z'))
+  })
+
+  it("reads ISO timestamps with zod's rule for z.iso.datetime({ offset: true })", () => {
+    expect(String(ISO_DATE_TIME)).toBe(String(regexes.datetime({ offset: true })))
   })
 
   it('names the first wrong field, with the rules of TransactionSchema', () => {

@@ -1,7 +1,7 @@
 import { EXAMPLE_BTYD_PARAMS } from './example-params.ts'
 import { computeFeatures } from '../features/compute.ts'
 import { historyFromTransactions, type History } from '../features/history.ts'
-import { defineFeatureSpec } from '../features/spec.ts'
+import { defineFeatureSpec } from '../features/definitions.ts'
 import { DAY_MS } from '../time.ts'
 import type { Transaction } from '../transaction.ts'
 import { describe, expect, it } from 'vitest'

@@ -9,7 +9,8 @@ export function isBase64(text: string): boolean {
   return text.length % 4 === 0 && BASE64_CHARS.test(text)
 }
 
-const ALPHABET = new TextEncoder().encode(
+// Pure: a bundle without bytesToBase64 (the widget's script) leaves the table out.
+const ALPHABET = /* @__PURE__ */ new TextEncoder().encode(
   'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
 )
 const PAD = 0x3d // '='

@@ -5,6 +5,7 @@
 // only a manifest that passed BundleManifestSchema (buildBundle) and a model.json that core can
 // score (bundle-builder.ts), so a verified signature vouches for both.
 
+import { isRecord } from '../is-record.ts'
 import { canonicalJson } from './canonical-json.ts'
 import { BundleVerificationError } from './errors.ts'
 import { base64ToBytes, isBase64, sha256Hex, utf8 } from './encoding.ts'
@@ -99,10 +100,6 @@ export function parseBundleJson(input: unknown): unknown {
       cause,
     })
   }
-}
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 function malformed(field: string, problem: string): BundleVerificationError {

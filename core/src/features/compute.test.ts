@@ -7,7 +7,7 @@ import type { Transaction } from '../transaction.ts'
 import { computeFeatures } from './compute.ts'
 import { historyFromTransactions } from './history.ts'
 import { labelMinor } from './label.ts'
-import { defineFeatureSpec } from './spec.ts'
+import { defineFeatureSpec } from './definitions.ts'
 
 const spec = defineFeatureSpec({
   horizonDays: 90,

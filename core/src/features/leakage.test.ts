@@ -6,7 +6,7 @@ import type { Transaction } from '../transaction.ts'
 import { computeFeatures } from './compute.ts'
 import { historyFromTransactions } from './history.ts'
 import { labelMinor } from './label.ts'
-import { defineFeatureSpec } from './spec.ts'
+import { defineFeatureSpec } from './definitions.ts'
 
 // The leakage guard: nothing at or after the cutoff may move a feature, and the label sees exactly
 // [t0, t0 + 90 days). Histories are random; the cutoff and the mutations are chosen adversarially

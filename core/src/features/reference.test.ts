@@ -6,7 +6,8 @@ import { DAY_MS, utcDay } from '../time.ts'
 import type { Transaction } from '../transaction.ts'
 import { computeFeatures, computeFeaturesAtCutoffs, type FeatureVector } from './compute.ts'
 import { historyFromTransactions } from './history.ts'
-import { defineFeatureSpec, WINDOWS_DAYS } from './spec.ts'
+import { defineFeatureSpec } from './definitions.ts'
+import { WINDOWS_DAYS } from './spec.ts'
 
 // computeFeaturesAtCutoffs reads windows from prefix sums and carries state from one cutoff to the
 // next; here every feature at every cutoff is checked against the spec's definitions applied naively

@@ -5,7 +5,8 @@ import { DAY_MS, utcDay } from '../time.ts'
 import type { Transaction } from '../transaction.ts'
 import { computeFeatures } from './compute.ts'
 import { historyFromTransactions } from './history.ts'
-import { defineFeatureSpec, WINDOWS_DAYS } from './spec.ts'
+import { defineFeatureSpec } from './definitions.ts'
+import { WINDOWS_DAYS } from './spec.ts'
 
 // computeFeatures reads windows from prefix sums; this checks them against the definition applied
 // naively, window by window, on histories crowded around the window edges (same-day rows on both

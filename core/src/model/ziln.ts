@@ -4,7 +4,7 @@
 //   mu = z1, sigma = max(softplus(z2), SIGMA_FLOOR)   lognormal of the amount, given a purchase
 // The expected value is p * exp(mu + sigma^2 / 2); quantiles follow from the mixture.
 
-import normalQuantile from '@stdlib/stats-base-dists-normal-quantile'
+import { normalQuantile } from './normal-quantile.ts'
 
 /** sqrt(Keras epsilon 1e-7): the floor Google's loss puts under sigma. */
 export const SIGMA_FLOOR = Math.sqrt(1e-7)
@@ -59,7 +59,7 @@ export function zilnQuantile(q: number, z: ZilnParams, maxLogValue = Infinity): 
   const zeroMass = 1 - z.p
   if (q <= zeroMass || z.p <= 0) return 0
   const inner = Math.min((q - zeroMass) / z.p, 1)
-  return Math.exp(Math.min(z.mu + z.sigma * normalQuantile(inner, 0, 1), maxLogValue))
+  return Math.exp(Math.min(z.mu + z.sigma * normalQuantile(inner), maxLogValue))
 }
 
 /** The clamps a model carries (the trainer stores them with it). */

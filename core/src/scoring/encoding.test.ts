@@ -5,6 +5,7 @@ import {
   FeatureEncoder,
   encodeColumns,
   encodeFeatureVectors,
+  encodeVectors,
   slog1p,
   type FeatureColumns,
 } from './encoding.ts'
@@ -52,14 +53,14 @@ describe('encoding', () => {
     const v = randomVectors(1, 4)[0]!
     for (const country of ['Atlantis', '']) {
       v[26] = country
-      const x = encoder.encode([v])
+      const x = encodeVectors(encoder, [v])
       expect(Array.from(x.subarray(26))).toEqual([...COUNTRIES.map(() => 0), 1])
     }
   })
 
   it('encodes rows (serving) exactly as columns (training), bit for bit', () => {
     const vs = randomVectors(500, 5)
-    const byRow = new FeatureEncoder(encoding, SPEC).encode(vs)
+    const byRow = encodeVectors(new FeatureEncoder(encoding, SPEC), vs)
     const byColumn = encodeColumns(encoding, columnsOf(vs))
     // the float32 bit patterns, so -0 and 0 would differ too
     expect(new Uint32Array(byRow.buffer)).toEqual(new Uint32Array(byColumn.buffer))
@@ -71,7 +72,7 @@ describe('encoding', () => {
     a![26] = 'Japan'
     b![26] = 'France'
     const out = new Float32Array(2 * 39)
-    expect(encoder.encode([a!, b!], out)).toBe(out)
+    expect(encodeVectors(encoder, [a!, b!], out)).toBe(out)
     encoder.encodeRow(b!, out, 0)
     expect(Array.from(out.subarray(0, 39))).toEqual(Array.from(out.subarray(39)))
   })
@@ -79,11 +80,11 @@ describe('encoding', () => {
   it('names the feature of a value it cannot encode', () => {
     const encoder = new FeatureEncoder(encoding, SPEC)
     const v = randomVectors(1, 7)[0]!
-    expect(() => encoder.encode([v.slice(1)])).toThrow(/has 27 values, not 26/)
+    expect(() => encodeVectors(encoder, [v.slice(1)])).toThrow(/has 27 values, not 26/)
     for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, '12']) {
       const w = [...v]
       w[15] = bad
-      expect(() => encoder.encode([w])).toThrow(
+      expect(() => encodeVectors(encoder, [w])).toThrow(
         new EncodingError(
           `feature "recency_days" (position 15): ${String(bad)} is not a finite number`
         )
@@ -91,7 +92,7 @@ describe('encoding', () => {
     }
     const w = [...v]
     w[26] = 3
-    expect(() => encoder.encode([w])).toThrow(
+    expect(() => encodeVectors(encoder, [w])).toThrow(
       /feature "country" \(position 26\): 3 is not a string/
     )
     const table = columnsOf(randomVectors(3, 8))

@@ -97,7 +97,7 @@ export function encodeColumns(encoding: FeatureEncoding, columns: FeatureColumns
 /**
  * The encoding bound to the spec whose vectors it reads (computeFeatures' output: values in spec
  * order, numbers for numeric features and strings for categorical ones). Built once per model;
- * encode() then allocates nothing per row.
+ * encodeRow() then allocates nothing per row.
  */
 export class FeatureEncoder {
   readonly width: number
@@ -190,14 +190,21 @@ export class FeatureEncoder {
       out[start + this.categories[k]!(v)] = 1
     }
   }
+}
 
-  /** The input matrix (vectors.length x width, row-major), into `out` when it is large enough. */
-  encode(vectors: readonly ArrayLike<number | string>[], out?: Float32Array): Float32Array {
-    const size = vectors.length * this.width
-    const x = out && out.length >= size ? out : new Float32Array(size)
-    for (let i = 0; i < vectors.length; i++) this.encodeRow(vectors[i]!, x, i)
-    return x
-  }
+/**
+ * The input matrix (vectors.length x width, row-major), into `out` when it is large enough. A
+ * function, not a method: the scorers encode row by row, so their bundles (the widget's) leave it out.
+ */
+export function encodeVectors(
+  encoder: FeatureEncoder,
+  vectors: readonly ArrayLike<number | string>[],
+  out?: Float32Array
+): Float32Array {
+  const size = vectors.length * encoder.width
+  const x = out && out.length >= size ? out : new Float32Array(size)
+  for (let i = 0; i < vectors.length; i++) encoder.encodeRow(vectors[i]!, x, i)
+  return x
 }
 
 /** The input matrix of feature vectors (computeFeatures' output) under a fitted encoding. */
@@ -206,5 +213,5 @@ export function encodeFeatureVectors(
   spec: FeatureSpec,
   vectors: readonly FeatureVector[]
 ): Float32Array {
-  return new FeatureEncoder(encoding, spec).encode(vectors)
+  return encodeVectors(new FeatureEncoder(encoding, spec), vectors)
 }

@@ -3,17 +3,19 @@ export {
   type FeatureRow,
   type FeatureValues,
   type HistoryItem,
+  type HistoryScorer,
   type Prediction,
   type Scorer,
   type ScorerInput,
 } from './scorer.ts'
-export { createSignedScorer } from './signed-scorer.ts'
+export { createSignedHistoryScorer, createSignedScorer } from './signed-scorer.ts'
 export { SCORING_FORMAT, SCORING_FORMAT_VERSION } from './metadata-format.ts'
 export {
   EncodingError,
   FeatureEncoder,
   encodeColumns,
   encodeFeatureVectors,
+  encodeVectors,
   numericColumn,
   slog1p,
   type CategoricalEncoding,

@@ -3,6 +3,7 @@
 // and paths are concatenated in order into the bundle's single weights.bin (as tfjs concatenates
 // shards), so entry k starts where entry k - 1 ends.
 
+import { isRecord } from '../is-record.ts'
 import { ModelFormatError, UnsupportedModelError } from './errors.ts'
 
 export interface WeightSpec {
@@ -25,9 +26,6 @@ export interface ModelJsonDocument {
   weightsManifest: WeightsGroup[]
   userDefinedMetadata?: Record<string, unknown>
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** model.json from its bytes, text or parsed value, with its top-level shape checked. */
 export function parseModelJson(input: Uint8Array | string | object): ModelJsonDocument {

@@ -1,9 +1,12 @@
 // The scorer itself: a model's encoding, forward pass and ZILN head over core's feature
 // computation. createScorer (scorer.ts) and createSignedScorer (signed-scorer.ts) differ only in how
-// they read model.json's metadata, and both end here.
+// they read model.json's metadata, and both end here: loadScorerParts checks that the network, the
+// encoding and the spec fit together, ModelScorer scores raw histories with them, and FeatureScorer
+// (feature-scorer.ts) adds feature vectors computed elsewhere. Two classes, so a bundle that scores
+// histories only (the widget's script) leaves scoreFeatures out.
 
 import { computeFeatures, type FeatureVector } from '../features/compute.ts'
-import { defineFeatureSpec, FEATURE_SPEC_VERSION } from '../features/spec.ts'
+import { FEATURE_COLUMNS, FEATURE_SPEC_VERSION } from '../features/spec.ts'
 import { DenseModel, type ForwardModel } from './dense-model.ts'
 import { EncodingError, FeatureEncoder } from './encoding.ts'
 import { ModelFormatError, ScoringInputError, UnsupportedModelError } from './errors.ts'
@@ -11,16 +14,24 @@ import { historyBatch } from './histories.ts'
 import { zilnColumns, zilnPredictRows, type ZilnColumns } from './head.ts'
 import type { ScoringMetadata } from './metadata.ts'
 import type { ModelJsonDocument } from './model-json.ts'
-import type { FeatureRow, FeatureValues, HistoryItem, Prediction, Scorer } from './scorer.ts'
+import type { HistoryItem, HistoryScorer, Prediction } from './scorer.ts'
 import { loadTfjsModel } from './tfjs-fallback.ts'
 
-/** A scorer for the model in `doc` and `weights`, whose fcv metadata has been read already. */
-export async function scorerOf(
+/** What a scorer is made of, checked to fit together. */
+export interface ScorerParts {
+  version: string
+  metadata: ScoringMetadata
+  encoder: FeatureEncoder
+  model: ForwardModel
+}
+
+/** The parts of a scorer for the model in `doc` and `weights`, whose fcv metadata has been read. */
+export async function loadScorerParts(
   doc: ModelJsonDocument,
   metadata: ScoringMetadata,
   weights: Uint8Array,
   version: string
-): Promise<Scorer> {
+): Promise<ScorerParts> {
   const encoder = encoderFor(metadata)
   const model = await forwardModel(doc, weights)
   const problem =
@@ -35,17 +46,18 @@ export async function scorerOf(
     model.dispose()
     throw new ModelFormatError(`model.json: the network ${problem}`)
   }
-  return new ModelScorer(version, metadata, encoder, model)
+  return { version, metadata, encoder, model }
 }
 
 function encoderFor(metadata: ScoringMetadata): FeatureEncoder {
   const spec = metadata.featureSpec
   // scoreHistories computes this core's spec: a model of another spec would get other vectors.
-  const own = defineFeatureSpec(spec).features
   if (
     spec.version !== FEATURE_SPEC_VERSION ||
-    spec.features.length !== own.length ||
-    spec.features.some((f, i) => f.name !== own[i]!.name || f.kind !== own[i]!.kind)
+    spec.features.length !== FEATURE_COLUMNS.length ||
+    spec.features.some(
+      (f, i) => f.name !== FEATURE_COLUMNS[i]!.name || f.kind !== FEATURE_COLUMNS[i]!.kind
+    )
   ) {
     throw new ModelFormatError(
       `the model was trained on feature spec ${spec.version}, which is not the spec ` +
@@ -84,7 +96,8 @@ async function forwardModel(doc: ModelJsonDocument, weights: Uint8Array): Promis
   }
 }
 
-class ModelScorer implements Scorer {
+/** Scores raw histories: features by core, then the model's encoding, network and head. */
+export class ModelScorer implements HistoryScorer {
   readonly version: string
   readonly featureSpecVersion: string
   readonly featureNames: readonly string[]
@@ -92,16 +105,10 @@ class ModelScorer implements Scorer {
   private readonly metadata: ScoringMetadata
   private readonly encoder: FeatureEncoder
   private readonly model: ForwardModel
-  private readonly known: ReadonlySet<string>
   private x = new Float32Array(0)
   private out: ZilnColumns = zilnColumns(0)
 
-  constructor(
-    version: string,
-    metadata: ScoringMetadata,
-    encoder: FeatureEncoder,
-    model: ForwardModel
-  ) {
+  constructor({ version, metadata, encoder, model }: ScorerParts) {
     this.version = version
     this.metadata = metadata
     this.encoder = encoder
@@ -109,18 +116,6 @@ class ModelScorer implements Scorer {
     this.featureSpecVersion = metadata.featureSpec.version
     this.engine = model.engine
     this.featureNames = metadata.featureSpec.features.map((f) => f.name)
-    this.known = new Set(this.featureNames)
-  }
-
-  scoreFeatures(rows: readonly FeatureRow[]): Prediction[] {
-    if (!Array.isArray(rows)) throw new ScoringInputError('rows', 'must be an array')
-    const x = this.inputs(rows.length)
-    rows.forEach((row, i) => {
-      const field = `rows[${i}]`
-      checkCustomerId(row, field)
-      this.encode(this.vectorOf(row.features, `${field}.features`), x, i, `${field}.features`)
-    })
-    return this.predict(rows, x)
   }
 
   scoreHistories(items: readonly HistoryItem[], asOf: Date | number): Prediction[] {
@@ -172,14 +167,19 @@ class ModelScorer implements Scorer {
   }
 
   /** The input scratch for `rows` rows (grown, never shrunk: one allocation per larger batch). */
-  private inputs(rows: number): Float32Array {
+  protected inputs(rows: number): Float32Array {
     const size = rows * this.encoder.width
     if (this.x.length < size) this.x = new Float32Array(size)
     if (this.out.expected.length < rows) this.out = zilnColumns(rows)
     return this.x
   }
 
-  private encode(vector: ArrayLike<number | string>, x: Float32Array, row: number, field: string) {
+  protected encode(
+    vector: ArrayLike<number | string>,
+    x: Float32Array,
+    row: number,
+    field: string
+  ) {
     try {
       this.encoder.encodeRow(vector, x, row)
     } catch (e) {
@@ -188,39 +188,7 @@ class ModelScorer implements Scorer {
     }
   }
 
-  private vectorOf(features: FeatureValues, field: string): ArrayLike<number | string> {
-    if (Array.isArray(features)) {
-      if (features.length !== this.featureNames.length) {
-        throw new ScoringInputError(
-          field,
-          `has ${features.length} values; feature spec ${this.featureSpecVersion} has ` +
-            `${this.featureNames.length} (${this.featureNames.join(', ')})`
-        )
-      }
-      return features as readonly (number | string)[]
-    }
-    if (typeof features !== 'object' || features === null) {
-      throw new ScoringInputError(field, 'must be an array in spec order or an object by name')
-    }
-    const byName = features as Readonly<Record<string, number | string>>
-    for (const name of Object.keys(byName)) {
-      if (!this.known.has(name)) {
-        throw new ScoringInputError(
-          field,
-          `unknown feature "${name}" (spec ${this.featureSpecVersion}: ${this.featureNames.join(', ')})`
-        )
-      }
-    }
-    const vector: FeatureVector = []
-    for (const name of this.featureNames) {
-      if (!Object.hasOwn(byName, name))
-        throw new ScoringInputError(field, `feature "${name}" is missing`)
-      vector.push(byName[name] as number | string)
-    }
-    return vector
-  }
-
-  private predict(rows: readonly { customerId: string }[], x: Float32Array): Prediction[] {
+  protected predict(rows: readonly { customerId: string }[], x: Float32Array): Prediction[] {
     const n = rows.length
     const logits = this.model.forward(x, n)
     const { maxLogValue, maxSigma } = this.metadata
@@ -243,7 +211,10 @@ class ModelScorer implements Scorer {
   }
 }
 
-function checkCustomerId(row: { customerId: unknown } | null | undefined, field: string): void {
+export function checkCustomerId(
+  row: { customerId: unknown } | null | undefined,
+  field: string
+): void {
   if (typeof row !== 'object' || row === null)
     throw new ScoringInputError(field, 'must be an object')
   if (typeof row.customerId !== 'string' || row.customerId === '') {

@@ -3,7 +3,7 @@ import { EXAMPLE_BTYD_PARAMS } from '../btyd/example-params.ts'
 import { computeFeatures } from '../features/compute.ts'
 import { historyFromTransactions } from '../features/history.ts'
 import type { Transaction } from '../transaction.ts'
-import { FeatureEncoder } from './encoding.ts'
+import { encodeVectors, FeatureEncoder } from './encoding.ts'
 import { ModelFormatError, ScoringInputError, UnsupportedModelError } from './errors.ts'
 import { zilnColumns, zilnPredictRows, type ZilnColumns } from './head.ts'
 import type { ScoringMetadata } from './metadata.ts'
@@ -34,7 +34,7 @@ async function oracle(
   model: Awaited<ReturnType<typeof zilnNetwork>>,
   vectors: (number | string)[][]
 ): Promise<ZilnColumns> {
-  const x = new FeatureEncoder(metadata.encoding, SPEC).encode(vectors)
+  const x = encodeVectors(new FeatureEncoder(metadata.encoding, SPEC), vectors)
   const logits = await tfjsPredict(model, x, vectors.length)
   const out = zilnColumns(vectors.length)
   zilnPredictRows(logits, vectors.length, metadata, out)
@@ -52,7 +52,7 @@ async function expectTfjsParity(
   predictions: Prediction[]
 ): Promise<void> {
   const rows = vectors.length
-  const x = new FeatureEncoder(metadata.encoding, SPEC).encode(vectors)
+  const x = encodeVectors(new FeatureEncoder(metadata.encoding, SPEC), vectors)
   const dense = DenseModel.fromModelJson(parseModelJson(JSON.stringify(saved.doc)), saved.weights)
   const parity = predictionParity(
     dense.forward(x, rows),

@@ -4,15 +4,16 @@
 // the same encoding (encoding.ts) and the same head arithmetic (head.ts) as the trainer's evaluation.
 // The forward pass is the plain interpreter (dense-model.ts), or tfjs when the model needs more.
 // createScorer checks model.json's fcv metadata against its schema (metadata.ts); the widget, which
-// scores only verified bundles and stays free of zod, uses createSignedScorer (signed-scorer.ts).
-// Both build the same ModelScorer (model-scorer.ts).
+// scores only verified bundles and stays free of zod, uses createSignedScorer or, scoring histories
+// only, createSignedHistoryScorer (signed-scorer.ts). All build on ModelScorer (model-scorer.ts).
 
 import type { FeatureVector } from '../features/compute.ts'
 import { ModelFormatError } from './errors.ts'
 import type { HistoryTransaction } from './histories.ts'
 import { readScoringMetadata } from './metadata.ts'
 import { parseModelJson } from './model-json.ts'
-import { scorerOf } from './model-scorer.ts'
+import { FeatureScorer } from './feature-scorer.ts'
+import { loadScorerParts } from './model-scorer.ts'
 
 export interface Prediction {
   customerId: string
@@ -44,14 +45,14 @@ export interface HistoryItem {
   transactions: readonly HistoryTransaction[]
 }
 
-export interface Scorer {
+/** A scorer of raw transaction histories: what the widget needs (createSignedHistoryScorer). */
+export interface HistoryScorer {
   /** The model version the bundle carries. */
   readonly version: string
   readonly featureSpecVersion: string
   /** The features in spec order: what each position of a vector is. */
   readonly featureNames: readonly string[]
   readonly engine: 'interpreter' | 'tfjs'
-  scoreFeatures(rows: readonly FeatureRow[]): Prediction[]
   /**
    * Features at cutoff asOf (transactions strictly before it; UTC instant, Date or epoch ms), then
    * predictions for the horizon after it. A customer without a purchase before asOf is outside the
@@ -66,6 +67,11 @@ export interface Scorer {
   historyFeatures(items: readonly HistoryItem[], asOf: Date | number): (FeatureVector | null)[]
   /** Frees what the model holds outside the JS heap (the tfjs fallback's tensors); then unusable. */
   dispose(): void
+}
+
+/** A HistoryScorer that also scores feature vectors computed elsewhere (the edge's requests). */
+export interface Scorer extends HistoryScorer {
+  scoreFeatures(rows: readonly FeatureRow[]): Prediction[]
 }
 
 export interface ScorerInput {
@@ -83,5 +89,7 @@ export async function createScorer(input: ScorerInput): Promise<Scorer> {
     throw new ModelFormatError('createScorer: weights must be the bytes of weights.bin')
   }
   const doc = parseModelJson(input.modelJson)
-  return scorerOf(doc, readScoringMetadata(doc), input.weights, input.version)
+  return new FeatureScorer(
+    await loadScorerParts(doc, readScoringMetadata(doc), input.weights, input.version)
+  )
 }

@@ -4,7 +4,7 @@ import { generateSigningKey, importSigningKey } from '../bundle/keys.ts'
 import { verifySignedBundle, type VerifiedBundle } from '../bundle/verify-signed.ts'
 import { ModelFormatError } from './errors.ts'
 import { createScorer } from './scorer.ts'
-import { createSignedScorer } from './signed-scorer.ts'
+import { createSignedHistoryScorer, createSignedScorer } from './signed-scorer.ts'
 import {
   AS_OF,
   copyDoc,
@@ -68,6 +68,26 @@ describe('createSignedScorer', () => {
     expect(viaSigned.scoreHistories(scorable, AS_OF)).toEqual(
       viaSchema.scoreHistories(scorable, AS_OF)
     )
+    const rows = scorable.map((item) => ({
+      customerId: item.customerId,
+      features: viaSchema.historyFeatures([item], AS_OF)[0]!,
+    }))
+    expect(viaSigned.scoreFeatures(rows)).toEqual(viaSchema.scoreHistories(scorable, AS_OF))
+  })
+
+  it('scores histories the same without scoreFeatures (createSignedHistoryScorer)', async () => {
+    const bundle = await signed(saved.doc, saved.weights)
+    const full = await createSignedScorer(bundle)
+    const histories = await createSignedHistoryScorer(bundle)
+    const items = randomHistories(40, 12).map((transactions, i) => ({
+      customerId: `c${i}`,
+      transactions,
+    }))
+    expect(histories.historyFeatures(items, AS_OF)).toEqual(full.historyFeatures(items, AS_OF))
+    const scorable = items.filter((_, i) => full.historyFeatures([items[i]!], AS_OF)[0])
+    expect(histories.scoreHistories(scorable, AS_OF)).toEqual(full.scoreHistories(scorable, AS_OF))
+    expect(histories).not.toHaveProperty('scoreFeatures')
+    expect(histories.featureNames).toEqual(full.featureNames)
   })
 
   it('refuses model.json of another fcv format, by name', async () => {
@@ -85,5 +105,6 @@ describe('createSignedScorer', () => {
     delete doc.userDefinedMetadata
     const bundle = await signed(doc, saved.weights)
     await expect(createSignedScorer(bundle)).rejects.toThrow(/not an fcv model/)
+    await expect(createSignedHistoryScorer(bundle)).rejects.toThrow(/not an fcv model/)
   })
 })

@@ -8,10 +8,20 @@ import type { VerifiedBundle } from '../bundle/verify-signed.ts'
 import { ModelFormatError } from './errors.ts'
 import { SCORING_FORMAT, SCORING_FORMAT_VERSION, type ScoringMetadata } from './metadata-format.ts'
 import { parseModelJson } from './model-json.ts'
-import { scorerOf } from './model-scorer.ts'
-import type { Scorer } from './scorer.ts'
+import { FeatureScorer } from './feature-scorer.ts'
+import { loadScorerParts, ModelScorer, type ScorerParts } from './model-scorer.ts'
+import type { HistoryScorer, Scorer } from './scorer.ts'
 
 export async function createSignedScorer(bundle: VerifiedBundle): Promise<Scorer> {
+  return new FeatureScorer(await signedParts(bundle))
+}
+
+/** createSignedScorer without scoreFeatures, so a bundler can leave that code out. */
+export async function createSignedHistoryScorer(bundle: VerifiedBundle): Promise<HistoryScorer> {
+  return new ModelScorer(await signedParts(bundle))
+}
+
+async function signedParts(bundle: VerifiedBundle): Promise<ScorerParts> {
   const doc = parseModelJson(bundle.modelJson)
   const meta = doc.userDefinedMetadata?.['fcv'] as Record<string, unknown> | undefined
   if (typeof meta !== 'object' || meta === null) {
@@ -23,5 +33,6 @@ export async function createSignedScorer(bundle: VerifiedBundle): Promise<Scorer
         `${String(meta['formatVersion'])}; this runtime scores ${SCORING_FORMAT} ${SCORING_FORMAT_VERSION}`
     )
   }
-  return scorerOf(doc, meta as unknown as ScoringMetadata, bundle.weights, bundle.manifest.version)
+  const metadata = meta as unknown as ScoringMetadata
+  return loadScorerParts(doc, metadata, bundle.weights, bundle.manifest.version)
 }

@@ -5,7 +5,7 @@
 import type { LayersModel } from '@tensorflow/tfjs-layers'
 import { EXAMPLE_BTYD_PARAMS } from '../btyd/example-params.ts'
 import type { FeatureVector } from '../features/compute.ts'
-import { defineFeatureSpec } from '../features/spec.ts'
+import { defineFeatureSpec } from '../features/definitions.ts'
 import { softplusInverse } from '../model/ziln.ts'
 import { Random } from '../random.ts'
 import { DAY_MS } from '../time.ts'

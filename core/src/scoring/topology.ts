@@ -2,6 +2,7 @@
 // ("Model"/"Functional") that is a single chain from one InputLayer to one output. Branching graphs,
 // shared layers and several inputs or outputs are left to tfjs (UnsupportedModelError).
 
+import { isRecord } from '../is-record.ts'
 import { ModelFormatError, UnsupportedModelError } from './errors.ts'
 
 export interface LayerDef {
@@ -15,9 +16,6 @@ export interface LayerChain {
   /** From an InputLayer or the first layer's batch_input_shape, when the topology states it. */
   inputWidth: number | undefined
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v)
 
 function layerDef(raw: unknown, where: string): LayerDef {
   if (!isRecord(raw) || typeof raw['class_name'] !== 'string' || !isRecord(raw['config'])) {
