@@ -46,7 +46,6 @@ async function main(): Promise<void> {
 
   el.addEventListener('fcv:prediction', (e) => show(e.detail))
   el.addEventListener('fcv:error', (e) => fail(e.detail))
-  el.setAttribute('as-of', data.asOf)
   const pick = () => {
     const customer = data.customers.find((c) => c.customerId === select.value)!
     ;(el as HTMLElement & { history: unknown }).history = {
@@ -54,8 +53,9 @@ async function main(): Promise<void> {
       transactions: customer.transactions,
     }
   }
+  // The page came with the signed-in customer's history in the element (serve.ts); switching
+  // customers hands the element another one.
   select.addEventListener('change', pick)
-  pick()
 }
 
 function show(d: PredictionEventDetail): void {

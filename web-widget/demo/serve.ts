@@ -59,14 +59,26 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
   })
   const csp = strictCsp(options.edgeUrl)
   const { bundleUrl } = JSON.parse(config) as { bundleUrl: string }
-  // The element's attributes, written into the page as a storefront's template would.
-  const page = (html: Buffer) =>
-    html
+  // The element's attributes and the signed-in customer's history (?pick=<n>: the n-th demo
+  // customer), written into the page as a storefront's template would: the widget scores as soon
+  // as its script runs, without waiting for the page's own scripts.
+  const customers = JSON.parse(await readFile(join(dist, 'demo', 'customers.json'), 'utf8')) as {
+    asOf: string
+    customers: { customerId: string; transactions: unknown[] }[]
+  }
+  const page = (html: Buffer, pick: string | null) => {
+    const c = customers.customers[Number(pick ?? 0)] ?? customers.customers[0]!
+    const history = JSON.stringify({ customerId: c.customerId, transactions: c.transactions })
+    return html
       .toString()
       .replace('{{bundle-url}}', escapeHtml(bundleUrl))
       .replace('{{trusted-keys}}', escapeHtml(options.trustedKeys))
+      .replace('{{as-of}}', escapeHtml(customers.asOf))
+      .replace('{{history}}', history.replace(/</g, '\\u003c'))
+  }
   const server: Server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname
+    const url = new URL(req.url ?? '/', 'http://x')
+    const path = url.pathname
     if (req.method === 'POST' && path === '/csp-report') {
       let body = ''
       req.on('data', (chunk: Buffer) => {
@@ -93,7 +105,10 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     const local = file.startsWith('fcv-widget') ? file : file.replace(/^demo\//, '')
     if (local.includes('..') || !TYPES[extname(local)]) return send(res, 404, '.json', '{}', csp)
     readFile(join(root, local)).then(
-      (bytes) => send(res, 200, extname(local), local === 'index.html' ? page(bytes) : bytes, csp),
+      (bytes) => {
+        const body = local === 'index.html' ? page(bytes, url.searchParams.get('pick')) : bytes
+        send(res, 200, extname(local), body, csp)
+      },
       () => send(res, 404, '.json', '{"error":"not found"}', csp)
     )
   })

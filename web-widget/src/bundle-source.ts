@@ -7,6 +7,7 @@
 
 import {
   BundleVerificationError,
+  isRecord,
   sha256Hex,
   verifySignedBundle,
   type TrustedKeys,
@@ -233,10 +234,5 @@ function stateOf(res: Response): ChannelState | null {
 }
 
 function isState(value: unknown): value is ChannelState {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as ChannelState).champion === 'string' &&
-    DIGEST.test((value as ChannelState).champion)
-  )
+  return isRecord(value) && typeof value['champion'] === 'string' && DIGEST.test(value['champion'])
 }

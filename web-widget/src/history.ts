@@ -2,7 +2,12 @@
 // checkWireTransactions: the same rules, the same messages), on a copy: the page's objects are
 // never changed.
 
-import { checkWireTransactions, ScoringInputError, type HistoryTransaction } from '@fcv/core'
+import {
+  checkWireTransactions,
+  isRecord,
+  ScoringInputError,
+  type HistoryTransaction,
+} from '@fcv/core'
 import { WidgetError } from './errors.ts'
 
 /** One customer's purchase history, in the wire form of the Worker's POST /v1/predict. */
@@ -21,10 +26,8 @@ export interface CheckedHistory {
 export const MAX_TRANSACTIONS = 100_000
 
 export function checkHistory(history: unknown): CheckedHistory {
-  if (typeof history !== 'object' || history === null || Array.isArray(history)) {
-    throw invalid('history', 'must be an object { customerId, transactions }')
-  }
-  const { customerId, transactions } = history as Record<string, unknown>
+  if (!isRecord(history)) throw invalid('history', 'must be an object { customerId, transactions }')
+  const { customerId, transactions } = history
   if (typeof customerId !== 'string' || customerId === '' || customerId.length > 256) {
     throw invalid('history.customerId', 'must be a string of 1 to 256 characters')
   }
@@ -35,9 +38,7 @@ export function checkHistory(history: unknown): CheckedHistory {
       `has ${transactions.length} lines; at most ${MAX_TRANSACTIONS}`
     )
   }
-  const copy = transactions.map((t: unknown) =>
-    typeof t === 'object' && t !== null && !Array.isArray(t) ? { ...t } : t
-  )
+  const copy = transactions.map((t: unknown) => (isRecord(t) ? { ...t } : t))
   try {
     return {
       customerId,

@@ -3,7 +3,7 @@
 // head; the canary by inCanary on the same id), one customer at a time, with the units stated once.
 
 import {
-  createSignedScorer,
+  createSignedHistoryScorer,
   inCanary,
   ModelFormatError,
   ScoringInputError,
@@ -13,7 +13,7 @@ import {
   type FeatureVector,
   type Prediction,
   type PredictionUnits,
-  type Scorer,
+  type HistoryScorer,
   type TrustedKeys,
 } from '@fcv/core'
 import { BundleSource, type SourcedBundle } from './bundle-source.ts'
@@ -73,16 +73,16 @@ const DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 
 interface Loaded {
   info: ModelInfo
-  scorer: Scorer
+  scorer: HistoryScorer
   units: PredictionUnits
 }
 
 async function loaded(sourced: SourcedBundle): Promise<Loaded> {
   const { bundle, digest } = sourced
   const { name, version } = bundle.manifest
-  let scorer: Scorer
+  let scorer: HistoryScorer
   try {
-    scorer = await createSignedScorer(bundle)
+    scorer = await createSignedHistoryScorer(bundle)
   } catch (e) {
     if (e instanceof ModelFormatError || e instanceof UnsupportedModelError) {
       throw new WidgetError('unsupported_model', `model ${name} version ${version}: ${e.message}`, {
@@ -224,12 +224,12 @@ export async function loadModel(options: LoadModelOptions): Promise<WidgetModel>
 }
 
 function scoreOne(
-  scorer: Scorer,
+  scorer: HistoryScorer,
   history: { customerId: string; transactions: readonly unknown[] },
   t0: number
 ): Prediction[] {
   try {
-    return scorer.scoreHistories([history as Parameters<Scorer['scoreHistories']>[0][0]], t0)
+    return scorer.scoreHistories([history as Parameters<HistoryScorer['scoreHistories']>[0][0]], t0)
   } catch (e) {
     if (!(e instanceof ScoringInputError)) throw e
     if (/no purchase before asOf/.test(e.message)) {
