@@ -12,7 +12,6 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import {
   BENCH_OUT,
-  log,
   machineInfo,
   REPO_ROOT,
   RESULTS_FILE,
