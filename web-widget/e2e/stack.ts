@@ -4,11 +4,12 @@
 // Debian Chromium. Used by the e2e tests and by the widget benchmark's timings.
 
 import { createHash } from 'node:crypto'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connectionTo, generateSigningKey, MlflowClient } from '@fcv/core'
-import { chromium, type Browser } from 'playwright-core'
+import type { Browser } from 'playwright-core'
+import { launchChromium } from '../../control-plane/src/test-support/chromium.ts'
 import { ADMIN_TOKEN } from '../../control-plane/src/test-support/harness.ts'
 import {
   startControlPlane,
@@ -25,16 +26,6 @@ import { freePort } from '../../trainer/src/mlflow/test-server.ts'
 import { buildWidget } from '../build.ts'
 import { startDemoServer, trustedKeysFrom, type DemoServer } from '../demo/serve.ts'
 
-export const CHROMIUM = '/usr/bin/chromium'
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-]
 const PUBLISHER_TOKEN = 'widget-e2e-publisher-token-5c1e93'
 
 export interface WidgetStack {
@@ -79,15 +70,12 @@ async function start(
   started: (() => Promise<unknown>)[],
   stopAll: () => Promise<void>
 ): Promise<WidgetStack> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (scripts/setup.sh does)`)
-  }
   const model = `widget-e2e-${Date.now()}`
   const client = new MlflowClient(connectionTo(mlflowUri, {}))
   const registered: string[] = []
   for (let i = 0; i < versions; i++)
     registered.push(await registerVersion(client, model, goodTags()))
-  const launching = chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+  const launching = launchChromium()
   started.push(() => launching.then((b) => b.close()))
   const building = buildWidget()
   started.push(() => building)

@@ -2,15 +2,14 @@
 // global setup), driven by headless Debian Chromium through playwright-core, under the pages' own
 // Content-Security-Policy. Any CSP violation, page error or unexpected console error fails a test.
 
-import { existsSync } from 'node:fs'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { launchChromium } from '../test-support/chromium.ts'
 import { ADMIN_TOKEN } from '../test-support/harness.ts'
 import { startPushTarget, type PushTarget } from '../test-support/push-target.ts'
 import { goodTags, registerVersion } from '../test-support/registry.ts'
 import { startAdminTestServer, type AdminTestServer } from './test-server.ts'
 
-const CHROMIUM = '/usr/bin/chromium'
 const MODEL = 'admin-ui-e2e'
 const PROMOTIONS = `/v1/models/${MODEL}/promotions`
 const SCREENSHOTS = {
@@ -26,26 +25,12 @@ let browser: Browser
 let viewerToken: string
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (scripts/setup.sh does)`)
-  }
   worker = await startPushTarget()
   t = await startAdminTestServer(inject('mlflowUri'), {
     FCV_MODEL_NAME: MODEL,
     FCV_EDGE_PUBLISH_URLS: worker.url,
   })
-  const launching = chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  })
+  const launching = launchChromium()
   // 1: the first champion; 2: evaluated against it but worse (a gate fails); 3: better than 1.
   expect(await registerVersion(t.mlflow, MODEL, goodTags())).toBe('1')
   expect(

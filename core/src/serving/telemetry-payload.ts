@@ -4,8 +4,7 @@ import { checkWidgetSeries, widgetSeriesKey } from './widget-beacon-schema.ts'
 import {
   WIDGET_OUTCOMES,
   WIDGET_VARIANTS,
-  type WidgetOutcome,
-  type WidgetVariant,
+  type WidgetBeaconSeries,
 } from './widget-beacon.ts'
 
 // The edge worker's telemetry report, shared by the worker that sends it (edge-worker/src/
@@ -92,18 +91,11 @@ export const WIDGET_BEACON_RESULTS = [
 ] as const
 export type WidgetBeaconResult = (typeof WIDGET_BEACON_RESULTS)[number]
 
-/** One model version, variant and outcome: the sum of the accepted beacons' series. */
-export interface WidgetTelemetrySeries {
-  /** null: no model was loaded (outcome no_model); "__other__": a version the Worker never served. */
-  modelVersion: string | null
-  variant: WidgetVariant
-  outcome: WidgetOutcome
-  n: number
-  /** Calls per bucket of `bounds.latencyMs` (one more entry than bounds). */
-  latencyMs: number[]
-  /** Calls per bucket of `bounds.expected`. */
-  expected: number[]
-}
+/**
+ * One model version, variant and outcome: the sum of the accepted beacons' series (the same shape;
+ * modelVersion "__other__" is a version the Worker never served).
+ */
+export type WidgetTelemetrySeries = WidgetBeaconSeries
 
 export interface WidgetTelemetry {
   beacons: { outcome: WidgetBeaconResult; n: number }[]
