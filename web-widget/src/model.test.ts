@@ -1,8 +1,9 @@
 import type { ScoringInputError } from '@fcv/core'
-import { checkWireTransactions, createScorer } from '@fcv/core'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { checkWireTransactions, createScorer, WidgetBeaconSchema } from '@fcv/core'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { WidgetError } from './errors.ts'
 import { loadModel } from './model.ts'
+import { flushTelemetry } from './telemetry.ts'
 import { fakeEdge, modelJson, newSigner, weights, type Signer } from './test-bundle.ts'
 
 const asOf = '2011-06-01T00:00:00.000Z'
@@ -130,6 +131,30 @@ describe('loadModel and score', () => {
     await expect(
       load(edge, { bundleUrl: 'https://c.test/v1/bundle', maxBundleBytes: 1000 })
     ).rejects.toMatchObject({ code: 'bundle_too_large' })
+  })
+
+  it('a page left without a model is counted in its beacon (no_model)', async () => {
+    const sent: string[] = []
+    vi.stubGlobal('navigator', {
+      ...navigator,
+      sendBeacon: (_: string, b: string) => (sent.push(b), true),
+    })
+    const edge = await served()
+    edge.down = true
+    await expect(
+      load(edge, {
+        bundleUrl: 'https://h.test/v1/bundle',
+        telemetry: { url: 'https://h.test/v1/beacon' },
+      })
+    ).rejects.toMatchObject({ code: 'bundle_unreachable' })
+    flushTelemetry()
+    const beacon = JSON.parse(sent.at(-1)!) as unknown
+    expect(WidgetBeaconSchema.safeParse(beacon).success).toBe(true)
+    expect(beacon).toMatchObject({
+      model: null,
+      series: [{ modelVersion: null, variant: 'champion', outcome: 'no_model', n: 1 }],
+    })
+    vi.unstubAllGlobals()
   })
 
   it('an unreachable Worker with nothing cached: bundle_unreachable', async () => {

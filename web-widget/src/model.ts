@@ -119,8 +119,22 @@ export async function loadModel(options: LoadModelOptions): Promise<WidgetModel>
       : typeof options.telemetry === 'object'
         ? options.telemetry.url
         : new URL('/v1/beacon', new URL(options.bundleUrl, document.baseURI)).href
-  const channel = await source.channel()
-  const champion = await loaded(channel.champion)
+  let channel: Awaited<ReturnType<BundleSource['channel']>>
+  let champion: Loaded
+  try {
+    channel = await source.channel()
+    champion = await loaded(channel.champion)
+  } catch (e) {
+    // Counted too: pages left without a model are what an operator most needs to see.
+    if (beaconUrl)
+      record(beaconUrl, {
+        model: null,
+        modelVersion: null,
+        variant: 'champion',
+        outcome: 'no_model',
+      })
+    throw e
+  }
   // A canary in other units would be stated wrongly in the answer: it serves nobody (as at the edge).
   let canary: (Loaded & { share: number }) | null = null
   if (channel.state.canary) {
