@@ -46,6 +46,10 @@ async function main(): Promise<void> {
 
   el.addEventListener('fcv:prediction', (e) => show(e.detail))
   el.addEventListener('fcv:error', (e) => fail(e.detail))
+  // The widget may have scored before this script ran (it does not wait for the page's scripts):
+  // its last score is on the element.
+  const scored = (el as HTMLElement & { prediction?: PredictionEventDetail | null }).prediction
+  if (scored) show(scored)
   const pick = () => {
     const customer = data.customers.find((c) => c.customerId === select.value)!
     ;(el as HTMLElement & { history: unknown }).history = {

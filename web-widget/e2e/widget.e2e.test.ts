@@ -418,6 +418,9 @@ describe('the widget in Chromium against the built Worker', () => {
       // "good" cumulative layout shift of 0.1.
       expect(shift.nodes.filter((n) => n !== '?#.')).toEqual([])
       expect(shift.value).toBeLessThan(0.0001)
+      // The shop adapted to the score, whether the widget scored before or after its script ran.
+      await page.waitForFunction(() => document.getElementById('fact-model')!.textContent !== '—')
+      expect(await page.textContent('#fact-model')).toContain(`v${v[1]} (champion)`)
       await page.screenshot({ path: join(ARTIFACTS, `demo-${scheme}.png`), fullPage: true })
       const events = (await page.evaluate(
         () => (window as unknown as { __fcv: Event[] }).__fcv
