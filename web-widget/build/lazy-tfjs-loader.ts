@@ -16,6 +16,7 @@ export const TFJS_LOADER_SOURCE = join(
   '../../core/src/scoring/tfjs-fallback.ts'
 )
 const STUB = '\0fcv-lazy-tfjs-loader'
+const LOADER_IN_CORE = '/core/src/scoring/tfjs-fallback.ts'
 
 /** For the script-tag build: core's loader becomes a stub that imports TFJS_LOADER_ID (external). */
 export function lazyTfjsLoader(): Plugin {
@@ -26,7 +27,9 @@ export function lazyTfjsLoader(): Plugin {
     async resolveId(source, importer, options) {
       if (!source.endsWith('tfjs-fallback.ts')) return null
       const resolved = await this.resolve(source, importer, { ...options, skipSelf: true })
-      return resolved?.id === TFJS_LOADER_SOURCE ? STUB : null
+      // By its place in core, not its absolute path: through a linked node_modules (a workspace
+      // link, the README walk's sandbox) @fcv/core can resolve to another checkout's copy.
+      return resolved?.id.replace(/\\/g, '/').endsWith(LOADER_IN_CORE) ? STUB : null
     },
     load(id) {
       if (id !== STUB) return null

@@ -161,11 +161,28 @@ if (process.argv[1] === import.meta.filename) {
       port: { type: 'string', default: '5173' },
     },
   })
-  const trustedKeys = values['trusted-keys'] ?? (await trustedKeysFrom(values['control-plane']))
-  const demo = await startDemoServer({
-    edgeUrl: values.edge,
-    trustedKeys,
-    port: Number(values.port),
-  })
-  console.log(`fcv demo shop: ${demo.url}/  (widget channel from ${values.edge})`)
+  try {
+    const trustedKeys =
+      values['trusted-keys'] ?? (await trustedKeysFrom(values['control-plane']).catch(noKey))
+    const demo = await startDemoServer({
+      edgeUrl: values.edge,
+      trustedKeys,
+      port: Number(values.port),
+    })
+    console.log(`fcv demo shop: ${demo.url}/  (widget channel from ${values.edge})`)
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException
+    console.error(
+      `fcv demo: ${err.code === 'EADDRINUSE' ? `127.0.0.1:${values.port} is in use (--port N)` : err.message}`
+    )
+    process.exit(2)
+  }
+}
+
+function noKey(cause: unknown): never {
+  throw new Error(
+    `could not read the key to trust from the control plane (${String(cause)}): start it as the ` +
+      'README shows, or pass --trusted-keys <keyId>:<public key>',
+    { cause }
+  )
 }
