@@ -1,11 +1,7 @@
 import { z } from 'zod'
 import { CountSchema as Count, IdSchema, unique } from './schema-parts.ts'
 import { checkWidgetSeries, widgetSeriesKey } from './widget-beacon-schema.ts'
-import {
-  WIDGET_OUTCOMES,
-  WIDGET_VARIANTS,
-  type WidgetBeaconSeries,
-} from './widget-beacon.ts'
+import { WIDGET_OUTCOMES, WIDGET_VARIANTS, type WidgetBeaconSeries } from './widget-beacon.ts'
 
 // The edge worker's telemetry report, shared by the worker that sends it (edge-worker/src/
 // telemetry.ts) and the control plane that receives it (POST /v1/telemetry). The schema is the
