@@ -1,3 +1,4 @@
+import { readCapped } from '@fcv/core'
 import { ApiError } from './errors.ts'
 
 /** application/json or application/<anything>+json, with or without parameters (charset…). */
@@ -66,27 +67,7 @@ export async function readBody(req: Request, limit: number): Promise<Uint8Array>
     if (bytes.byteLength > limit) throw tooLarge(limit)
     return bytes
   }
-  const reader = req.body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > limit) {
-      await reader.cancel().catch(() => {})
-      throw tooLarge(limit)
-    }
-    chunks.push(value)
-  }
-  if (chunks.length === 1) return chunks[0]!
-  const out = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    out.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return out
+  return readCapped(req.body, limit, () => tooLarge(limit))
 }
 
 /** Decodes whole bodies only (no stream: true), so one instance serves every request. */

@@ -8,6 +8,7 @@
 import {
   BundleVerificationError,
   isRecord,
+  readCapped,
   sha256Hex,
   verifySignedBundle,
   type TrustedKeys,
@@ -134,26 +135,7 @@ export class BundleSource {
       void res.body?.cancel()
       throw tooLarge(String(declared))
     }
-    const reader = res.body!.getReader()
-    const parts: Uint8Array[] = []
-    let size = 0
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) break
-      size += value.length
-      if (size > max) {
-        void reader.cancel()
-        throw tooLarge(`over ${max}`)
-      }
-      parts.push(value)
-    }
-    const bytes = new Uint8Array(size)
-    let at = 0
-    for (const part of parts) {
-      bytes.set(part, at)
-      at += part.length
-    }
-    return bytes
+    return readCapped(res.body!, max, () => tooLarge(`over ${max}`))
   }
 
   private async verified(bytes: Uint8Array<ArrayBuffer>): Promise<SourcedBundle> {
