@@ -50,9 +50,13 @@ export function checkHistory(history: unknown): CheckedHistory {
   }
 }
 
+/**
+ * A scorer's ScoringInputError as the page's error: its field named in the page's terms (the
+ * scorer calls the one history it is given `items[0]`).
+ */
 export function asWidgetError(e: ScoringInputError): WidgetError {
   const reason = e.message.slice(e.field.length).replace(/^: /, '')
-  return invalid(e.field, reason, e)
+  return invalid(e.field.replace(/^items\[0\]\./, 'history.'), reason, e)
 }
 
 function invalid(field: string, reason: string, cause?: unknown): WidgetError {

@@ -6,6 +6,7 @@ import {
   createSignedHistoryScorer,
   inCanary,
   ModelFormatError,
+  NoPurchaseBeforeAsOfError,
   ScoringInputError,
   UnsupportedModelError,
   sameUnits,
@@ -149,6 +150,10 @@ export async function loadModel(options: LoadModelOptions): Promise<WidgetModel>
   const shadowDigest = channel.state.shadow
   const shadowScorer = () => (shadow ??= source.byDigest(shadowDigest!).then(loaded, () => null))
 
+  // As at the edge: the canary serves its share of customers by a stable hash of the id.
+  const servedBy = (id: string): Loaded =>
+    canary && inCanary(id, canary.share) ? canary : champion
+
   const asOfOf = (asOf: Date | number | string | undefined): number => {
     const t =
       asOf === undefined
@@ -190,7 +195,6 @@ export async function loadModel(options: LoadModelOptions): Promise<WidgetModel>
 
     score(history, opts = {}) {
       const started = performance.now()
-      const servedBy = (id: string) => (canary && inCanary(id, canary.share) ? canary : champion)
       let by: Loaded = champion
       try {
         const t0 = asOfOf(opts.asOf)
@@ -226,7 +230,7 @@ export async function loadModel(options: LoadModelOptions): Promise<WidgetModel>
     features(history, opts = {}) {
       const t0 = asOfOf(opts.asOf)
       const checked = checkHistory(history)
-      const by = canary && inCanary(checked.customerId, canary.share) ? canary : champion
+      const by = servedBy(checked.customerId)
       try {
         return by.scorer.historyFeatures([checked], t0)[0] ?? null
       } catch (e) {
@@ -245,8 +249,7 @@ function scoreOne(
   try {
     return scorer.scoreHistories([history as Parameters<HistoryScorer['scoreHistories']>[0][0]], t0)
   } catch (e) {
-    if (!(e instanceof ScoringInputError)) throw e
-    if (/no purchase before asOf/.test(e.message)) {
+    if (e instanceof NoPurchaseBeforeAsOfError) {
       throw new WidgetError(
         'no_purchase_before_as_of',
         `customer "${history.customerId}" has no purchase before asOf (${new Date(t0).toISOString()}): ` +
@@ -254,10 +257,6 @@ function scoreOne(
         { cause: e }
       )
     }
-    const w = asWidgetError(e)
-    throw new WidgetError(w.code, w.message.replace(/^items\[0\]\./, 'history.'), {
-      field: w.field?.replace(/^items\[0\]\./, 'history.') ?? 'history',
-      cause: e,
-    })
+    throw e instanceof ScoringInputError ? asWidgetError(e) : e
   }
 }

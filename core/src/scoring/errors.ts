@@ -28,3 +28,12 @@ export class ScoringInputError extends Error {
     this.field = field
   }
 }
+
+/**
+ * A customer with no purchase before asOf: outside the population the model was trained on, so
+ * there is nothing to score. A ScoringInputError of its own class, so callers can tell it apart
+ * without reading the message.
+ */
+export class NoPurchaseBeforeAsOfError extends ScoringInputError {
+  override name = 'NoPurchaseBeforeAsOfError'
+}

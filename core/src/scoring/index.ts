@@ -31,7 +31,12 @@ export {
 } from './dense-model.ts'
 export { historyBatch, type HistoryBatch } from './histories.ts'
 export { loadTfjsModel } from './tfjs-fallback.ts'
-export { ModelFormatError, ScoringInputError, UnsupportedModelError } from './errors.ts'
+export {
+  ModelFormatError,
+  NoPurchaseBeforeAsOfError,
+  ScoringInputError,
+  UnsupportedModelError,
+} from './errors.ts'
 export {
   logCondition,
   maxAbsDiff,

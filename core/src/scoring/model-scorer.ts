@@ -9,7 +9,12 @@ import { computeFeatures, type FeatureVector } from '../features/compute.ts'
 import { FEATURE_COLUMNS, FEATURE_SPEC_VERSION } from '../features/spec.ts'
 import { DenseModel, type ForwardModel } from './dense-model.ts'
 import { EncodingError, FeatureEncoder } from './encoding.ts'
-import { ModelFormatError, ScoringInputError, UnsupportedModelError } from './errors.ts'
+import {
+  ModelFormatError,
+  NoPurchaseBeforeAsOfError,
+  ScoringInputError,
+  UnsupportedModelError,
+} from './errors.ts'
 import { historyBatch } from './histories.ts'
 import { zilnColumns, zilnPredictRows, type ZilnColumns } from './head.ts'
 import type { ScoringMetadata } from './metadata.ts'
@@ -122,7 +127,7 @@ export class ModelScorer implements HistoryScorer {
     const x = this.inputs(Array.isArray(items) ? items.length : 0)
     this.eachHistoryVector(items, asOf, (vector, i, t0) => {
       if (!vector) {
-        throw new ScoringInputError(
+        throw new NoPurchaseBeforeAsOfError(
           `items[${i}].transactions`,
           `customer "${items[i]!.customerId}" has no purchase before asOf ` +
             `(${new Date(t0).toISOString()}), so is outside the model's population: nothing to score`

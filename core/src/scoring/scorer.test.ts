@@ -4,7 +4,12 @@ import { computeFeatures } from '../features/compute.ts'
 import { historyFromTransactions } from '../features/history.ts'
 import type { Transaction } from '../transaction.ts'
 import { encodeVectors, FeatureEncoder } from './encoding.ts'
-import { ModelFormatError, ScoringInputError, UnsupportedModelError } from './errors.ts'
+import {
+  ModelFormatError,
+  NoPurchaseBeforeAsOfError,
+  ScoringInputError,
+  UnsupportedModelError,
+} from './errors.ts'
 import { zilnColumns, zilnPredictRows, type ZilnColumns } from './head.ts'
 import type { ScoringMetadata } from './metadata.ts'
 import { maxRelDiff, predictionParity } from './parity.ts'
@@ -286,6 +291,13 @@ describe('createScorer', () => {
       'items[1].transactions',
       /customer "b" has no purchase before asOf \(2011-06-12T00:00:00.000Z\)/
     )
+    // Of its own class, so callers need not read the message.
+    expect(() =>
+      scorer.scoreHistories(
+        [{ customerId: 'b', transactions: [{ timestamp: AS_OF + 1, amountMinor: 500 }] }],
+        AS_OF
+      )
+    ).toThrow(NoPurchaseBeforeAsOfError)
     fails(
       () =>
         scorer.scoreHistories(
