@@ -268,3 +268,9 @@ export function saveResults(name: string, entry: unknown): void {
   writeFileSync(RESULTS_FILE, JSON.stringify(all, null, 2) + '\n')
   log(`results written to ${path.relative(REPO_ROOT, RESULTS_FILE)} (key "${name}")`)
 }
+
+/** The q-quantile of already sorted values (the nearest rank below); NaN for none. */
+export function quantile(sorted: ArrayLike<number>, q: number): number {
+  if (sorted.length === 0) return Number.NaN
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
+}

@@ -17,7 +17,7 @@ import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from 'miniflare'
 import { buildDir, wranglerEnv } from '../../edge-worker/local/built-worker.ts'
 import { log, probe, REPO_ROOT, StepError } from '../common.ts'
 import type { EdgeInputs } from './inputs.ts'
-import { quantile } from './load.ts'
+import { quantile } from '../common.ts'
 import { spin, type TimingResult } from './timing-worker/measure.ts'
 
 const CONFIG = path.join(REPO_ROOT, 'bench', 'edge', 'timing-worker', 'wrangler.jsonc')

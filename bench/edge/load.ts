@@ -6,7 +6,7 @@
 // benchmark fails when there is any, after the other runs.
 
 import autocannon from 'autocannon'
-import { log } from '../common.ts'
+import { log, quantile } from '../common.ts'
 import { cpuMs } from './cpu.ts'
 
 export interface LoadSpec {
@@ -54,11 +54,6 @@ export interface LoadFigures {
 }
 
 const round = (x: number, d: number) => Number(x.toFixed(d))
-
-export function quantile(sorted: ArrayLike<number>, q: number): number {
-  if (sorted.length === 0) return Number.NaN
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
-}
 
 interface Run {
   result: autocannon.Result

@@ -10,7 +10,7 @@ import { Random } from '@fcv/core'
 import type { BrowserContext } from 'playwright-core'
 import { startTestServer } from '../../trainer/src/mlflow/test-server.ts'
 import { startWidgetStack } from '../../web-widget/e2e/stack.ts'
-import { log } from '../common.ts'
+import { log, quantile } from '../common.ts'
 
 export interface WidgetTimings {
   loads: number
@@ -20,11 +20,8 @@ export interface WidgetTimings {
   chromium: string
 }
 
-const quantile = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!
-}
 const round = (x: number) => Math.round(x * 100) / 100
+const sorted = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)
 
 /** Waits for the page's first fcv:prediction; ms from the script's start mark to it. */
 async function firstPrediction(context: BrowserContext, url: string): Promise<number> {
@@ -139,8 +136,8 @@ export async function widgetTimings(loads = 10, calls = 500): Promise<WidgetTimi
     )
     await context.close()
     const stats = (xs: number[]) => ({
-      median: round(quantile(xs, 0.5)),
-      p90: round(quantile(xs, 0.9)),
+      median: round(quantile(sorted(xs), 0.5)),
+      p90: round(quantile(sorted(xs), 0.9)),
       max: round(Math.max(...xs)),
       runs: xs.map(round),
     })
@@ -151,8 +148,8 @@ export async function widgetTimings(loads = 10, calls = 500): Promise<WidgetTimi
       score500: {
         lines: 500,
         calls,
-        medianMs: round(quantile(times, 0.5)),
-        p99Ms: round(quantile(times, 0.99)),
+        medianMs: round(quantile(sorted(times), 0.5)),
+        p99Ms: round(quantile(sorted(times), 0.99)),
       },
       chromium: stack.browser.version(),
     }
