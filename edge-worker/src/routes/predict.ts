@@ -1,9 +1,16 @@
 // POST /v1/predict: feature rows or raw histories in, one prediction per customer out, in order,
-// with the champion's units (horizon, currency) stated once (units.ts).
+// with the champion's units (horizon, currency) stated once (core's serving/units.ts).
 // The canary (if any) serves its share of customers by a stable hash of the id; the shadow (if any)
 // scores everyone after the response, for telemetry only.
 
-import { inCanary, ScoringInputError } from '@fcv/core'
+import {
+  describeUnits,
+  inCanary,
+  sameUnits,
+  ScoringInputError,
+  unitsOf,
+  type PredictionUnits,
+} from '@fcv/core'
 import type { Hono } from 'hono'
 import type { AppEnv, Deps } from '../app-env.ts'
 import { backgroundOf } from '../background.ts'
@@ -14,7 +21,6 @@ import { parsePredictRequest, type PredictCustomer } from '../predict-request.ts
 import type { FeatureValues, FeatureVector, Prediction, Scorer } from '../scoring.ts'
 import type { Slot } from '../serving.ts'
 import type { Outcome, Telemetry } from '../telemetry.ts'
-import { describeUnits, sameUnits, unitsOf, type PredictionUnits } from '../units.ts'
 import { servingView } from './model.ts'
 
 type ServedVariant = 'champion' | 'canary'
