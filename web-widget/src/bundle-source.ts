@@ -70,8 +70,7 @@ export class BundleSource {
       })
       return this.lastGood(why)
     }
-    const state = stateOf(res)
-    if (!res.ok || !state) {
+    if (!res.ok) {
       const why = new WidgetError(
         'bundle_unreachable',
         `GET ${this.url}: HTTP ${res.status}${res.status === 503 ? ' (no model published yet)' : ''}`
@@ -80,7 +79,8 @@ export class BundleSource {
     }
     try {
       const champion = await this.verified(await this.read(res))
-      if (champion.digest !== state.champion) state.champion = champion.digest
+      // The champion is what the bytes are (their digest), whatever the headers say.
+      const state: ChannelState = { champion: champion.digest, ...othersOf(res) }
       // Storage is off the path to the first score: the first localStorage access of a page and
       // a Cache API write cost tens of ms.
       setTimeout(() => {
@@ -104,12 +104,12 @@ export class BundleSource {
     })
     if (!res.ok) throw new WidgetError('bundle_unreachable', `GET ${url}: HTTP ${res.status}`)
     const sourced = await this.verified(await this.read(res))
-    void this.store(sourced.digest, sourced.bytes)
     if (sourced.digest !== digest) {
       throw new WidgetError('bundle_refused', `GET ${url}: the bytes have another digest`, {
         reason: 'digest-mismatch',
       })
     }
+    void this.store(sourced.digest, sourced.bytes)
     return sourced
   }
 
@@ -138,7 +138,8 @@ export class BundleSource {
     return readCapped(res.body!, max, () => tooLarge(`over ${max}`))
   }
 
-  private async verified(bytes: Uint8Array<ArrayBuffer>): Promise<SourcedBundle> {
+  /** `digest`: the bytes' sha256 when the caller has it already (a cache read checks it first). */
+  private async verified(bytes: Uint8Array<ArrayBuffer>, digest?: string): Promise<SourcedBundle> {
     let bundle: VerifiedBundle
     try {
       bundle = await verifySignedBundle(bytes, this.options.trustedKeys, signatureCheck)
@@ -149,7 +150,7 @@ export class BundleSource {
         cause: e,
       })
     }
-    return { digest: await sha256Hex(bytes), bundle, bytes }
+    return { digest: digest ?? (await sha256Hex(bytes)), bundle, bytes }
   }
 
   private digestUrl(digest: string): string {
@@ -163,7 +164,7 @@ export class BundleSource {
       if (!hit) return null
       const bytes = new Uint8Array(await hit.arrayBuffer())
       if ((await sha256Hex(bytes)) !== digest) return null
-      return await this.verified(bytes)
+      return await this.verified(bytes, digest)
     } catch {
       return null // a cache that fails is a cache miss
     }
@@ -199,16 +200,12 @@ export class BundleSource {
   }
 }
 
-/** The channel state GET /v1/bundle's headers give. */
-function stateOf(res: Response): ChannelState | null {
-  if (!res.ok) return null
-  // The digest of the bytes is checked when they are read; a missing header is filled in then.
-  const champion = res.headers.get('x-fcv-digest') ?? ''
+/** The canary and shadow the headers of GET /v1/bundle's 200 name. */
+function othersOf(res: Response): Omit<ChannelState, 'champion'> {
   const canary = res.headers.get('x-fcv-canary-digest')
   const share = Number(res.headers.get('x-fcv-canary-share'))
   const shadow = res.headers.get('x-fcv-shadow-digest')
   return {
-    champion,
     canary:
       canary && DIGEST.test(canary) && share > 0 && share < 1 ? { digest: canary, share } : null,
     shadow: shadow && DIGEST.test(shadow) ? shadow : null,
