@@ -17,12 +17,10 @@ function hasWebCryptoEd25519(key: string): Promise<boolean> {
   return webCrypto
 }
 
-export const loadNoble = () => import('@noble/ed25519')
-
 export const signatureCheck: SignatureCheck = async (key, signature, data) => {
   if (typeof key !== 'string' || (await hasWebCryptoEd25519(key))) {
     return webCryptoSignatureCheck(key, signature, data)
   }
-  const noble = await loadNoble()
+  const noble = await import('@noble/ed25519')
   return noble.verifyAsync(signature, data, base64ToBytes(key))
 }
