@@ -14,6 +14,7 @@ import { createApp } from '../src/app.ts'
 import type { Env } from '../src/env.ts'
 import {
   call,
+  preflight,
   errorOf,
   newSigner,
   push,
@@ -261,14 +262,7 @@ describe('POST /v1/beacon', () => {
 
   it('answers the preflight of a JSON POST (fetch with keepalive) for listed origins', async () => {
     const listed = testEnv(kv, { CORS_ORIGINS: 'https://shop.test' })
-    const res = await call(app, listed, '/v1/beacon', {
-      method: 'OPTIONS',
-      headers: {
-        origin: 'https://shop.test',
-        'access-control-request-method': 'POST',
-        'access-control-request-headers': 'content-type',
-      },
-    })
+    const res = await preflight(app, listed, '/v1/beacon')
     expect(res.status).toBe(204)
     expect(res.headers.get('access-control-allow-origin')).toBe('https://shop.test')
     expect(res.headers.get('access-control-allow-methods')!.split(',')).toContain('POST')

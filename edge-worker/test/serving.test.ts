@@ -210,13 +210,9 @@ describe('GET /v1/bundle', () => {
       TRUSTED_KEYS: trusting(signer),
       CORS_ORIGINS: 'https://shop.test',
     })
-    const res = await call(app, listed, '/v1/bundle', {
-      method: 'OPTIONS',
-      headers: {
-        origin: 'https://shop.test',
-        'access-control-request-method': 'GET',
-        'access-control-request-headers': 'if-none-match',
-      },
+    const res = await preflight(app, listed, '/v1/bundle', 'https://shop.test', {
+      method: 'GET',
+      headers: 'if-none-match',
     })
     expect(res.status).toBe(204)
     expect(res.headers.get('access-control-allow-origin')).toBe('https://shop.test')

@@ -154,19 +154,20 @@ export async function call(
   return res
 }
 
-/** A browser's CORS preflight for a POST with a JSON body from `origin`. */
+/** A browser's CORS preflight from `origin`: by default for a POST with a JSON body. */
 export function preflight(
   app: Hono<AppEnv>,
   bindings: Env,
   path: string,
-  origin = 'https://shop.test'
+  origin = 'https://shop.test',
+  request: { method: string; headers: string } = { method: 'POST', headers: 'content-type' }
 ): Promise<Response> {
   return call(app, bindings, path, {
     method: 'OPTIONS',
     headers: {
       origin,
-      'access-control-request-method': 'POST',
-      'access-control-request-headers': 'content-type',
+      'access-control-request-method': request.method,
+      'access-control-request-headers': request.headers,
     },
   })
 }
