@@ -53,12 +53,9 @@ export function strictCsp(edgeUrl: string): string {
 export async function startDemoServer(options: DemoServerOptions): Promise<DemoServer> {
   const dist = options.dist ?? join(import.meta.dirname, '../dist')
   const cspReports: unknown[] = []
-  const config = JSON.stringify({
-    bundleUrl: new URL('/v1/bundle', options.edgeUrl).href,
-    trustedKeys: options.trustedKeys,
-  })
+  const bundleUrl = new URL('/v1/bundle', options.edgeUrl).href
+  const config = JSON.stringify({ bundleUrl, trustedKeys: options.trustedKeys })
   const csp = strictCsp(options.edgeUrl)
-  const { bundleUrl } = JSON.parse(config) as { bundleUrl: string }
   // The element's attributes and the signed-in customer's history (?pick=<n>: the n-th demo
   // customer), written into the page as a storefront's template would: the widget scores as soon
   // as its script runs, without waiting for the page's own scripts.
