@@ -59,6 +59,9 @@ export const WIRE_TRANSACTION_FIELDS = [
   'unitPrice',
   'country',
 ] as const
+/** Lines of one customer's history that a request (edge) or a page (widget) may carry. */
+export const MAX_WIRE_TRANSACTIONS = 100_000
+
 export const WIRE_STRING_LIMITS = {
   customerId: 256,
   orderId: 256,

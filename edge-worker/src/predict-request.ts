@@ -1,6 +1,11 @@
 // The body of POST /v1/predict, validated field by field: a 400 names the first wrong field.
 
-import { checkWireTransactions, ScoringInputError, type HistoryTransaction } from '@fcv/core'
+import {
+  checkWireTransactions,
+  MAX_WIRE_TRANSACTIONS,
+  ScoringInputError,
+  type HistoryTransaction,
+} from '@fcv/core'
 import { z } from 'zod'
 import { ApiError } from './errors.ts'
 import { pathOf } from './field-path.ts'
@@ -19,7 +24,7 @@ const CustomerSchema = z
   .strictObject({
     customerId: z.string().min(1).max(256),
     features: FeaturesSchema.optional(),
-    transactions: z.array(z.unknown()).max(100_000).optional(),
+    transactions: z.array(z.unknown()).max(MAX_WIRE_TRANSACTIONS).optional(),
   })
   .superRefine((customer, ctx) => {
     if ((customer.features === undefined) === (customer.transactions === undefined)) {

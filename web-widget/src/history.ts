@@ -5,6 +5,7 @@
 import {
   checkWireTransactions,
   isRecord,
+  MAX_WIRE_TRANSACTIONS,
   ScoringInputError,
   type HistoryTransaction,
 } from '@fcv/core'
@@ -22,9 +23,6 @@ export interface CheckedHistory {
   transactions: HistoryTransaction[]
 }
 
-/** More lines than a page should hand a widget; the Worker's request bound is the same order. */
-export const MAX_TRANSACTIONS = 100_000
-
 export function checkHistory(history: unknown): CheckedHistory {
   if (!isRecord(history)) throw invalid('history', 'must be an object { customerId, transactions }')
   const { customerId, transactions } = history
@@ -32,10 +30,10 @@ export function checkHistory(history: unknown): CheckedHistory {
     throw invalid('history.customerId', 'must be a string of 1 to 256 characters')
   }
   if (!Array.isArray(transactions)) throw invalid('history.transactions', 'must be an array')
-  if (transactions.length > MAX_TRANSACTIONS) {
+  if (transactions.length > MAX_WIRE_TRANSACTIONS) {
     throw invalid(
       'history.transactions',
-      `has ${transactions.length} lines; at most ${MAX_TRANSACTIONS}`
+      `has ${transactions.length} lines; at most ${MAX_WIRE_TRANSACTIONS}`
     )
   }
   const copy = transactions.map((t: unknown) => (isRecord(t) ? { ...t } : t))
