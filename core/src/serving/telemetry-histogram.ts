@@ -12,6 +12,16 @@ export const TELEMETRY_BOUNDS = {
   feature: [-1e4, -1e3, -100, -10, -1, -0.1, 0, 0.1, 1, 10, 100, 1e3, 1e4, 1e5],
 } as const satisfies Record<string, readonly number[]>
 
+/**
+ * The bucket index of v for `bounds`: i with bounds[i-1] < v <= bounds[i], and bounds.length for
+ * v above every bound. The Worker's histograms and the widget's beacons bucket with it.
+ */
+export function bucketOf(bounds: readonly number[], v: number): number {
+  let i = 0
+  while (i < bounds.length && v > bounds[i]!) i++
+  return i
+}
+
 /** A histogram being filled: counts[i] holds bounds[i-1] < v <= bounds[i] (see Histogram). */
 export class HistogramBuckets {
   readonly bounds: readonly number[]
@@ -25,9 +35,7 @@ export class HistogramBuckets {
   add(v: number): void {
     // NaN and ±Infinity are not counted: an infinite sum would not survive JSON.
     if (!Number.isFinite(v)) return
-    let i = 0
-    while (i < this.bounds.length && v > this.bounds[i]!) i++
-    this.counts[i]!++
+    this.counts[bucketOf(this.bounds, v)]!++
     this.sum += v
     this.n++
   }

@@ -1,8 +1,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- each case breaks the beacon on purpose */
 import { describe, expect, it } from 'vitest'
 import { WidgetBeaconSchema } from './widget-beacon-schema.ts'
+import { bucketOf } from './telemetry-histogram.ts'
 import {
-  bucketOf,
   WIDGET_BEACON_BOUNDS,
   WIDGET_BEACON_LIMITS,
   WIDGET_BEACON_SCHEMA,

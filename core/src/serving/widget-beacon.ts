@@ -25,7 +25,7 @@ export type WidgetVariant = (typeof WIDGET_VARIANTS)[number]
 
 /**
  * Bucket upper bounds: counts[i] holds values v with bounds[i-1] < v <= bounds[i]; the last count
- * holds v > the last bound (as the Worker's histograms, telemetry-histogram.ts).
+ * holds v > the last bound (bucketOf, as the Worker's histograms: telemetry-histogram.ts).
  */
 export const WIDGET_BEACON_BOUNDS = {
   /** From the score call to the prediction, milliseconds. */
@@ -65,11 +65,4 @@ export interface WidgetBeacon {
   /** The channel is always widget; the registered model name, when a model was loaded. */
   model: string | null
   series: WidgetBeaconSeries[]
-}
-
-/** The bucket index of v for `bounds` (v > every bound: bounds.length). */
-export function bucketOf(bounds: readonly number[], v: number): number {
-  let i = 0
-  while (i < bounds.length && v > bounds[i]!) i++
-  return i
 }
