@@ -64,6 +64,18 @@ export async function verifySignedBundle(
 ): Promise<VerifiedBundle> {
   const raw = parseBundleJson(input)
   checkBundleFormat(raw)
+  return verifySignedDocument(raw, trusted, check)
+}
+
+/**
+ * verifySignedBundle's checks after parsing and the format check, for a caller that has done
+ * those already (verifyBundle, which parses once for its schemas and the signature).
+ */
+export async function verifySignedDocument(
+  raw: unknown,
+  trusted: TrustedKeys,
+  check: SignatureCheck = webCryptoSignatureCheck
+): Promise<VerifiedBundle> {
   const { manifest, signature, files } = envelopeOf(raw)
   // The signature covers the manifest as received, unknown fields included. Serialised before the
   // first await, so what is verified is what was checked.

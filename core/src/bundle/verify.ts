@@ -3,7 +3,7 @@ import { BundleDocumentSchema, BundleFilesSchema, type BundleDocument } from './
 import {
   checkBundleFormat,
   parseBundleJson,
-  verifySignedBundle,
+  verifySignedDocument,
   type TrustedKeys,
   type VerifiedBundle,
 } from './verify-signed.ts'
@@ -32,6 +32,6 @@ export async function verifyBundle(
       cause: parsed.error,
     })
   }
-  const verified = await verifySignedBundle(raw, trusted)
+  const verified = await verifySignedDocument(raw, trusted)
   return { ...verified, manifest: parsed.data.manifest }
 }
