@@ -10,6 +10,7 @@
 // next request (or loses it when evicted).
 
 import {
+  emptyWidgetSeries,
   HistogramBuckets as Buckets,
   TELEMETRY_BOUNDS,
   TELEMETRY_SCHEMA,
@@ -191,14 +192,7 @@ export class Telemetry {
         this.capped(
           this.widgetSeries,
           key,
-          () => ({
-            modelVersion: s.modelVersion,
-            variant: s.variant,
-            outcome: s.outcome,
-            n: 0,
-            latencyMs: new Array<number>(WIDGET_BEACON_BOUNDS.latencyMs.length + 1).fill(0),
-            expected: new Array<number>(WIDGET_BEACON_BOUNDS.expected.length + 1).fill(0),
-          }),
+          () => emptyWidgetSeries(s.modelVersion, s.variant, s.outcome),
           MAX_WIDGET_SERIES,
           s.n
         )

@@ -6,6 +6,7 @@
 
 import {
   bucketOf,
+  emptyWidgetSeries,
   WIDGET_BEACON_BOUNDS,
   WIDGET_BEACON_LIMITS,
   WIDGET_BEACON_SCHEMA,
@@ -43,14 +44,7 @@ export function record(url: string, r: ScoreRecord): void {
   let s = page.series.get(id)
   if (!s) {
     if (page.series.size >= WIDGET_BEACON_LIMITS.series) return
-    s = {
-      modelVersion: r.modelVersion,
-      variant: r.variant,
-      outcome: r.outcome,
-      n: 0,
-      latencyMs: zeros(WIDGET_BEACON_BOUNDS.latencyMs.length + 1),
-      expected: zeros(WIDGET_BEACON_BOUNDS.expected.length + 1),
-    }
+    s = emptyWidgetSeries(r.modelVersion, r.variant, r.outcome)
     page.series.set(id, s)
   }
   if (s.n >= WIDGET_BEACON_LIMITS.countPerSeries) return
@@ -85,5 +79,3 @@ function listen(): void {
   })
   addEventListener('pagehide', flushTelemetry)
 }
-
-const zeros = (n: number) => new Array<number>(n).fill(0)

@@ -66,3 +66,19 @@ export interface WidgetBeacon {
   model: string | null
   series: WidgetBeaconSeries[]
 }
+
+/** A series with nothing counted yet: what the widget and the Worker add beacons' counts into. */
+export function emptyWidgetSeries(
+  modelVersion: string | null,
+  variant: WidgetVariant,
+  outcome: WidgetOutcome
+): WidgetBeaconSeries {
+  return {
+    modelVersion,
+    variant,
+    outcome,
+    n: 0,
+    latencyMs: new Array<number>(WIDGET_BEACON_BOUNDS.latencyMs.length + 1).fill(0),
+    expected: new Array<number>(WIDGET_BEACON_BOUNDS.expected.length + 1).fill(0),
+  }
+}
