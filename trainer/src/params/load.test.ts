@@ -56,6 +56,31 @@ describe('loadParams', () => {
     expect(run).toThrow(/unknown IANA time zone "Mars\/Olympus"/)
   })
 
+  it('reads ingest.duplicates, auto by default, and refuses other values', () => {
+    expect(loadParams(repoParams).ingest.duplicates).toBe('auto')
+    expect(loadParams(repoParams, ['ingest.duplicates=keep']).ingest.duplicates).toBe('keep')
+    // A params file from before the key: auto, so a log with order ids is ingested as it was.
+    const before = paramsFile(
+      [
+        'data:',
+        '  path: log.csv',
+        '  columns: { customer_id: c, timestamp: t, amount: a }',
+        '  timestamp_format: iso8601',
+        '  currency: GBP',
+        'ingest: { out_dir: out, max_invalid_fraction: 0.01 }',
+        "features: { test_cutoff: '2011-06-12', step_days: 28, count: 7 }",
+      ].join('\n')
+    )
+    expect(loadParams(before).ingest).toEqual({
+      out_dir: 'out',
+      max_invalid_fraction: 0.01,
+      duplicates: 'auto',
+    })
+    expect(() => loadParams(repoParams, ['ingest.duplicates=sometimes'])).toThrow(
+      /ingest\.duplicates/
+    )
+  })
+
   it('requires amount or quantity with unit price, not both', () => {
     expect(() => loadParams(repoParams, ['data.columns.amount=Total'])).toThrow(
       /data\.columns: map either columns\.amount, or both/

@@ -113,6 +113,9 @@ export const DataParamsSchema = z
     }
   })
 
+/** ingest.duplicates: what to do with exact duplicate lines (trainer/src/ingest/duplicates.ts). */
+export const DUPLICATES_SETTINGS = ['auto', 'drop', 'keep'] as const
+
 const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD')
 
 export const FeaturesParamsSchema = z.object({
@@ -209,8 +212,15 @@ export const ParamsSchema = z.object({
       out_dir: z.string().min(1).default('data/interim'),
       /** Share of data rows that may fail to parse before the run fails instead of quarantining. */
       max_invalid_fraction: z.number().min(0).max(1).default(0.01),
+      /**
+       * Exact duplicate lines (every field equal to an earlier line's): `drop` quarantines them,
+       * `keep` keeps them, `auto` drops them only when `data.columns.order_id` is mapped. An order
+       * id tells one order's lines apart, so a repeat is the same line exported twice; without it,
+       * identical lines (same customer, time and amount) can be separate purchases.
+       */
+      duplicates: z.enum(DUPLICATES_SETTINGS).default('auto'),
     })
-    .default({ out_dir: 'data/interim', max_invalid_fraction: 0.01 }),
+    .default({ out_dir: 'data/interim', max_invalid_fraction: 0.01, duplicates: 'auto' }),
   features: FeaturesParamsSchema.extend({
     out_dir: z.string().min(1).default('data/processed'),
   }),
@@ -233,6 +243,7 @@ export const ParamsSchema = z.object({
 
 export type Params = z.infer<typeof ParamsSchema>
 export type DataParams = Params['data']
+export type IngestParams = Params['ingest']
 export type FeaturesParams = Params['features']
 export type TrainParams = Params['train']
 export type RegisterParams = Params['register']
