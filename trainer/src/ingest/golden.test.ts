@@ -94,6 +94,12 @@ describe('ingest of a retail log (golden)', () => {
       non_positive_price: 1, // line 19
       zero_amount: 1, // line 18, quantity 0
     })
+    expect(report.duplicates).toEqual({
+      setting: 'auto',
+      policy: 'drop',
+      reason: 'an order id column is mapped', // Invoice
+      kept: 0,
+    })
 
     const quarantine = await readFile(join(out, 'quarantine.csv'), 'utf8')
     const reasons = quarantine

@@ -8,6 +8,7 @@ import type { Params } from '../params/schema.ts'
 import { interimSchema } from '../interim/schema.ts'
 import { CsvByteTokenizer, splitterOptions } from './csv-bytes.ts'
 import { CsvSyntaxError, type Tokenizer } from './csv-tokenizer.ts'
+import { resolveDuplicates } from './duplicates.ts'
 import { IngestError } from './errors.ts'
 import { openCsvInput, openInput, type InputStream } from './input.ts'
 import { InterimWriter } from './interim-writer.ts'
@@ -39,10 +40,14 @@ function summarize(r: IngestReport): string {
   const dropped = QUARANTINE_REASONS.filter((k) => r.by_reason[k] > 0)
     .map((k) => `${k} ${formatCount(r.by_reason[k])}`)
     .join(', ')
+  const d = r.duplicates
+  const duplicates =
+    `duplicates: ${d.policy}${d.policy === 'keep' ? `, ${formatCount(d.kept)} kept` : ''} ` +
+    `(${d.setting === 'auto' ? 'auto: ' : ''}${d.reason})`
   return (
     `ingest: ${formatCount(r.rows_read)} rows in ${(r.duration_ms / 1000).toFixed(1)} s: ` +
     `${formatCount(r.rows_kept)} kept, ${formatCount(r.rows_quarantined)} quarantined` +
-    `${dropped ? ` (${dropped})` : ''} -> ${r.output_dir}`
+    `${dropped ? ` (${dropped})` : ''}; ${duplicates} -> ${r.output_dir}`
   )
 }
 
@@ -104,7 +109,13 @@ export async function runIngest(
     const report = new ReportBuilder()
     // Retail log lines run to ~90 bytes: an estimate of the rows, to size tables by.
     const expectedRows = Math.floor(input.textBytes / BYTES_PER_ROW_GUESS)
-    const rows = new RowPipeline(data, file, { writer, quarantine, report }, { expectedRows })
+    const duplicates = resolveDuplicates(params.ingest.duplicates, data.columns)
+    const rows = new RowPipeline(
+      data,
+      file,
+      { writer, quarantine, report },
+      { expectedRows, duplicates: duplicates.policy }
+    )
     const progress = new ProgressMeter(log, input.sizeBytes, options.progress ?? true)
     const afterChunk = async () => {
       await writer?.flush()
@@ -139,6 +150,7 @@ export async function runIngest(
       currencyExponent: data.currency_exponent,
       outputDir: out.dir,
       durationMs: performance.now() - started,
+      duplicates,
       customers: writer.distinctCustomers,
       orders: writer.distinctOrders,
     })

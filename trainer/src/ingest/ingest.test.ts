@@ -210,7 +210,9 @@ describe('runIngest', () => {
     const file = await writeFixture(dir, 'log.csv', lines(SIMPLE_HEADER, ...rows(3)))
     const logged: string[] = []
     await runIngest(testParams(file, join(dir, 'out')), { log: (l) => logged.push(l) })
-    expect(logged.at(-1)).toMatch(/^ingest: 3 rows in \d+\.\d s: 3 kept, 0 quarantined -> .*out$/)
+    expect(logged.at(-1)).toMatch(
+      /^ingest: 3 rows in \d+\.\d s: 3 kept, 0 quarantined; duplicates: drop \(auto: an order id column is mapped\) -> .*out$/
+    )
   })
 
   it('logs a progress line with rows, megabytes, share of the file and rate', () => {

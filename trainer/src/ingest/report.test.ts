@@ -27,6 +27,20 @@ describe('ReportBuilder', () => {
     unitPrice: null,
   })
 
+  const input = {
+    path: 'p',
+    sizeBytes: 1,
+    sha256: '',
+    gzip: false,
+    currency: 'GBP',
+    currencyExponent: 2,
+    outputDir: 'o',
+    durationMs: 1,
+    customers: 2,
+    orders: 2,
+    duplicates: { setting: 'auto', policy: 'drop', reason: 'an order id column is mapped' },
+  } as const
+
   it('sums kept rows and reports the distinct counts it is given', () => {
     const b = new ReportBuilder()
     for (const [c, o, amount] of [
@@ -37,18 +51,7 @@ describe('ReportBuilder', () => {
       b.rowsRead++
       b.kept(row(c, amount, o))
     }
-    const r = b.build({
-      path: 'p',
-      sizeBytes: 1,
-      sha256: '',
-      gzip: false,
-      currency: 'GBP',
-      currencyExponent: 2,
-      outputDir: 'o',
-      durationMs: 1,
-      customers: 2,
-      orders: 2,
-    })
+    const r = b.build(input)
     expect(r).toMatchObject({
       customers: 2,
       orders: 2,
@@ -56,6 +59,22 @@ describe('ReportBuilder', () => {
       returns: 1,
       total_amount_minor: 4,
     })
+  })
+
+  it('names the duplicates policy and how many duplicates were kept', () => {
+    const b = new ReportBuilder()
+    b.rowsRead += 3
+    for (let i = 0; i < 3; i++) b.kept(row('a', 1, null))
+    b.duplicatesKept += 2
+    const duplicates = {
+      setting: 'auto',
+      policy: 'keep',
+      reason: 'no order id column is mapped',
+    } as const
+    const r = b.build({ ...input, duplicates })
+    expect(r.duplicates).toEqual({ ...duplicates, kept: 2 })
+    expect(r.rows_kept).toBe(3)
+    expect(Object.keys(r).indexOf('duplicates')).toBe(Object.keys(r).indexOf('by_reason') + 1)
   })
 
   it('refuses a total it cannot hold exactly', () => {

@@ -1,6 +1,7 @@
 // ingest-report.json: what was read, kept and dropped, and the totals later stages can check against.
 // Distinct customers and orders are the interim writer's key counts (exact, see interim-writer.ts).
 
+import type { DuplicatesPolicy } from './duplicates.ts'
 import { IngestError } from './errors.ts'
 import { QUARANTINE_REASONS, isInvalidReason, type QuarantineReason } from './reasons.ts'
 
@@ -16,6 +17,12 @@ export interface IngestReport {
   /** Rows that could not be read (wrong_field_count and bad_*), a subset of rows_quarantined. */
   invalid_rows: number
   by_reason: Record<QuarantineReason, number>
+  /**
+   * What was done with exact duplicate lines: ingest.duplicates (`setting`), what it resolved to
+   * (`policy`) and why; `kept` counts the kept rows that equal an earlier row (0 when the policy
+   * drops them: by_reason.duplicate counts those).
+   */
+  duplicates: DuplicatesPolicy & { kept: number }
   /** Distinct customer ids among kept rows. */
   customers: number
   /** Distinct order ids among kept rows. */
@@ -45,6 +52,8 @@ export class ReportBuilder {
   rowsRead = 0
   rowsKept = 0
   invalidRows = 0
+  /** Kept rows that equal an earlier row (only when duplicates are kept). */
+  duplicatesKept = 0
   readonly byReason = Object.fromEntries(QUARANTINE_REASONS.map((r) => [r, 0])) as Record<
     QuarantineReason,
     number
@@ -82,6 +91,7 @@ export class ReportBuilder {
     currencyExponent: number
     outputDir: string
     durationMs: number
+    duplicates: DuplicatesPolicy
     /** Distinct customer ids and non-null order ids among kept rows. */
     customers: number
     orders: number
@@ -97,6 +107,7 @@ export class ReportBuilder {
       rows_quarantined: this.rowsRead - this.rowsKept,
       invalid_rows: this.invalidRows,
       by_reason: { ...this.byReason },
+      duplicates: { ...input.duplicates, kept: this.duplicatesKept },
       customers: input.customers,
       orders: input.orders,
       returns: this.returns,

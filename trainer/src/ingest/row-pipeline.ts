@@ -25,6 +25,8 @@ export interface RowSinks {
 export interface RowPipelineOptions {
   /** About how many rows the log holds, to size the duplicate set once (a hint). */
   expectedRows?: number
+  /** Quarantine exact duplicate lines (the default) or keep them (duplicates.ts). */
+  duplicates?: 'drop' | 'keep'
 }
 
 export class RowPipeline {
@@ -67,7 +69,8 @@ export class RowPipeline {
         this.data,
         layout,
         this.sinks.writer.productCodes,
-        this.options.expectedRows
+        this.options.expectedRows,
+        this.options.duplicates
       )
       if (this.data.header) return
     }
@@ -81,6 +84,7 @@ export class RowPipeline {
     const row = validator.row
     this.sinks.writer.appendParsed(row, line)
     this.sinks.report.kept(row)
+    if (row.duplicate) this.sinks.report.duplicatesKept++
   }
 
   /** Quarantines a row; its raw text is `raw`, or the line `plain` holds when raw is null. */

@@ -2,7 +2,9 @@
 // (field count, then parsing, then cleaning rules) and the first failure names the row's reason:
 //   wrong_field_count; bad_timestamp, bad_quantity, bad_unit_price, bad_amount (in that order);
 //   missing_customer_id, duplicate, excluded_product, non_positive_price, zero_amount.
-// Duplicates are therefore only looked for among rows that have a customer id.
+// Duplicates are therefore only looked for among rows that have a customer id. When they are kept
+// (ingest.duplicates, duplicates.ts) they go through the rules after it like any row, and a kept one
+// is marked (ParsedRow.duplicate) so the report can count it.
 //
 // The record's fields are byte ranges (field-record.ts) and the common cases are read from the bytes
 // directly: ASCII whitespace trimmed, plain decimals parsed, a timestamp equal to the previous row's
@@ -62,6 +64,8 @@ export class ParsedRow {
   quantity = 0
   hasUnitPrice = false
   unitPrice = 0
+  /** Every field equals an earlier row's: only ever true when duplicates are kept. */
+  duplicate = false
 }
 
 export interface Rejection {
@@ -122,6 +126,7 @@ export class RowValidator {
   private readonly parseTimestamp: TimestampParser
   private readonly parseTimestampBytes: TimestampBytesParser | null
   private readonly seen: Hash64Set
+  private readonly keepDuplicates: boolean
   private readonly exclusion: ProductExclusion
   /**
    * Product codes by id, and the exclusion rule's verdict on each id: 0 not asked yet, 1 a product,
@@ -149,16 +154,23 @@ export class RowValidator {
 
   /**
    * `productCodes` gives each distinct product code an id (the interim writer's, to share it);
-   * `expectedRows` sizes the duplicate set, so it need not grow (and rehash) along the way.
+   * `expectedRows` sizes the duplicate set, so it need not grow (and rehash) along the way;
+   * `duplicates` says whether exact duplicates are quarantined or kept (and marked).
    */
   constructor(
     data: DataParams,
     layout: ColumnLayout,
     productCodes: Utf8Interner,
-    expectedRows = 0
+    expectedRows = 0,
+    duplicates: 'drop' | 'keep' = 'drop'
   ) {
     this.data = data
+    // The set is built when duplicates are kept too, to count them: how many identical lines a log
+    // holds is what tells a user whether the policy matters for it, and it costs what dropping them
+    // costs (9 bytes a slot, 11 to 23 bytes a row), while the fingerprints themselves are computed
+    // with the field ranges (line-split.ts) either way.
     this.seen = new Hash64Set(Math.min(Math.max(1 << 12, expectedRows / 0.8), 1 << 26))
+    this.keepDuplicates = duplicates === 'keep'
     this.codes = productCodes
     const { index } = layout
     this.fieldCount = layout.fieldCount
@@ -245,7 +257,8 @@ export class RowValidator {
     if (customerStart === customerEnd) {
       return this.reject('missing_customer_id', this.customerAt, 'empty')
     }
-    if (!this.seen.addAt(record.info, record.at + 5)) {
+    const duplicate = !this.seen.addAt(record.info, record.at + 5)
+    if (duplicate && !this.keepDuplicates) {
       return this.reject('duplicate', -1, 'every field equals an earlier row')
     }
     let productStart = -1
@@ -320,6 +333,7 @@ export class RowValidator {
       : unitPrice.scale === 0
         ? unitPrice.units
         : unitPrice.units / (POWERS_OF_TEN[unitPrice.scale] as number)
+    row.duplicate = duplicate
     return null
   }
 
