@@ -46,6 +46,13 @@ describe('hyp2f1 against closed forms', () => {
     expect(() => hyp2f1(Number.NaN, 1, 2, 0.5)).toThrow(/finite/)
   })
 
+  it('stops a geometric series early when a ~ c is huge and b < 1 (a BG/NBD fit with a ~ 0)', () => {
+    // 2F1(a, b; a; z) = (1 - z)^-b; these arguments once ran 5M terms and gave up
+    const [a, b, z] = [129675784.22521669, -0.9999999999706312, 0.5187539413680649]
+    close(hyp2f1(a, b, a, z), (1 - z) ** -b, 1e-13)
+    close(hyp2f1(a, b, a + 1.8, z), (1 - z) ** -b, 1e-6)
+  })
+
   it('sums a tail from a given first term', () => {
     const z = 0.5
     const tail = hypergeometricTail(1, 1, 2, z, z / 2)

@@ -50,12 +50,20 @@ export function hypergeometricTail(
       logScale += log(RESCALE_AT)
     }
     if (term === 0) return { sum: sum + lost, logScale }
-    // Past the last sign change every later ratio is at most `bound`: each factor (a+m)/(m+1) and
-    // (b+m)/(c+m) is monotone in m, so its supremum is its value now or its limit 1. The remaining
-    // terms then sum to at most |term| bound / (1 - bound).
+    // Past the last sign change every later ratio is at most `bound`: each factor of either pairing,
+    // (a+m)/(m+1) and (b+m)/(c+m), or (a+m)/(c+m) and (b+m)/(m+1), is monotone in m, so its
+    // supremum is its value now or its limit 1. The remaining terms then sum to at most
+    // |term| bound / (1 - bound). Both pairings: with a ~ c huge and b < 1 (a BG/NBD fit with
+    // a ~ 0), only the second shows the series is already geometric.
     const m = n + 1
     if (a + m > 0 && b + m > 0 && c + m > 0) {
-      const bound = z * Math.max((a + m) / (m + 1), 1) * Math.max((b + m) / (c + m), 1)
+      const sup = (x: number) => Math.max(x, 1)
+      const bound =
+        z *
+        Math.min(
+          sup((a + m) / (m + 1)) * sup((b + m) / (c + m)),
+          sup((a + m) / (c + m)) * sup((b + m) / (m + 1))
+        )
       if (bound < 1) {
         const rest = (Math.abs(term) * bound) / (1 - bound)
         if (rest <= RELATIVE_TOLERANCE * Math.abs(sum + base)) return { sum: sum + lost, logScale }
