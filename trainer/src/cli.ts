@@ -108,11 +108,22 @@ withBackend(
   'score the model and the baselines on the test rows into reports/',
   evaluateCommand
 )
-withBackend(
-  'backtest',
-  'features, train and evaluate at each of backtest.test_cutoffs; mean and spread',
-  backtestCommand
-)
+withParams(program.command('backtest'))
+  .description(
+    'the judge of the defaults: ingest, features, train and evaluate every store of ' +
+      'backtest.stores at each of its test cutoffs; summary.md and summary.json'
+  )
+  .addOption(backendOption())
+  .option('--stores <names>', 'only these stores, comma-separated (default: all)')
+  .action((o: StageOptions & { backend?: BackendChoice; stores?: string }) =>
+    runCommand('backtest', () =>
+      backtestCommand(
+        stageParams(o),
+        o.backend,
+        o.stores?.split(',').map((s) => s.trim())
+      )
+    )
+  )
 withBackend(
   'pipeline',
   'run every stage in order (what `dvc repro` runs), without DVC',

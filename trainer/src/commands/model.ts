@@ -25,9 +25,18 @@ export async function evaluateCommand(params: Params, backend?: BackendChoice): 
   )
 }
 
-export async function backtestCommand(params: Params, backend?: BackendChoice): Promise<void> {
+export async function backtestCommand(
+  params: Params,
+  backend?: BackendChoice,
+  stores?: readonly string[]
+): Promise<void> {
   const loaded = await loadTensorFlow(backend === undefined ? {} : { backend })
   process.stderr.write(`backtest: backend ${loaded.description}\n`)
-  await runBacktest(params, { tf: loaded.tf, backend: loaded.backend })
-  process.stdout.write(`backtest: wrote ${params.backtest.out_dir}/backtest.json\n`)
+  await runBacktest(params, {
+    tf: loaded.tf,
+    backend: loaded.backend,
+    ...(stores ? { stores } : {}),
+  })
+  const dir = params.backtest.out_dir
+  process.stdout.write(`backtest: wrote ${dir}/summary.md and ${dir}/summary.json\n`)
 }

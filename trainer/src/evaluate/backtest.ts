@@ -1,71 +1,108 @@
-// `fcv backtest`: the whole protocol (features, train, evaluate) at each of several test cutoffs, every
-// one with its own training cutoffs before it, then each metric's mean and spread over the cutoffs
-// per model. One good cutoff proves little; a model should win at every one.
+// `fcv backtest`: the judge of the defaults. For each store of backtest.stores (a log: a file, or a
+// synthetic one fcv generate writes first) and each of its test cutoffs, the whole protocol
+// (ingest once per store, then features, train and evaluate with that cutoff's own training
+// cutoffs before it), every model and baseline on the same test rows. A case is one store at one
+// cutoff; each is held to the quality bar (backtest-bar.ts), and summary.md / summary.json put them
+// side by side. One good cutoff of one store proves little: defaults are chosen on all of them.
 
-import { mkdir, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { formatMetric, type RegressionMetrics } from '@fcv/core'
 import { runFeatures } from '../features/index.ts'
+import { runGenerate } from '../generate/index.ts'
+import { runIngest } from '../ingest/index.ts'
+import { writeFileAtomically } from '../io/atomic-file.ts'
 import { runTrain } from '../model/index.ts'
 import type { TF } from '../model/tf.ts'
-import { textTable } from '../io/text-table.ts'
-import type { Params } from '../params/schema.ts'
+import { DataParamsSchema, storeData, type BacktestStore, type Params } from '../params/schema.ts'
+import { qualityBar, type QualityBar } from './backtest-bar.ts'
+import { backtestSummaryMarkdown, summaryLine } from './backtest-summary.ts'
 import { runEvaluate, type MetricsReport } from './index.ts'
+import { METRICS, spreadOf, type Spread } from './spread.ts'
+
+export { spreadOf, type Spread } from './spread.ts'
 
 export interface BacktestOptions {
   tf: TF
   backend: string
+  /** Only these stores (by name); default every store of backtest.stores. */
+  stores?: readonly string[]
   log?: (line: string) => void
 }
 
-export interface Spread {
-  mean: number | null
-  /** Sample standard deviation over the cutoffs (null with fewer than two values). */
-  sd: number | null
-  min: number | null
-  max: number | null
-  values: (number | null)[]
+export interface StoreOutcome {
+  name: string
+  description: string
+  /** The log the store's cases read (the generated file for a synthetic store). */
+  log: string
+  /** fcv generate's options, for a synthetic store. */
+  generate: BacktestStore['generate'] | null
+  /** Why the store was not run (an optional store whose log is absent), else null. */
+  skipped: string | null
+}
+
+export interface BacktestCase {
+  store: string
+  test_cutoff: string
+  /** The evaluation: every model's metrics on the case's test rows. */
+  report: MetricsReport
+  /** How the model was calibrated (train's metadata.levelAdjustment), for the record. */
+  calibration: unknown
+  bar: QualityBar
 }
 
 export interface BacktestReport {
-  test_cutoffs: string[]
-  /** model -> metric -> spread over the cutoffs. */
+  stores: StoreOutcome[]
+  cases: BacktestCase[]
+  /** model -> metric -> spread over the cases. */
   models: Record<string, Record<string, Spread>>
-  runs: MetricsReport[]
+  /** How many cases meet each part of the bar. */
+  bar: { cases: number; gini: number; rmse: number; sum_ratio: number; all: number }
 }
 
-const METRICS: readonly (keyof RegressionMetrics)[] = [
-  'gini',
-  'rmse',
-  'mae',
-  'r2',
-  'spearman',
-  'top10_capture',
-  'auc',
-  'decile_mape',
-  'sum_ratio',
-  'r2_log1p_buyers',
-  'rmse_log1p_buyers',
-]
-
-export function spreadOf(values: (number | null)[]): Spread {
-  const xs = values.filter((v): v is number => v !== null && Number.isFinite(v))
-  if (xs.length === 0) return { mean: null, sd: null, min: null, max: null, values }
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length
-  const sd =
-    xs.length < 2 ? null : Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1))
-  return { mean, sd, min: Math.min(...xs), max: Math.max(...xs), values }
+/** The params of one store's runs: its data section, its interim table, its output tree. */
+export function storeParams(params: Params, store: BacktestStore): Params {
+  const dir = join(params.backtest.out_dir, store.name)
+  const data = DataParamsSchema.parse(
+    storeData(params.data, {
+      ...store.data,
+      ...(store.generate ? { path: join(dir, 'log.csv.gz') } : {}),
+    })
+  )
+  return { ...params, data, ingest: { ...params.ingest, out_dir: join(dir, 'interim') } }
 }
 
-/** One cutoff's run writes under <backtest.out_dir>/<cutoff>/, apart from the pipeline's outputs. */
-function paramsAt(params: Params, cutoff: string): Params {
-  const dir = join(params.backtest.out_dir, cutoff)
+/** The params of one case: the store's, with the test cutoff and outputs under <store>/<cutoff>/. */
+function caseParams(store: Params, storeDir: string, cutoff: string): Params {
+  const dir = join(storeDir, cutoff)
   return {
-    ...params,
-    features: { ...params.features, test_cutoff: cutoff, out_dir: join(dir, 'processed') },
-    train: { ...params.train, out_dir: join(dir, 'model') },
-    evaluate: { ...params.evaluate, out_dir: join(dir, 'reports') },
+    ...store,
+    features: { ...store.features, test_cutoff: cutoff, out_dir: join(dir, 'processed') },
+    train: { ...store.train, out_dir: join(dir, 'model') },
+    evaluate: { ...store.evaluate, out_dir: join(dir, 'reports') },
   }
+}
+
+/** Writes a synthetic store's log unless the same options wrote it before. */
+async function generateLog(
+  generate: NonNullable<BacktestStore['generate']>,
+  out: string,
+  log: (line: string) => void
+): Promise<void> {
+  const stamp = `${out}.options.json`
+  const wanted = JSON.stringify(generate)
+  if (existsSync(out) && existsSync(stamp) && (await readFile(stamp, 'utf8')) === wanted) return
+  await runGenerate({
+    out,
+    customers: generate.customers,
+    years: generate.years,
+    seed: generate.seed,
+    start: generate.start,
+    regime: generate.regime,
+    orderIds: generate.order_ids,
+    log,
+  })
+  await writeFileAtomically(stamp, wanted)
 }
 
 export async function runBacktest(
@@ -73,62 +110,109 @@ export async function runBacktest(
   options: BacktestOptions
 ): Promise<BacktestReport> {
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'))
-  const cutoffs = params.backtest.test_cutoffs
-  const runs: MetricsReport[] = []
-  for (const cutoff of cutoffs) {
-    log(`backtest: test cutoff ${cutoff}`)
-    const p = paramsAt(params, cutoff)
-    await runFeatures(p, { log: () => {} })
-    await runTrain(p, { tf: options.tf, backend: options.backend, log: () => {} })
-    // No champion here: one trained on later data says nothing about an earlier cutoff.
-    const { report } = await runEvaluate(p, { tf: options.tf, log, champion: false })
-    runs.push(report)
+  const quiet = () => {}
+  const known = params.backtest.stores.map((s) => s.name)
+  const unknown = (options.stores ?? []).filter((s) => !known.includes(s))
+  if (unknown.length > 0) {
+    throw new Error(
+      `backtest: no store named ${unknown.join(', ')} in backtest.stores (${known.join(', ')})`
+    )
   }
-  const names = [...new Set(runs.flatMap((r) => Object.keys(r.models)))]
+  const chosen = params.backtest.stores.filter(
+    (s) => options.stores === undefined || options.stores.includes(s.name)
+  )
+  const total = chosen.reduce((n, s) => n + s.test_cutoffs.length, 0)
+  const stores: StoreOutcome[] = []
+  const cases: BacktestCase[] = []
+  let done = 0
+  for (const store of chosen) {
+    const storeDir = join(params.backtest.out_dir, store.name)
+    const sp = storeParams(params, store)
+    const outcome: StoreOutcome = {
+      name: store.name,
+      description: store.description,
+      log: sp.data.path,
+      generate: store.generate ?? null,
+      skipped: null,
+    }
+    stores.push(outcome)
+    if (store.generate) {
+      await mkdir(storeDir, { recursive: true })
+      log(`backtest: ${store.name}: generating a ${store.generate.regime} store`)
+      await generateLog(store.generate, sp.data.path, quiet)
+    } else if (!existsSync(sp.data.path)) {
+      if (!store.optional) {
+        throw new Error(`backtest: store ${store.name}: the log ${sp.data.path} does not exist`)
+      }
+      outcome.skipped = `the log ${sp.data.path} is not on this machine`
+      log(`backtest: ${store.name}: skipped (${outcome.skipped})`)
+      done += store.test_cutoffs.length
+      continue
+    }
+    log(`backtest: ${store.name}: ingest ${sp.data.path}`)
+    await runIngest(sp, { log: quiet })
+    for (const cutoff of store.test_cutoffs) {
+      done++
+      log(`backtest: [${done}/${total}] ${store.name} at ${cutoff}: features, train, evaluate`)
+      const p = caseParams(sp, storeDir, cutoff)
+      await runFeatures(p, { log: quiet })
+      await runTrain(p, { tf: options.tf, backend: options.backend, log: quiet })
+      // No champion here: one trained on later data says nothing about an earlier cutoff.
+      const { report } = await runEvaluate(p, { tf: options.tf, log: quiet, champion: false })
+      const metadata = JSON.parse(await readFile(join(p.train.out_dir, 'model.json'), 'utf8')) as {
+        userDefinedMetadata?: { fcv?: { levelAdjustment?: unknown } }
+      }
+      const c: BacktestCase = {
+        store: store.name,
+        test_cutoff: cutoff,
+        report,
+        calibration: metadata.userDefinedMetadata?.fcv?.levelAdjustment ?? null,
+        bar: qualityBar(report),
+      }
+      cases.push(c)
+      log(`backtest: ${summaryLine(c)}`)
+    }
+  }
+  const report = summarize(stores, cases)
+  const dir = params.backtest.out_dir
+  await mkdir(dir, { recursive: true })
+  await writeFileAtomically(join(dir, 'summary.json'), JSON.stringify(report, null, 2) + '\n')
+  await writeFileAtomically(join(dir, 'summary.md'), backtestSummaryMarkdown(report))
+  log(
+    `backtest: ${report.bar.all} of ${report.bar.cases} cases meet the bar ` +
+      `(Gini ${report.bar.gini}, RMSE ${report.bar.rmse}, sum ratio ${report.bar.sum_ratio}); ` +
+      `wrote ${join(dir, 'summary.md')} and summary.json`
+  )
+  return report
+}
+
+export function summarize(stores: StoreOutcome[], cases: BacktestCase[]): BacktestReport {
+  const names = [...new Set(cases.flatMap((c) => Object.keys(c.report.models)))]
   const models: BacktestReport['models'] = {}
   for (const name of names) {
     models[name] = Object.fromEntries(
       METRICS.map((metric) => [
         metric,
         spreadOf(
-          runs.map((r) => {
-            const m = r.models[name]
+          cases.map((c) => {
+            const m = c.report.models[name]
             return m === undefined || 'error' in m ? null : (m[metric] as number | null)
           })
         ),
       ])
     )
   }
-  const report: BacktestReport = { test_cutoffs: [...cutoffs], models, runs }
-  const dir = params.backtest.out_dir
-  await mkdir(dir, { recursive: true })
-  await writeFile(join(dir, 'backtest.json'), JSON.stringify(report, null, 2) + '\n')
-  log(backtestTable(report))
-  return report
-}
-
-const SHOWN: readonly (keyof RegressionMetrics)[] = [
-  'gini',
-  'rmse',
-  'spearman',
-  'top10_capture',
-  'auc',
-  'decile_mape',
-  'sum_ratio',
-]
-
-/** Mean ± sd over the cutoffs, a row per model. */
-export function backtestTable(report: BacktestReport): string {
-  const rows = Object.entries(report.models).map(([name, metrics]) => [
-    name,
-    ...SHOWN.map((m) => {
-      const s = metrics[m]
-      if (!s || s.mean === null) return 'n/a'
-      return `${formatMetric(s.mean)} ± ${formatMetric(s.sd ?? 0)}`
-    }),
-  ])
-  return (
-    `backtest over ${report.test_cutoffs.join(', ')} (mean ± sd):\n` +
-    textTable(['model', ...SHOWN], rows, 'l' + 'r'.repeat(SHOWN.length))
-  )
+  const count = (ok: (b: QualityBar) => boolean) => cases.filter((c) => ok(c.bar)).length
+  return {
+    stores,
+    cases,
+    models,
+    bar: {
+      cases: cases.length,
+      gini: count((b) => b.gini.ok),
+      rmse: count((b) => b.rmse.ok),
+      sum_ratio: count((b) => b.sumRatio.ok),
+      all: count((b) => b.ok),
+    },
+  }
 }

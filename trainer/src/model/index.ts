@@ -4,14 +4,16 @@
 // their labels), and saves it (layers format, with spec and encoding) to params.train.out_dir.
 
 import { join } from 'node:path'
-import { DAY_MS, parseInstant } from '@fcv/core'
+import { DAY_MS, formatDay, parseInstant } from '@fcv/core'
+import type { LayersModel } from '@tensorflow/tfjs'
 import { readInterim } from '../interim/index.ts'
 import type { Params } from '../params/schema.ts'
 import { encodeTable, fitEncoding, type FeatureEncoding } from './encoding.ts'
 import { readFeatureSets } from './feature-sets.ts'
-import { saveModel, type ModelMetadata } from './model-files.ts'
-import { calibrateSeason } from './seasonal.ts'
-import { HEAD_LAYER, buildNetwork, buyerLogStats, headBiasFor } from './network.ts'
+import { saveModel, type ModelMetadata, type ValidationLevel } from './model-files.ts'
+import { predictTable } from './predict.ts'
+import { levelAdjustment } from './level.ts'
+import { HEAD_LAYER, buildNetwork, buyerLogStats, headBiasFor, updateHeadBias } from './network.ts'
 import type { TF } from './tf.ts'
 import { refitTo, trainZiln, type Dataset, type EpochLog, type TrainResult } from './train-loop.ts'
 import type { FeatureTable } from '../features/read-table.ts'
@@ -39,6 +41,19 @@ function maxLogValueFor(labels: ArrayLike<number>, factor: number): number {
   let max = 0
   for (let i = 0; i < labels.length; i++) max = Math.max(max, labels[i] as number)
   return Math.log(Math.max(max, 1) * factor)
+}
+
+/** The network's and the labels' totals over a table's rows (major units). */
+function validationTotals(
+  tf: TF,
+  model: LayersModel,
+  metadata: ModelMetadata,
+  table: FeatureTable
+): ValidationLevel | null {
+  if (table.rows === 0) return null
+  const predicted = predictTable(tf, model, metadata, table).expected.reduce((a, b) => a + b, 0)
+  const actual = table.label.reduce((a, b) => a + b, 0)
+  return { cutoff: formatDay(table.cutoffs[0]!), predicted, actual }
 }
 
 /** The rows of `a` then those of `b`: training and validation rows for the refit. */
@@ -186,6 +201,28 @@ export async function runTrain(params: Params, options: TrainOptions): Promise<T
     `train: ${result.stoppedEarly ? 'stopped early' : 'ran every epoch'}; keeping epoch ` +
       `${result.bestEpoch} (validation loss ${result.bestValLoss.toFixed(4)})`
   )
+  const testCutoff = sets.report.cutoffs.find((c) => c.split === 'test')
+  if (!testCutoff?.btyd) {
+    throw new Error(`${f.out_dir}/schema.json has no btyd_value fit at the test cutoff`)
+  }
+  const metadataFor = (fitted: FeatureTable): ModelMetadata => ({
+    format: 'fcv-ziln',
+    formatVersion: 2,
+    featureSpec: spec,
+    encoding,
+    maxLogValue: maxLogValueFor(fitted.label, p.max_value_factor),
+    // sd of log(label) over the buyers: the widest credible sigma (core's zilnParams)
+    maxSigma: buyerLogStats(fitted.label).sd,
+    btyd: testCutoff.btyd!.params,
+    headLayer: HEAD_LAYER,
+    backend: options.backend,
+    seed: p.seed,
+    levelAdjustment: null,
+    validationLevel: null,
+  })
+  // The network's total at the validation cutoff before the refit has seen those rows: how far
+  // off the level of an uncorrected network is, out of sample (level.ts weighs corrections by it).
+  const validationLevel = validationTotals(tf, model, metadataFor(sets.train), sets.valid)
   // The rows the final weights were fitted on, and so the clamps' reference.
   let fitted = sets.train
   if (p.refit) {
@@ -200,33 +237,36 @@ export async function runTrain(params: Params, options: TrainOptions): Promise<T
       )
     )
   }
-  const testCutoff = sets.report.cutoffs.find((c) => c.split === 'test')
-  if (!testCutoff?.btyd) {
-    throw new Error(`${f.out_dir}/schema.json has no btyd_value fit at the test cutoff`)
-  }
-  const metadata: ModelMetadata = {
-    format: 'fcv-ziln',
-    formatVersion: 2,
-    featureSpec: spec,
-    encoding,
-    maxLogValue: maxLogValueFor(fitted.label, p.max_value_factor),
-    // sd of log(label) over the buyers: the widest credible sigma (core's zilnParams)
-    maxSigma: buyerLogStats(fitted.label).sd,
-    btyd: testCutoff.btyd.params,
-    headLayer: HEAD_LAYER,
-    backend: options.backend,
-    seed: p.seed,
-    seasonalCalibration: null,
-  }
-  if (p.seasonal_calibration) {
+  const metadata = metadataFor(fitted)
+  metadata.validationLevel = validationLevel
+  if (p.level_adjustment) {
     const tx = await readInterim(join(params.ingest.out_dir, 'transactions.arrow'))
-    const c = calibrateSeason(tf, model, metadata, sets.test, tx, parseInstant(f.test_cutoff))
-    metadata.seasonalCalibration = c
+    const a = levelAdjustment({
+      tx,
+      t0: parseInstant(f.test_cutoff),
+      horizonDays: f.horizon_days,
+      trainingCutoffs: sets.report.cutoffs
+        .filter((c) => c.split !== 'test')
+        .map((c) => parseInstant(c.t0)),
+      halfLifeDays: p.recency_half_life_days,
+      networkTotal: predictTable(tf, model, metadata, sets.test).expected.reduce(
+        (x, y) => x + y,
+        0
+      ),
+    })
+    metadata.levelAdjustment = a
+    if (a.applied) {
+      updateHeadBias(tf, model, (bias) => {
+        bias[1] = (bias[1] as number) + Math.log(a.scale)
+      })
+    }
     log(
-      c.applied
-        ? `train: seasonal calibration: last year's ${f.horizon_days}-day change x${c.rho.toFixed(3)}; ` +
-            `predictions scaled by ${c.scale.toFixed(3)} (total ${c.target.toFixed(0)} ${params.data.currency})`
-        : `train: no seasonal calibration: ${c.reason}`
+      a.applied
+        ? `train: level: last year's ${f.horizon_days}-day change x${a.rho.toFixed(3)} gives a total of ` +
+            `${a.target.toFixed(0)} ${params.data.currency} against the network's ` +
+            `${a.predicted.toFixed(0)}; ${a.checks.length} rolling-origin checks weigh it ` +
+            `${a.weight.toFixed(2)}: predictions scaled by ${a.scale.toFixed(3)}`
+        : `train: level as the network learned it: ${a.reason}`
     )
   }
   await saveModel(tf, model, p.out_dir, metadata, result)

@@ -10,7 +10,7 @@ import type { BtydParams, FeatureSpec } from '@fcv/core'
 import type { LayersModel, io } from '@tensorflow/tfjs'
 import { writeDirAtomically } from '../io/atomic-dir.ts'
 import type { FeatureEncoding } from './encoding.ts'
-import type { SeasonalCalibration } from './seasonal.ts'
+import type { LevelAdjustment } from './level.ts'
 import type { TF } from './tf.ts'
 import type { TrainResult } from './train-loop.ts'
 
@@ -35,8 +35,16 @@ export interface ModelMetadata {
   headLayer: string
   backend: string
   seed: number
-  /** How the total was set for the horizon after the cutoff (seasonal.ts). */
-  seasonalCalibration: SeasonalCalibration | null
+  /** How the total was set for the horizon after the cutoff (level.ts). */
+  levelAdjustment: LevelAdjustment | null
+  /** The network's total at the validation cutoff before the refit, against the labels'. */
+  validationLevel: ValidationLevel | null
+}
+
+export interface ValidationLevel {
+  cutoff: string
+  predicted: number
+  actual: number
 }
 
 export interface ModelJson {

@@ -277,15 +277,62 @@ describe('backends', () => {
 })
 
 describe('fcv backtest', () => {
-  it('runs features, train and evaluate at each test cutoff and reports mean and spread', async () => {
-    const p = params([`backtest.out_dir=${join(work, 'backtest')}`])
-    const report = await runBacktest(p, { tf: loaded.tf, backend: loaded.backend, log: quiet })
-    expect(report.test_cutoffs).toEqual(['2011-03-14', '2011-06-12'])
-    expect(report.runs.map((r) => r.test_cutoff)).toEqual(report.test_cutoffs)
+  it('runs every store at each of its cutoffs, holds each case to the bar and writes the summary', async () => {
+    const out = join(work, 'backtest')
+    const stores = [
+      {
+        name: 'sample',
+        description: 'the shipped sample',
+        test_cutoffs: ['2011-03-14', '2011-06-12'],
+      },
+      {
+        name: 'absent',
+        optional: true,
+        data: { path: join(work, 'nope.csv') },
+        test_cutoffs: ['2011-06-12'],
+      },
+      {
+        name: 'cohort',
+        generate: { regime: 'cohort', order_ids: false, customers: 400, years: 1.6, seed: 5 },
+        data: { columns: { order_id: null } },
+        test_cutoffs: ['2022-03-01'],
+      },
+    ]
+    const p = params([`backtest.out_dir=${out}`, `backtest.stores=${JSON.stringify(stores)}`])
+    const lines: string[] = []
+    const report = await runBacktest(p, {
+      tf: loaded.tf,
+      backend: loaded.backend,
+      log: (l) => lines.push(l),
+    })
+    expect(report.cases.map((c) => `${c.store}@${c.test_cutoff}`)).toEqual([
+      'sample@2011-03-14',
+      'sample@2011-06-12',
+      'cohort@2022-03-01',
+    ])
+    expect(report.stores.find((s) => s.name === 'absent')!.skipped).toMatch(/not on this machine/)
+    for (const c of report.cases) {
+      expect(Object.keys(c.report.models)).toEqual(expect.arrayContaining([MODEL_NAME, BTYD_NAME]))
+      const ziln = c.report.models[MODEL_NAME] as { gini: number; rmse: number }
+      expect(c.bar.gini.model).toBe(ziln.gini)
+      expect(c.bar.rmse.ok).toBe(ziln.rmse <= (c.bar.rmse.btyd ?? Infinity))
+    }
     const gini = report.models[MODEL_NAME]!['gini']!
-    expect(gini.values).toHaveLength(2)
-    expect(gini.mean).toBeCloseTo(((gini.values[0] ?? 0) + (gini.values[1] ?? 0)) / 2, 12)
-    expect(existsSync(join(work, 'backtest/backtest.json'))).toBe(true)
-    expect(existsSync(join(work, 'backtest/2011-03-14/reports/metrics.json'))).toBe(true)
-  }, 90_000)
+    expect(gini.values).toHaveLength(3)
+    expect(report.bar.cases).toBe(3)
+    expect(existsSync(join(out, 'sample/2011-03-14/reports/metrics.json'))).toBe(true)
+    expect(existsSync(join(out, 'cohort/log.csv.gz'))).toBe(true)
+    const summary = await readFile(join(out, 'summary.md'), 'utf8')
+    expect(summary).toContain('## cohort at 2022-03-01')
+    expect(summary).toContain('Store absent was skipped')
+    expect(JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')).bar).toEqual(report.bar)
+    expect(lines.some((l) => l.startsWith('backtest: [4/4] cohort at 2022-03-01'))).toBe(true)
+  }, 180_000)
+
+  it('refuses a store name it does not know', async () => {
+    const p = params([`backtest.out_dir=${join(work, 'backtest-x')}`])
+    await expect(
+      runBacktest(p, { tf: loaded.tf, backend: loaded.backend, log: quiet, stores: ['nope'] })
+    ).rejects.toThrow(/no store named nope/)
+  })
 })

@@ -160,7 +160,7 @@ export const TrainParamsSchema = z.object({
   /** Predictions (mean and quantiles) are capped at this many times the largest training label. */
   max_value_factor: z.number().min(1).default(2),
   /** Set the model's total for the horizon after the test cutoff from last year's season. */
-  seasonal_calibration: z.boolean().default(true),
+  level_adjustment: z.boolean().default(true),
   /**
    * After early stopping, train a fresh network on training + validation rows for the epochs found
    * best: the validation window is the latest, the most like the one to predict.
@@ -205,45 +205,117 @@ export const RegisterParamsSchema = z.object({
     .default({ dir: '.mlflow', port: 5055 }),
 })
 
-export const ParamsSchema = z.object({
-  data: DataParamsSchema,
-  ingest: z
-    .object({
-      out_dir: z.string().min(1).default('data/interim'),
-      /** Share of data rows that may fail to parse before the run fails instead of quarantining. */
-      max_invalid_fraction: z.number().min(0).max(1).default(0.01),
-      /**
-       * Exact duplicate lines (every field equal to an earlier line's): `drop` quarantines them,
-       * `keep` keeps them, `auto` drops them only when `data.columns.order_id` is mapped. An order
-       * id tells one order's lines apart, so a repeat is the same line exported twice; without it,
-       * identical lines (same customer, time and amount) can be separate purchases.
-       */
-      duplicates: z.enum(DUPLICATES_SETTINGS).default('auto'),
-    })
-    .default({ out_dir: 'data/interim', max_invalid_fraction: 0.01, duplicates: 'auto' }),
-  features: FeaturesParamsSchema.extend({
-    out_dir: z.string().min(1).default('data/processed'),
-  }),
-  train: TrainParamsSchema.default(TrainParamsSchema.parse({})),
-  backtest: z
-    .object({
-      /** Test cutoffs, each run with its own training cutoffs before it (features.step_days/count). */
-      test_cutoffs: z.array(IsoDate).min(2).default(['2011-03-14', '2011-06-12']),
-      out_dir: z.string().min(1).default('data/backtest'),
-    })
-    .default({ test_cutoffs: ['2011-03-14', '2011-06-12'], out_dir: 'data/backtest' }),
-  register: RegisterParamsSchema.default(RegisterParamsSchema.parse({})),
-  evaluate: z
-    .object({
-      /** metrics.json, plots/ (DVC metrics and plots) and the human report. */
-      out_dir: z.string().min(1).default('reports'),
-    })
-    .default({ out_dir: 'reports' }),
+/** `fcv generate` options for a store the backtest simulates (trainer/src/generate/run.ts). */
+const GenerateStoreSchema = z.object({
+  regime: z.enum(['steady', 'cohort', 'growth', 'shrinking']).default('steady'),
+  order_ids: z.boolean().default(true),
+  customers: z.number().int().positive(),
+  years: z.number().positive().max(100),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1),
+  start: IsoDate.default('2021-01-01'),
 })
+
+/**
+ * One store of the backtest: a log and the test cutoffs it can label. `data` overrides the data
+ * section for this store (merged key by key, `columns` too); with `generate`, the log is a synthetic
+ * one `fcv generate` writes first. An optional store whose log is absent is skipped with a note
+ * (the development log lives outside the repository).
+ */
+const BacktestStoreSchema = z.object({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and -'),
+  description: z.string().default(''),
+  data: z.record(z.string(), z.unknown()).default({}),
+  generate: GenerateStoreSchema.optional(),
+  optional: z.boolean().default(false),
+  test_cutoffs: z.array(IsoDate).min(1),
+})
+export type BacktestStore = z.infer<typeof BacktestStoreSchema>
+
+/** The store of a params file without a backtest section: its own log at two cutoffs. */
+const DEFAULT_STORE: BacktestStore = {
+  name: 'data',
+  description: 'the log params.data names',
+  data: {},
+  optional: false,
+  test_cutoffs: ['2011-03-14', '2011-06-12'],
+}
+
+const BacktestParamsSchema = z.object({
+  out_dir: z.string().min(1).default('data/backtest'),
+  stores: z
+    .array(BacktestStoreSchema)
+    .min(1)
+    .refine((s) => new Set(s.map((x) => x.name)).size === s.length, 'store names must differ'),
+})
+
+export const ParamsSchema = z
+  .object({
+    data: DataParamsSchema,
+    ingest: z
+      .object({
+        out_dir: z.string().min(1).default('data/interim'),
+        /** Share of data rows that may fail to parse before the run fails instead of quarantining. */
+        max_invalid_fraction: z.number().min(0).max(1).default(0.01),
+        /**
+         * Exact duplicate lines (every field equal to an earlier line's): `drop` quarantines them,
+         * `keep` keeps them, `auto` drops them only when `data.columns.order_id` is mapped. An order
+         * id tells one order's lines apart, so a repeat is the same line exported twice; without it,
+         * identical lines (same customer, time and amount) can be separate purchases.
+         */
+        duplicates: z.enum(DUPLICATES_SETTINGS).default('auto'),
+      })
+      .default({ out_dir: 'data/interim', max_invalid_fraction: 0.01, duplicates: 'auto' }),
+    features: FeaturesParamsSchema.extend({
+      out_dir: z.string().min(1).default('data/processed'),
+    }),
+    train: TrainParamsSchema.default(TrainParamsSchema.parse({})),
+    backtest: BacktestParamsSchema.default({ out_dir: 'data/backtest', stores: [DEFAULT_STORE] }),
+    register: RegisterParamsSchema.default(RegisterParamsSchema.parse({})),
+    evaluate: z
+      .object({
+        /** metrics.json, plots/ (DVC metrics and plots) and the human report. */
+        out_dir: z.string().min(1).default('reports'),
+      })
+      .default({ out_dir: 'reports' }),
+  })
+  .superRefine((p, ctx) => {
+    p.backtest.stores.forEach((store, i) => {
+      const parsed = DataParamsSchema.safeParse(storeData(p.data, store.data))
+      for (const issue of parsed.error?.issues ?? []) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['backtest', 'stores', i, 'data', ...issue.path.map(String)],
+          message: issue.message,
+        })
+      }
+    })
+  })
+
+/**
+ * A backtest store's data section: params.data with the store's keys over it (`columns`,
+ * `cancellation` and `exclude_products` merged key by key, so a store can unmap one column).
+ */
+export function storeData(
+  base: z.input<typeof DataParamsSchema>,
+  override: Record<string, unknown>
+): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...base, ...override }
+  for (const key of ['columns', 'cancellation', 'exclude_products'] as const) {
+    const o = override[key]
+    if (o !== null && typeof o === 'object' && !Array.isArray(o)) {
+      merged[key] = { ...(base[key] as object | undefined), ...o }
+    }
+  }
+  return merged
+}
 
 export type Params = z.infer<typeof ParamsSchema>
 export type DataParams = Params['data']
-export type IngestParams = Params['ingest']
 export type FeaturesParams = Params['features']
 export type TrainParams = Params['train']
 export type RegisterParams = Params['register']
+export type IngestParams = Params['ingest']

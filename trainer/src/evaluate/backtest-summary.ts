@@ -1,0 +1,121 @@
+// summary.md of `fcv backtest`: one line per case against the quality bar, then one table per case
+// with every model and baseline, then each metric's mean and spread over the cases.
+
+import { formatMetric } from '@fcv/core'
+import { SUM_RATIO_BAND } from './backtest-bar.ts'
+import type { BacktestCase, BacktestReport } from './backtest.ts'
+import { MODEL_NAME } from './index.ts'
+
+const SHOWN = ['gini', 'rmse', 'mae', 'spearman', 'top10_capture', 'sum_ratio'] as const
+
+const fmt = (v: number | null | undefined): string =>
+  v === null || v === undefined ? 'n/a' : formatMetric(v)
+
+/** A markdown table; `align` has one letter per column, 'r' for right. */
+function mdTable(headers: readonly string[], rows: readonly (readonly string[])[], align: string) {
+  const rule = headers.map((_, i) => (align[i] === 'r' ? '---:' : '---'))
+  return [headers, rule, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n')
+}
+
+const mark = (ok: boolean) => (ok ? 'yes' : '**no**')
+
+/** The case in one line, for the progress log. */
+export function summaryLine(c: BacktestCase): string {
+  const b = c.bar
+  return (
+    `${c.store} at ${c.test_cutoff}: Gini ${fmt(b.gini.model)} (best baseline ${fmt(b.gini.best?.value)}), ` +
+    `RMSE ${fmt(b.rmse.model)} (BG/NBD x GG ${fmt(b.rmse.btyd)}), sum ratio ${fmt(b.sumRatio.model)} ` +
+    `(best baseline ${fmt(b.sumRatio.best?.value)}): ${b.ok ? 'meets the bar' : 'misses the bar'}`
+  )
+}
+
+function caseTable(c: BacktestCase): string {
+  const rows = Object.entries(c.report.models).map(([name, m]) =>
+    'error' in m
+      ? [name, ...SHOWN.map(() => 'n/a')]
+      : [name === MODEL_NAME ? `**${name}**` : name, ...SHOWN.map((k) => fmt(m[k]))]
+  )
+  return mdTable(['model', ...SHOWN], rows, 'l' + 'r'.repeat(SHOWN.length))
+}
+
+export function backtestSummaryMarkdown(report: BacktestReport): string {
+  const [lo, hi] = SUM_RATIO_BAND
+  const out: string[] = [
+    '# fcv backtest',
+    '',
+    `${report.bar.all} of ${report.bar.cases} cases meet the bar: ZILN's Gini at least the best ` +
+      `baseline's (${report.bar.gini}), its RMSE at most BG/NBD x Gamma-Gamma's ` +
+      `(${report.bar.rmse}), its sum ratio in [${lo}, ${hi}] wherever the best baseline's is ` +
+      `(${report.bar.sum_ratio}).`,
+    '',
+  ]
+  const skipped = report.stores.filter((s) => s.skipped !== null)
+  for (const s of skipped) out.push(`Store ${s.name} was skipped: ${s.skipped}.`, '')
+  out.push(
+    mdTable(
+      [
+        'store',
+        'test cutoff',
+        'customers',
+        'Gini',
+        'best baseline Gini',
+        'RMSE',
+        'BG/NBD x GG RMSE',
+        'sum ratio',
+        'best baseline sum ratio',
+        'bar',
+      ],
+      report.cases.map((c) => {
+        const b = c.bar
+        return [
+          c.store,
+          c.test_cutoff,
+          String(c.report.customers),
+          fmt(b.gini.model),
+          b.gini.best ? `${fmt(b.gini.best.value)} (${b.gini.best.name})` : 'n/a',
+          fmt(b.rmse.model),
+          fmt(b.rmse.btyd),
+          fmt(b.sumRatio.model),
+          b.sumRatio.best ? `${fmt(b.sumRatio.best.value)} (${b.sumRatio.best.name})` : 'n/a',
+          b.ok
+            ? 'meets'
+            : [!b.gini.ok && 'Gini', !b.rmse.ok && 'RMSE', !b.sumRatio.ok && 'sum']
+                .filter(Boolean)
+                .join(', '),
+        ]
+      }),
+      'llrrrrrrrl'
+    ),
+    ''
+  )
+  const stores = new Map(report.stores.map((s) => [s.name, s]))
+  for (const c of report.cases) {
+    const s = stores.get(c.store)
+    out.push(
+      `## ${c.store} at ${c.test_cutoff}`,
+      '',
+      `${s?.description ? `${s.description}. ` : ''}${c.report.customers} customers, ` +
+        `${(100 * c.report.zero_share).toFixed(0)} % without a purchase in the next ` +
+        `${c.report.horizon_days} days; ${c.report.currency}.`,
+      '',
+      caseTable(c),
+      ''
+    )
+  }
+  out.push('## Over all cases (mean ± sd)', '')
+  out.push(
+    mdTable(
+      ['model', ...SHOWN],
+      Object.entries(report.models).map(([name, metrics]) => [
+        name,
+        ...SHOWN.map((k) => {
+          const s = metrics[k]
+          return !s || s.mean === null ? 'n/a' : `${fmt(s.mean)} ± ${fmt(s.sd ?? 0)}`
+        }),
+      ]),
+      'l' + 'r'.repeat(SHOWN.length)
+    ),
+    ''
+  )
+  return out.join('\n')
+}
