@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { LOG_HEADER, runGenerate, type GenerateSummary } from './index.ts'
+import { LOG_HEADER, runGenerate, type GenerateSummary, type Regime } from './index.ts'
 import { parseCsvLine, sha256 } from './test-log.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'fcv-generate-'))
@@ -39,9 +39,13 @@ describe('runGenerate', () => {
     expect(sha256(a)).toBe(sha256(b))
     expect(gunzipSync(readFileSync(a)).equals(readFileSync(plain))).toBe(true)
     expect(sha256(other)).not.toBe(sha256(a))
-    // The bytes the generator writes at commit 064fd08: a change to the simulation shows here.
+    // The bytes the generator wrote before regimes existed (commit 064fd08): the default, and the
+    // steady regime named, must stay exactly these.
     const STEADY = '6b5a0dff0d87ca671dc7c33b7f6b2e94a3cd0b73056d58bf5f4729cb493649db'
     expect(sha256(plain)).toBe(STEADY)
+    const named = join(dir, 'named.csv')
+    await runGenerate({ ...options, out: named, regime: 'steady' })
+    expect(sha256(named)).toBe(STEADY)
   })
 
   it('writes the UCI Online Retail II format, quoted descriptions included', () => {
@@ -125,5 +129,9 @@ describe('runGenerate', () => {
     await expect(
       runGenerate({ customers: 5, years: 1, seed: 1, out, start: '2021-02-30' })
     ).rejects.toThrow(/start/)
+    const regime = 'booming' as Regime
+    await expect(runGenerate({ customers: 5, years: 1, seed: 1, out, regime })).rejects.toThrow(
+      /regime must be one of steady, cohort, growth, shrinking/
+    )
   })
 })

@@ -6,6 +6,7 @@ import { Calendar, parseStartDate, periodEnd } from './calendar.ts'
 import { MODEL } from './customers.ts'
 import { LogWriter, type RowCounts } from './log-writer.ts'
 import { Random } from '@fcv/core'
+import { REGIMES, REGIME_PARAMS, isRegime, type Regime } from './regime.ts'
 import { Simulation } from './simulation.ts'
 
 export interface GenerateOptions {
@@ -21,11 +22,18 @@ export interface GenerateOptions {
   log?: (line: string) => void
   /** Share of rows written malformed; default 1/50,000 (tests raise it). */
   malformedShare?: number
+  /**
+   * The kind of store (regime.ts): `steady` (default; the development log's shape), `cohort` (one
+   * cohort acquired in the first quarter, then decaying), `growth` (rising acquisition, strong Q4
+   * peaks) or `shrinking` (acquisition falling off, churn rising).
+   */
+  regime?: Regime
 }
 
 export interface GenerateSummary {
   out: string
   seed: number
+  regime: Regime
   customers: number
   /** The simulated period [start, end), dates. */
   start: string
@@ -59,9 +67,14 @@ export async function runGenerate(options: GenerateOptions): Promise<GenerateSum
   if (!(malformedShare >= 0 && malformedShare <= 0.5)) {
     throw new RangeError(`malformedShare must be in [0, 0.5], got ${malformedShare}`)
   }
+  const regime = options.regime ?? 'steady'
+  if (!isRegime(regime)) {
+    throw new RangeError(`regime must be one of ${REGIMES.join(', ')}, got "${String(regime)}"`)
+  }
+  const regimeParams = REGIME_PARAMS[regime]
   const start = options.start ?? '2021-01-01'
   const startMs = parseStartDate(start)
-  const calendar = new Calendar(startMs, years)
+  const calendar = new Calendar(startMs, years, regimeParams.seasonPeak)
   const random = new Random(seed)
 
   const file = createWriteStream(out)
@@ -71,7 +84,7 @@ export async function runGenerate(options: GenerateOptions): Promise<GenerateSum
   done.catch(() => {}) // awaited below; an early failure must not surface as unhandled
 
   const writer = new LogWriter(sink, random, MODEL.duplicateRowShare, malformedShare)
-  const simulation = new Simulation(customers, calendar, random, writer)
+  const simulation = new Simulation(customers, calendar, regimeParams, random, writer)
   try {
     let lastLog = Date.now()
     while (simulation.step()) {
@@ -96,6 +109,7 @@ export async function runGenerate(options: GenerateOptions): Promise<GenerateSum
   const summary: GenerateSummary = {
     out,
     seed,
+    regime,
     customers: simulation.customers.born,
     start,
     end: new Date(periodEnd(startMs, years)).toISOString().slice(0, 10),
