@@ -68,14 +68,16 @@ describe('regimes', () => {
   it('writes the same bytes for the same seed and options, other bytes for another regime', async () => {
     const hashes = new Set<string>()
     for (const regime of REGIMES) {
-      const options = { customers: 150, years: 2, seed: 9, regime }
-      const [a, b] = [join(dir, 'a.csv'), join(dir, 'b.csv')]
-      const summary = await runGenerate({ ...options, out: a })
-      await runGenerate({ ...options, out: b })
-      expect(summary.regime).toBe(regime)
-      expect(sha256(a)).toBe(sha256(b))
-      hashes.add(sha256(a))
+      for (const orderIds of [true, false]) {
+        const options = { customers: 150, years: 2, seed: 9, regime, orderIds }
+        const [a, b] = [join(dir, 'a.csv'), join(dir, 'b.csv')]
+        const summary = await runGenerate({ ...options, out: a })
+        await runGenerate({ ...options, out: b })
+        expect(summary).toMatchObject({ regime, orderIds })
+        expect(sha256(a)).toBe(sha256(b))
+        hashes.add(sha256(a))
+      }
     }
-    expect(hashes.size).toBe(REGIMES.length)
+    expect(hashes.size).toBe(2 * REGIMES.length)
   })
 })

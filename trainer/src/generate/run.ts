@@ -28,12 +28,23 @@ export interface GenerateOptions {
    * peaks) or `shrinking` (acquisition falling off, churn rising).
    */
   regime?: Regime
+  /**
+   * Write the Invoice column (default true). Without it, what the log relies on the invoice for
+   * falls to the other fields: a return (a `C` invoice) is only its negative quantity, which ingest
+   * keeps as a negative amount all the same; an order's lines share a timestamp, which the
+   * features group by when there is no order id; exact duplicate rows are still written, and in
+   * such a log they can be two purchases. Ingest it with `data.columns.order_id: null`. The rows
+   * are otherwise those of the log with order ids (same seed, same draws).
+   */
+  orderIds?: boolean
 }
 
 export interface GenerateSummary {
   out: string
   seed: number
   regime: Regime
+  /** Whether the log has the Invoice column. */
+  orderIds: boolean
   customers: number
   /** The simulated period [start, end), dates. */
   start: string
@@ -42,6 +53,7 @@ export interface GenerateSummary {
   firstTimestamp: string
   lastTimestamp: string
   rows: RowCounts
+  /** Sales orders and returns written (each one invoice; without order ids, not numbered). */
   invoices: { sales: number; returns: number }
   /** Size of the file written (compressed when gzip). */
   bytes: number
@@ -71,6 +83,7 @@ export async function runGenerate(options: GenerateOptions): Promise<GenerateSum
   if (!isRegime(regime)) {
     throw new RangeError(`regime must be one of ${REGIMES.join(', ')}, got "${String(regime)}"`)
   }
+  const orderIds = options.orderIds ?? true
   const regimeParams = REGIME_PARAMS[regime]
   const start = options.start ?? '2021-01-01'
   const startMs = parseStartDate(start)
@@ -83,7 +96,7 @@ export async function runGenerate(options: GenerateOptions): Promise<GenerateSum
   const done = gzip ? pipeline(gzip, file) : finished(file)
   done.catch(() => {}) // awaited below; an early failure must not surface as unhandled
 
-  const writer = new LogWriter(sink, random, MODEL.duplicateRowShare, malformedShare)
+  const writer = new LogWriter(sink, random, MODEL.duplicateRowShare, malformedShare, orderIds)
   const simulation = new Simulation(customers, calendar, regimeParams, random, writer)
   try {
     let lastLog = Date.now()
@@ -110,6 +123,7 @@ export async function runGenerate(options: GenerateOptions): Promise<GenerateSum
     out,
     seed,
     regime,
+    orderIds,
     customers: simulation.customers.born,
     start,
     end: new Date(periodEnd(startMs, years)).toISOString().slice(0, 10),
