@@ -114,6 +114,44 @@ describe('fcv (bundled)', () => {
     expect(existsSync(out)).toBe(false)
   })
 
+  it('generates a regime without order ids, which ingest reads with order_id null', () => {
+    const log = join(work, 'cohort.csv')
+    const g = fcv(
+      'generate',
+      '--customers',
+      '100',
+      '--years',
+      '1',
+      '--regime',
+      'cohort',
+      '--no-order-ids',
+      '--out',
+      log
+    )
+    expect(g.code, g.stderr).toBe(0)
+    expect(g.stdout).toMatch(/"regime": "cohort",\s+"orderIds": false,/)
+    expect(readFileSync(log, 'utf8').split('\n', 1)[0]).toBe(
+      'StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country'
+    )
+    const out = join(work, 'cohort-interim')
+    const i = fcv(
+      'ingest',
+      '--set',
+      `data.path=${log}`,
+      '--set',
+      'data.columns.order_id=null',
+      '--set',
+      `ingest.out_dir=${out}`
+    )
+    expect(i.code, i.stderr).toBe(0)
+    const report = JSON.parse(readFileSync(join(out, 'ingest-report.json'), 'utf8'))
+    expect(report).toMatchObject({ customers: 100, orders: 0 })
+    expect(report.returns).toBeGreaterThan(0)
+    const bad = fcv('generate', '--regime', 'booming', '--out', join(work, 'x.csv'))
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toContain('Allowed choices are steady, cohort, growth, shrinking')
+  })
+
   it('rejects a malformed shard', () => {
     const r = fcv('features', '--shard', '3/3')
     expect(r.code).toBe(1)

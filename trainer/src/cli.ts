@@ -13,7 +13,8 @@ import {
 } from './commands/stages.ts'
 import { mlflowCommand } from './commands/mlflow.ts'
 import { tokensCommand } from './commands/tokens.ts'
-import { generateCommand } from './commands/generate.ts'
+import { generateCommand, type GenerateFlags } from './commands/generate.ts'
+import { REGIMES } from './generate/index.ts'
 import { exportHistoriesCommand, type ExportHistoriesFlags } from './commands/export-histories.ts'
 import {
   backtestCommand,
@@ -153,9 +154,28 @@ program
   .option('--years <n>', 'years of history', '2')
   .option('--seed <n>', 'random seed', '1')
   .option('--start <date>', 'first day, YYYY-MM-DD', '2021-01-01')
-  .action((o: { out: string; customers: string; years: string; seed: string; start: string }) =>
-    runCommand('generate', () => generateCommand(o))
+  .addOption(
+    new Option('--regime <name>', 'the kind of store (below)').choices(REGIMES).default('steady')
   )
+  .option(
+    '--no-order-ids',
+    'write no Invoice column: a return is only its negative quantity (ingest it with ' +
+      '--set data.columns.order_id=null)'
+  )
+  .addHelpText(
+    'after',
+    `
+Regimes (trainer/src/generate/regime.ts):
+  steady     the development log's shape (default): acquisition slowing 4:1 over the period,
+             a Q4 peak about twice the base level, constant churn
+  cohort     one cohort: every first purchase in the first 91 days, nobody acquired later;
+             dropout about twice as fast, so year 2's spend is about half of year 1's
+  growth     acquisition rising 1:8 over the period and a Q4 peak about four times the base
+             level: the last year's spend well above the first's, more of it in Q4
+  shrinking  acquisition halving every 120 days and churn rising (dropout hazard 3x a year in):
+             the spend declines year over year`
+  )
+  .action((o: GenerateFlags) => runCommand('generate', () => generateCommand(o)))
 
 withParams(program.command('export-histories'))
   .description(

@@ -11,11 +11,14 @@ const WEEKDAY_FACTOR = [0.72, 0.98, 1.03, 0.95, 1.05, 0.8, 0.003]
 const HOURLY_WEIGHT = [1, 12, 55, 75, 99, 125, 120, 111, 101, 70, 45, 14, 8, 2]
 const FIRST_HOUR = 7
 
-/** Yearly curve: a Q4 peak about twice the base level in mid-November, a February dip. */
-export function seasonFactor(dayOfYear: number): number {
-  const peak = circularDistance(dayOfYear, 318)
+/**
+ * Yearly curve: a Q4 peak in mid-November, `peak` above the base level (the default 1.1 makes it
+ * about twice the base; a regime can make it stronger), and a February dip.
+ */
+export function seasonFactor(dayOfYear: number, peak = 1.1): number {
+  const toPeak = circularDistance(dayOfYear, 318)
   const dip = circularDistance(dayOfYear, 40)
-  return 1 + 1.1 * Math.exp(-0.5 * (peak / 30) ** 2) - 0.2 * Math.exp(-0.5 * (dip / 25) ** 2)
+  return 1 + peak * Math.exp(-0.5 * (toPeak / 30) ** 2) - 0.2 * Math.exp(-0.5 * (dip / 25) ** 2)
 }
 
 function circularDistance(a: number, b: number): number {
@@ -57,7 +60,8 @@ export class Calendar {
   private readonly hourCumulative: number[]
   private readonly hourWeightTotal: number
 
-  constructor(startMs: number, years: number) {
+  /** `seasonPeak`: the height of the Q4 peak above the base level (seasonFactor). */
+  constructor(startMs: number, years: number, seasonPeak?: number) {
     const endMs = periodEnd(startMs, years)
     this.days = Math.round((endMs - startMs) / DAY_MS)
     if (!(this.days >= 1)) throw new RangeError(`years ${years} gives an empty period`)
@@ -69,7 +73,7 @@ export class Calendar {
       const dayOfYear = (date.getTime() - Date.UTC(date.getUTCFullYear(), 0, 1)) / DAY_MS
       const f = isClosed(date)
         ? 0
-        : seasonFactor(dayOfYear) * (WEEKDAY_FACTOR[date.getUTCDay()] as number)
+        : seasonFactor(dayOfYear, seasonPeak) * (WEEKDAY_FACTOR[date.getUTCDay()] as number)
       this.dayFactor[d] = f
       sum += f
       this.dayText.push(date.toISOString().slice(0, 10))

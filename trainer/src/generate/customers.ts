@@ -1,5 +1,6 @@
 import type { Calendar } from './calendar.ts'
 import { packMultiplier, type Countries } from './catalogue.ts'
+import type { RegimeParams } from './regime.ts'
 import type { Random } from '@fcv/core'
 
 /**
@@ -8,7 +9,8 @@ import type { Random } from '@fcv/core'
  * mu ~ Gamma(s = dropoutShape, beta = dropoutRate). Order value level per customer, Gamma-Gamma
  * style: mean basket lines ~ Gamma (mean 18, lines per order geometric around it) times a pack
  * multiplier from a Gamma spend level. Tuned so a ~2-year run looks like the UCI log: median
- * customer 4 orders, mean ~18 lines per order, top 1000 of 4000 codes ~70 % of lines.
+ * customer 4 orders, mean ~18 lines per order, top 1000 of 4000 codes ~70 % of lines. This is the
+ * steady regime's; the others (regime.ts) change acquisition, the season, beta and churn over time.
  */
 export const MODEL = {
   purchaseShape: 0.75,
@@ -28,12 +30,13 @@ export const MODEL = {
 } as const
 
 /**
- * Relative chance of a birth on each day: the season, and acquisition slowing down over the period
- * (4:1 from first to last day) so the volume does not only ramp up from zero.
+ * Relative chance of a birth on each day: the season times the regime's acquisition curve (steady:
+ * slowing down over the period, 4:1 from first to last day, so the volume does not only ramp up
+ * from zero).
  */
-export function birthWeights(calendar: Calendar): Float64Array {
+export function birthWeights(calendar: Calendar, regime: RegimeParams): Float64Array {
   const days = calendar.days
-  return calendar.dayFactor.map((f, d) => f * (1.6 - (1.2 * d) / days))
+  return calendar.dayFactor.map((f, d) => f * regime.acquisition(d, days))
 }
 
 /** Smallest customer id, as in the real log. */
@@ -62,8 +65,13 @@ export class Customers {
   private readonly calendar: Calendar
   private readonly birthWeight: Float64Array
   private readonly birthWeightTotal: number
+  /** The last day with a birth weight above 0: no birth is drawn after it. */
+  private readonly lastBirthDay: number
+  private readonly dropoutRate: number
+  /** a of the cumulative dropout hazard t + a t^2 (rising churn); 0 for a constant hazard. */
+  private readonly churnCurvature: number
 
-  constructor(count: number, calendar: Calendar) {
+  constructor(count: number, calendar: Calendar, regime: RegimeParams) {
     if (!Number.isInteger(count) || count < 1) throw new RangeError('customers must be >= 1')
     this.count = count
     this.calendar = calendar
@@ -74,8 +82,16 @@ export class Customers {
     this.country = new Uint8Array(count)
     // Ids are a permutation of a contiguous range, so they do not reveal the order of acquisition.
     this.idStride = count % 7919 === 0 ? 7927 : 7919
-    this.birthWeight = birthWeights(calendar)
+    this.birthWeight = birthWeights(calendar, regime)
     this.birthWeightTotal = this.birthWeight.reduce((a, b) => a + b, 0)
+    if (!(this.birthWeightTotal > 0)) {
+      throw new RangeError('the regime acquires nobody in the period')
+    }
+    let last = this.birthWeight.length - 1
+    while (last > 0 && !((this.birthWeight[last] as number) > 0)) last--
+    this.lastBirthDay = last
+    this.dropoutRate = regime.dropoutRate
+    this.churnCurvature = regime.churnRisePerYear / (2 * 365)
   }
 
   idText(index: number): string {
@@ -93,7 +109,7 @@ export class Customers {
     const target = this.lastUniform * this.birthWeightTotal
     const factors = this.birthWeight
     let f = factors[this.birthDay] as number
-    while (this.birthDay < factors.length - 1 && this.cumulativeBefore + f <= target) {
+    while (this.birthDay < this.lastBirthDay && this.cumulativeBefore + f <= target) {
       this.cumulativeBefore += f
       this.birthDay++
       f = factors[this.birthDay] as number
@@ -108,13 +124,26 @@ export class Customers {
   bear(random: Random, countries: Countries, birth: number): number {
     const i = this.born++
     this.purchaseRate[i] = random.gamma(MODEL.purchaseShape, MODEL.purchaseRate)
-    const dropout = random.gamma(MODEL.dropoutShape, MODEL.dropoutRate)
-    this.dropoutAt[i] = birth + random.exponential() / dropout
+    const dropout = random.gamma(MODEL.dropoutShape, this.dropoutRate)
+    this.dropoutAt[i] = this.dropoutTime(birth, random.exponential() / dropout)
     const basket = random.gamma(MODEL.basketShape, MODEL.basketShape / MODEL.meanBasketLines)
     this.basketMean[i] = Math.min(200, Math.max(1, basket))
     this.packMultiplier[i] = packMultiplier(random.gamma(MODEL.spendShape, MODEL.spendShape))
     this.country[i] = countries.sample(random)
     return i
+  }
+
+  /**
+   * When a customer born at `birth` drops out, given `exposure` (an Exp(1) draw over its rate mu):
+   * the time T where the cumulative hazard reaches it. With churn rising linearly in calendar time,
+   * mu (1 + 2 a t), the cumulative hazard is mu (t + a t^2), so T solves
+   * a T^2 + T = birth + a birth^2 + exposure; without a rise (a = 0) T = birth + exposure.
+   */
+  private dropoutTime(birth: number, exposure: number): number {
+    const a = this.churnCurvature
+    if (a === 0) return birth + exposure
+    const c = birth + a * birth * birth + exposure
+    return (2 * c) / (1 + Math.sqrt(1 + 4 * a * c))
   }
 
   /**

@@ -1,38 +1,13 @@
-import { createHash } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { LOG_HEADER, runGenerate, type GenerateSummary } from './index.ts'
+import { LOG_HEADER, runGenerate, type GenerateSummary, type Regime } from './index.ts'
+import { parseCsvLine, sha256 } from './test-log.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'fcv-generate-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
-
-const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex')
-
-/** Minimal RFC 4180 record parser for one physical line (the generator never writes line breaks). */
-function parseCsvLine(line: string): string[] {
-  const fields: string[] = []
-  let field = ''
-  let quoted = false
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        field += '"'
-        i++
-      } else if (c === '"') quoted = false
-      else field += c
-    } else if (c === '"') quoted = true
-    else if (c === ',') {
-      fields.push(field)
-      field = ''
-    } else field += c
-  }
-  fields.push(field)
-  return fields
-}
 
 const TIMESTAMP = /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]) ([01]\d|2[0-3]):[0-5]\d:00$/
 const isWellFormed = (f: string[]) =>
@@ -64,6 +39,13 @@ describe('runGenerate', () => {
     expect(sha256(a)).toBe(sha256(b))
     expect(gunzipSync(readFileSync(a)).equals(readFileSync(plain))).toBe(true)
     expect(sha256(other)).not.toBe(sha256(a))
+    // The bytes the generator wrote before regimes and --no-order-ids existed (commit 064fd08):
+    // the default, and the steady regime with order ids named, must stay exactly these.
+    const STEADY = '6b5a0dff0d87ca671dc7c33b7f6b2e94a3cd0b73056d58bf5f4729cb493649db'
+    expect(sha256(plain)).toBe(STEADY)
+    const named = join(dir, 'named.csv')
+    await runGenerate({ ...options, out: named, regime: 'steady', orderIds: true })
+    expect(sha256(named)).toBe(STEADY)
   })
 
   it('writes the UCI Online Retail II format, quoted descriptions included', () => {
@@ -147,5 +129,9 @@ describe('runGenerate', () => {
     await expect(
       runGenerate({ customers: 5, years: 1, seed: 1, out, start: '2021-02-30' })
     ).rejects.toThrow(/start/)
+    const regime = 'booming' as Regime
+    await expect(runGenerate({ customers: 5, years: 1, seed: 1, out, regime })).rejects.toThrow(
+      /regime must be one of steady, cohort, growth, shrinking/
+    )
   })
 })

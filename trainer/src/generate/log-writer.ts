@@ -5,6 +5,13 @@ import type { Random } from '@fcv/core'
 export const LOG_HEADER =
   'Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country'
 
+/**
+ * The header of a log written without order ids: no Invoice column, so no `C` invoice marks a
+ * return either; a return is a line with a negative quantity.
+ */
+export const LOG_HEADER_WITHOUT_ORDER_ID =
+  'StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country'
+
 /** What a row is, beyond its fields; several can hold at once. */
 export const RETURN = 1
 export const NON_PRODUCT = 2
@@ -30,7 +37,9 @@ const CHUNK_CHARS = 1 << 18
 /**
  * Turns rows into log lines, adds the defects that sit at the row level (exact duplicates right
  * after their original, malformed rows instead of a good one), and batches writes so the hot loop
- * stays synchronous and awaits only at chunk boundaries, where backpressure is honoured.
+ * stays synchronous and awaits only at chunk boundaries, where backpressure is honoured. Without
+ * order ids the Invoice field is left out of every line; duplicates are still written (in such a
+ * log, two equal lines can be two purchases).
  */
 export class LogWriter {
   readonly rows: RowCounts = {
@@ -52,13 +61,21 @@ export class LogWriter {
   private readonly random: Random
   private readonly malformedShare: number
   private readonly defectShare: number
+  private readonly orderIds: boolean
 
-  constructor(sink: Writable, random: Random, duplicateShare: number, malformedShare: number) {
+  constructor(
+    sink: Writable,
+    random: Random,
+    duplicateShare: number,
+    malformedShare: number,
+    orderIds = true
+  ) {
     this.sink = sink
     this.random = random
     this.malformedShare = malformedShare
     this.defectShare = malformedShare + duplicateShare
-    this.chunk = `${LOG_HEADER}\n`
+    this.orderIds = orderIds
+    this.chunk = `${orderIds ? LOG_HEADER : LOG_HEADER_WITHOUT_ORDER_ID}\n`
   }
 
   get needsFlush(): boolean {
@@ -68,7 +85,7 @@ export class LogWriter {
   /** Sets the fields that every line of the next invoice shares. */
   invoice(invoice: string, timestamp: string, customer: string, country: string): void {
     this.current = { invoice, timestamp, customer, country }
-    this.prefix = `${invoice},`
+    this.prefix = this.orderIds ? `${invoice},` : ''
     this.middle = `,${timestamp},`
     this.suffix = `,${customer},${country}\n`
   }
@@ -103,7 +120,8 @@ export class LogWriter {
     const date = variant === 0 ? `${timestamp.slice(0, 4)}-13-45 25:00:00` : timestamp
     const qty = variant === 1 ? 'abc' : String(quantity)
     const tail = variant === 2 ? '' : `,${country}`
-    this.chunk += `${invoice},${code},${description},${qty},${date},${price},${customer}${tail}\n`
+    const head = this.orderIds ? `${invoice},` : ''
+    this.chunk += `${head}${code},${description},${qty},${date},${price},${customer}${tail}\n`
     this.rows.total++
     this.rows.malformed++
   }

@@ -7,6 +7,7 @@ import { csvField } from '../io/csv-field.ts'
 import { formatPence, packMultiplier } from './catalogue.ts'
 import { EventQueue } from './event-queue.ts'
 import { Random } from '@fcv/core'
+import { REGIMES } from './regime.ts'
 import { runGenerate } from './run.ts'
 import { customersForRows, expectedRows } from './sizing.ts'
 
@@ -50,13 +51,20 @@ describe('generator parts', () => {
     expect(packMultiplier(11)).toBe(12)
   })
 
-  it('predicts the row count of a run within 15 %', async () => {
+  it('predicts the row count of a run within 15 %, in every regime', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fcv-sizing-'))
     try {
-      const customers = customersForRows(60_000, 2)
-      const summary = await runGenerate({ customers, years: 2, seed: 11, out: join(dir, 'x.csv') })
-      const expected = expectedRows(customers, 2)
-      expect(Math.abs(summary.rows.total / expected - 1)).toBeLessThan(0.15)
+      for (const regime of REGIMES) {
+        const customers = customersForRows(60_000, 2, undefined, regime)
+        const out = join(dir, 'x.csv')
+        const summary = await runGenerate({ customers, years: 2, seed: 11, out, regime })
+        const expected = expectedRows(customers, 2, undefined, regime)
+        expect(Math.abs(summary.rows.total / expected - 1), regime).toBeLessThan(0.15)
+      }
+      // Regimes differ in orders per customer (growth's arrive late, with less of the period left).
+      expect(customersForRows(60_000, 2, undefined, 'growth')).toBeGreaterThan(
+        1.2 * customersForRows(60_000, 2)
+      )
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

@@ -6,6 +6,7 @@ import { Calendar, parseStartDate, periodEnd } from './calendar.ts'
 import { MODEL } from './customers.ts'
 import { LogWriter, type RowCounts } from './log-writer.ts'
 import { Random } from '@fcv/core'
+import { REGIMES, REGIME_PARAMS, isRegime, type Regime } from './regime.ts'
 import { Simulation } from './simulation.ts'
 
 export interface GenerateOptions {
@@ -21,11 +22,29 @@ export interface GenerateOptions {
   log?: (line: string) => void
   /** Share of rows written malformed; default 1/50,000 (tests raise it). */
   malformedShare?: number
+  /**
+   * The kind of store (regime.ts): `steady` (default; the development log's shape), `cohort` (one
+   * cohort acquired in the first quarter, then decaying), `growth` (rising acquisition, strong Q4
+   * peaks) or `shrinking` (acquisition falling off, churn rising).
+   */
+  regime?: Regime
+  /**
+   * Write the Invoice column (default true). Without it, what the log relies on the invoice for
+   * falls to the other fields: a return (a `C` invoice) is only its negative quantity, which ingest
+   * keeps as a negative amount all the same; an order's lines share a timestamp, which the
+   * features group by when there is no order id; exact duplicate rows are still written, and in
+   * such a log they can be two purchases. Ingest it with `data.columns.order_id: null`. The rows
+   * are otherwise those of the log with order ids (same seed, same draws).
+   */
+  orderIds?: boolean
 }
 
 export interface GenerateSummary {
   out: string
   seed: number
+  regime: Regime
+  /** Whether the log has the Invoice column. */
+  orderIds: boolean
   customers: number
   /** The simulated period [start, end), dates. */
   start: string
@@ -34,6 +53,7 @@ export interface GenerateSummary {
   firstTimestamp: string
   lastTimestamp: string
   rows: RowCounts
+  /** Sales orders and returns written (each one invoice; without order ids, not numbered). */
   invoices: { sales: number; returns: number }
   /** Size of the file written (compressed when gzip). */
   bytes: number
@@ -59,9 +79,15 @@ export async function runGenerate(options: GenerateOptions): Promise<GenerateSum
   if (!(malformedShare >= 0 && malformedShare <= 0.5)) {
     throw new RangeError(`malformedShare must be in [0, 0.5], got ${malformedShare}`)
   }
+  const regime = options.regime ?? 'steady'
+  if (!isRegime(regime)) {
+    throw new RangeError(`regime must be one of ${REGIMES.join(', ')}, got "${String(regime)}"`)
+  }
+  const orderIds = options.orderIds ?? true
+  const regimeParams = REGIME_PARAMS[regime]
   const start = options.start ?? '2021-01-01'
   const startMs = parseStartDate(start)
-  const calendar = new Calendar(startMs, years)
+  const calendar = new Calendar(startMs, years, regimeParams.seasonPeak)
   const random = new Random(seed)
 
   const file = createWriteStream(out)
@@ -70,8 +96,8 @@ export async function runGenerate(options: GenerateOptions): Promise<GenerateSum
   const done = gzip ? pipeline(gzip, file) : finished(file)
   done.catch(() => {}) // awaited below; an early failure must not surface as unhandled
 
-  const writer = new LogWriter(sink, random, MODEL.duplicateRowShare, malformedShare)
-  const simulation = new Simulation(customers, calendar, random, writer)
+  const writer = new LogWriter(sink, random, MODEL.duplicateRowShare, malformedShare, orderIds)
+  const simulation = new Simulation(customers, calendar, regimeParams, random, writer)
   try {
     let lastLog = Date.now()
     while (simulation.step()) {
@@ -96,6 +122,8 @@ export async function runGenerate(options: GenerateOptions): Promise<GenerateSum
   const summary: GenerateSummary = {
     out,
     seed,
+    regime,
+    orderIds,
     customers: simulation.customers.born,
     start,
     end: new Date(periodEnd(startMs, years)).toISOString().slice(0, 10),

@@ -11,6 +11,7 @@ import {
 import { Customers, MODEL } from './customers.ts'
 import { EventQueue } from './event-queue.ts'
 import { NON_PRODUCT, RETURN, ZERO_PRICE, type LogWriter } from './log-writer.ts'
+import type { RegimeParams } from './regime.ts'
 import type { Random } from '@fcv/core'
 
 /** A partial return waiting for its day: which lines of which customer's order come back. */
@@ -54,12 +55,18 @@ export class Simulation {
   private readonly lineQuantities = new Int32Array(MAX_LINES)
   private readonly linePrices = new Int32Array(MAX_LINES)
 
-  constructor(customers: number, calendar: Calendar, random: Random, writer: LogWriter) {
+  constructor(
+    customers: number,
+    calendar: Calendar,
+    regime: RegimeParams,
+    random: Random,
+    writer: LogWriter
+  ) {
     this.calendar = calendar
     this.random = random
     this.writer = writer
     this.catalogue = makeCatalogue(random.fork())
-    this.customers = new Customers(customers, calendar)
+    this.customers = new Customers(customers, calendar, regime)
     this.customers.drawNextBirth(random)
   }
 
