@@ -43,6 +43,30 @@ function maxLogValueFor(labels: ArrayLike<number>, factor: number): number {
   return Math.log(Math.max(max, 1) * factor)
 }
 
+/**
+ * The table with each cutoff's labels scaled so that their total is the BG/NBD x Gamma-Gamma
+ * total at that cutoff (btyd_value): the network then learns each window's spread around the
+ * structural model's level (which follows a population's decay and growth), not the level of
+ * windows in other seasons or at other stages of the store's life.
+ */
+export function btydLevelLabels(table: FeatureTable): FeatureTable {
+  const btyd = table.numeric['btyd_value']
+  if (!btyd) throw new Error('train.level_target btyd needs the btyd_value feature')
+  const sums = new Map<number, { y: number; b: number }>()
+  for (let i = 0; i < table.rows; i++) {
+    const c = table.cutoffs[i] as number
+    const s = sums.get(c) ?? { y: 0, b: 0 }
+    s.y += table.label[i] as number
+    s.b += btyd[i] as number
+    sums.set(c, s)
+  }
+  const label = Float64Array.from(table.label, (y, i) => {
+    const s = sums.get(table.cutoffs[i] as number)!
+    return s.y > 0 && s.b > 0 ? (y * s.b) / s.y : y
+  })
+  return { ...table, label }
+}
+
 /** The network's and the labels' totals over a table's rows (major units). */
 function validationTotals(
   tf: TF,
@@ -167,7 +191,15 @@ export async function runTrain(params: Params, options: TrainOptions): Promise<T
   const p = params.train
   const f = params.features
   const started = performance.now()
-  const sets = await readFeatureSets(f.out_dir)
+  const read = await readFeatureSets(f.out_dir)
+  const sets =
+    p.level_target === 'btyd'
+      ? {
+          ...read,
+          train: btydLevelLabels(read.train),
+          valid: btydLevelLabels(read.valid),
+        }
+      : read
   const spec = sets.report.feature_spec
   const encoding = fitEncoding(spec, sets.train)
   log(

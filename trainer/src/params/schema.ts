@@ -161,6 +161,7 @@ export const TrainParamsSchema = z.object({
   max_value_factor: z.number().min(1).default(2),
   /** Set the model's total for the horizon after the test cutoff from last year's season. */
   level_adjustment: z.boolean().default(true),
+  level_target: z.enum(['raw', 'btyd']).default('raw'),
   /**
    * After early stopping, train a fresh network on training + validation rows for the epochs found
    * best: the validation window is the latest, the most like the one to predict.
