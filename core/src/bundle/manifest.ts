@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { CalibratedWindowSchema } from '../serving/calibrated-window-schema.ts'
 import { isBase64 } from './encoding.ts'
 import { BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, BUNDLE_SIGNATURE_ALG } from './format.ts'
 
@@ -38,6 +39,11 @@ export const BundleManifestSchema = z.object({
     'weights.bin': BundleFileEntrySchema,
   }),
   metrics: z.record(z.string(), z.number().finite()),
+  /**
+   * The days the model is calibrated for predictions as of, from its model.json
+   * (serving/calibrated-window.ts); absent for a model trained before windows were recorded.
+   */
+  calibratedWindow: CalibratedWindowSchema.optional(),
   mlflow: z.strictObject({
     runId: NonEmptySchema,
     modelVersion: NonEmptySchema,

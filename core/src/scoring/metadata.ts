@@ -1,11 +1,12 @@
 // userDefinedMetadata.fcv of model.json as scoring reads it: what turns a transaction history into the
 // network's input (feature spec, BG/NBD x Gamma-Gamma fit for btyd_value, encoding) and its output into
-// a prediction (the ZILN head's name and clamps). The trainer writes more (trainer/src/model/
-// model-files.ts, ModelMetadata); the rest is kept as it is. The seasonal calibration is folded into
-// the head's bias at training time, so serving applies nothing for it.
+// a prediction (the ZILN head's name and clamps), and the days it is calibrated for. The trainer
+// writes more (trainer/src/model/model-files.ts, ModelMetadata); the rest is kept as it is. The level
+// adjustment is folded into the head's bias at training time, so serving applies nothing for it.
 
 import { z } from 'zod'
 import { describeIssues } from '../bundle/errors.ts'
+import { CalibratedWindowSchema } from '../serving/calibrated-window-schema.ts'
 import { ModelFormatError } from './errors.ts'
 import { SCORING_FORMAT, SCORING_FORMAT_VERSION } from './metadata-format.ts'
 import type { ModelJsonDocument } from './model-json.ts'
@@ -55,6 +56,11 @@ export const ScoringMetadataSchema = z.looseObject({
   btyd: BtydSchema,
   /** The Dense(3) ZILN head: the model's output layer. */
   headLayer: z.string().min(1),
+  /**
+   * The days the model is calibrated for predictions as of (serving/calibrated-window.ts). Absent
+   * in models trained before it was recorded: they have no window, and nothing is checked for them.
+   */
+  calibratedWindow: CalibratedWindowSchema.optional(),
 })
 export type ScoringMetadata = z.infer<typeof ScoringMetadataSchema>
 
