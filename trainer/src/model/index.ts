@@ -4,7 +4,7 @@
 // their labels), and saves it (layers format, with spec and encoding) to params.train.out_dir.
 
 import { join } from 'node:path'
-import { DAY_MS, formatDay, parseInstant } from '@fcv/core'
+import { calibratedWindowOf, DAY_MS, formatDay, parseInstant } from '@fcv/core'
 import type { LayersModel } from '@tensorflow/tfjs'
 import { readInterim } from '../interim/index.ts'
 import type { Params } from '../params/schema.ts'
@@ -250,6 +250,7 @@ export async function runTrain(params: Params, options: TrainOptions): Promise<T
     backend: options.backend,
     seed: p.seed,
     levelAdjustment: null,
+    calibratedWindow: calibratedWindowOf(f.test_cutoff, f.horizon_days, false),
     validationLevel: null,
   })
   // The network's total at the validation cutoff before the refit has seen those rows: how far
@@ -287,6 +288,7 @@ export async function runTrain(params: Params, options: TrainOptions): Promise<T
       ),
     })
     metadata.levelAdjustment = a
+    metadata.calibratedWindow = calibratedWindowOf(f.test_cutoff, f.horizon_days, a.applied)
     if (a.applied) {
       updateHeadBias(tf, model, (bias) => {
         bias[1] = (bias[1] as number) + Math.log(a.scale)

@@ -6,7 +6,7 @@
 
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { BtydParams, FeatureSpec } from '@fcv/core'
+import type { BtydParams, CalibratedWindow, FeatureSpec } from '@fcv/core'
 import type { LayersModel, io } from '@tensorflow/tfjs'
 import { writeDirAtomically } from '../io/atomic-dir.ts'
 import type { FeatureEncoding } from './encoding.ts'
@@ -37,6 +37,12 @@ export interface ModelMetadata {
   seed: number
   /** How the total was set for the horizon after the cutoff (level.ts). */
   levelAdjustment: LevelAdjustment | null
+  /**
+   * The days the model is calibrated for predictions as of: [test cutoff, test cutoff + horizon),
+   * and whether a level adjustment for them is folded in (core/src/serving/calibrated-window.ts).
+   * `fcv train` always writes it; models trained before have none.
+   */
+  calibratedWindow?: CalibratedWindow
   /** The network's total at the validation cutoff before the refit, against the labels'. */
   validationLevel: ValidationLevel | null
 }

@@ -87,6 +87,12 @@ describe('fcv train', () => {
     const test = schema.cutoffs.find((c: { split: string }) => c.split === 'test')
     expect(meta.btyd).toEqual(test.btyd.params)
     expect(meta.btyd.bgnbd.r).toBeGreaterThan(0)
+    // ... and so is calibrated for predictions as of the horizon's days after that cutoff
+    expect(meta.calibratedWindow).toEqual({
+      from: '2011-06-12',
+      to: '2011-09-10',
+      levelAdjusted: meta.levelAdjustment?.applied === true,
+    })
     const training = JSON.parse(readFileSync(join(work, 'model/training.json'), 'utf8'))
     expect(training.epochs.length).toBeGreaterThan(0)
     // then a fresh network on training + validation rows, for the search's best epochs

@@ -6,7 +6,13 @@
 // previous registration record is left as it was.
 
 import { BTYD_NAME, MODEL_NAME } from '../evaluate/index.ts'
-import { type MlflowClient, type ModelVersion, MlflowConfigError, type KeyValue } from '@fcv/core'
+import {
+  calibratedWindowTags,
+  type MlflowClient,
+  type ModelVersion,
+  MlflowConfigError,
+  type KeyValue,
+} from '@fcv/core'
 import { mlmodelYaml } from '../mlflow/mlmodel.ts'
 import type { Params } from '../params/schema.ts'
 import { announceCandidate, type Announcement } from './announce.ts'
@@ -84,6 +90,8 @@ export async function runRegister(
     { key: 'fcv.test_cutoff', value: local.report.test_cutoff },
     { key: 'fcv.horizon_days', value: String(local.report.horizon_days) },
     { key: 'fcv.currency', value: local.report.currency },
+    // The days the model is calibrated for: the control plane's gates refuse it once they end.
+    ...(local.meta.calibratedWindow ? calibratedWindowTags(local.meta.calibratedWindow) : []),
     ...(git
       ? [
           { key: 'fcv.git.commit', value: git.commit },

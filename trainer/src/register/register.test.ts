@@ -154,6 +154,14 @@ describe('fcv register, read back with MLflow’s Python client', () => {
     expect(Number(tags['baseline.last_90d.gini'])).toBe(report.models.last_90d.gini)
     expect(tags['fcv.feature_spec.version']).toBe('v2')
     expect(tags['fcv.data.md5']).toBe(back.run.tags['fcv.data.md5'])
+    // The days the model is calibrated for, as model.json says: the control plane's gate reads them.
+    const meta = JSON.parse(readFileSync(join(fx.work, 'model/model.json'), 'utf8'))
+      .userDefinedMetadata.fcv
+    expect(tags['fcv.calibrated_window.from']).toBe(report.test_cutoff)
+    expect(tags['fcv.calibrated_window.to']).toBe(meta.calibratedWindow.to)
+    expect(tags['fcv.calibrated_window.level_adjusted']).toBe(
+      String(meta.calibratedWindow.levelAdjusted)
+    )
   })
 
   it('stores the reports and plots byte for byte', () => {
