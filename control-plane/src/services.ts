@@ -29,6 +29,8 @@ export interface Services {
   gates: GateThresholds
   /** How long a promotion owns its model before a retry may take it over. */
   promotionLeaseMs: number
+  /** The control plane's clock (epoch ms): what the calibrated-window gate holds a version to. */
+  now: () => number
   log: Logger
 }
 
@@ -94,6 +96,7 @@ export async function createServices(
     aliasSync: new AliasSync({ db: db.db, mlflow, log }, { intervalMs }),
     gates: gateThresholds(config),
     promotionLeaseMs: config.FCV_PROMOTION_LEASE_MS,
+    now: Date.now,
     log,
   }
 }

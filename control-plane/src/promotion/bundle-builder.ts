@@ -5,6 +5,7 @@ import {
   type MlflowClient,
   type ModelVersion,
   type SigningKey,
+  windowOf,
 } from '@fcv/core'
 import { ApiError } from '../errors.ts'
 
@@ -25,7 +26,8 @@ export function tagsOf(v: ModelVersion): Record<string, string> {
 
 /**
  * Builds the signed bundle of a registered version: its model.json and weights.bin from MLflow
- * (through the artifact proxy), the manifest from what the model and its tags say.
+ * (through the artifact proxy), the manifest from what the model and its tags say (the calibrated
+ * window from model.json, so what serving flags is what the model itself records).
  */
 export async function buildVersionBundle(
   mlflow: MlflowClient,
@@ -59,6 +61,8 @@ export async function buildVersionBundle(
   }
   await checkServable(version.version, modelJson, weights)
   const tags = tagsOf(version)
+  // Checked by checkServable (core's ScoringMetadataSchema); a model trained before has none.
+  const calibratedWindow = windowOf(meta)
   return await buildBundle(
     {
       manifest: {
@@ -71,6 +75,7 @@ export async function buildVersionBundle(
         normalisation: meta['encoding'] as Record<string, unknown>,
         model: { format: 'fcv-ziln', formatVersion: Number(meta['formatVersion']) },
         metrics: metricsOfTags(tags),
+        ...(calibratedWindow ? { calibratedWindow } : {}),
         mlflow: {
           runId: version.run_id ?? '',
           modelVersion: version.version,

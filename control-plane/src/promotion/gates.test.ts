@@ -19,11 +19,13 @@ const good = {
   'champion.edge.gini': '0.85',
   'champion.edge.rmse': '910',
 }
+const NOW = Date.parse('2026-07-01T12:00:00Z')
 const byGate = (
   tags: Record<string, string>,
   champion: string | null,
-  channel: 'edge' | 'widget' = 'edge'
-) => Object.fromEntries(evaluateGates(tags, channel, champion, T).map((g) => [g.gate, g]))
+  channel: 'edge' | 'widget' = 'edge',
+  now = NOW
+) => Object.fromEntries(evaluateGates(tags, channel, champion, T, now).map((g) => [g.gate, g]))
 
 describe('evaluateGates', () => {
   it('passes a candidate that beats the champion on the same evaluation', () => {
@@ -132,5 +134,48 @@ describe('evaluateGates', () => {
     const noBase: Record<string, string> = { ...good }
     delete noBase['baseline.last_90d.gini']
     expect(byGate(noBase, '3')['beats_last_90d']!.passed).toBe(false)
+  })
+
+  it('refuses a version whose calibrated window has ended, by the clock it is given', () => {
+    const window = {
+      'fcv.calibrated_window.from': '2026-06-12',
+      'fcv.calibrated_window.to': '2026-09-10',
+      'fcv.calibrated_window.level_adjusted': 'true',
+    }
+    expect(byGate({ ...good, ...window }, '3')['calibrated_window']).toMatchObject({
+      passed: true,
+      value: '[2026-06-12, 2026-09-10)',
+      threshold: 'ends after 2026-07-01',
+      detail:
+        'calibrated for predictions as of [2026-06-12, 2026-09-10) (level adjusted); 71 day(s) left',
+    })
+    // The last day of the window still passes; the day after it, `to`, does not.
+    expect(
+      byGate({ ...good, ...window }, '3', 'edge', Date.parse('2026-09-09T23:59:59Z'))[
+        'calibrated_window'
+      ]!.passed
+    ).toBe(true)
+    const ended = byGate({ ...good, ...window }, '3', 'edge', Date.parse('2026-09-10T00:00:00Z'))
+    expect(ended['calibrated_window']).toMatchObject({
+      passed: false,
+      threshold: 'ends after 2026-09-10',
+      detail:
+        'calibrated for predictions as of [2026-06-12, 2026-09-10) (level adjusted), a window that ended on 2026-09-10: retrain on recent data',
+    })
+    // The other gates are not touched by it.
+    expect(
+      Object.values(ended)
+        .filter((g) => !g.passed)
+        .map((g) => g.gate)
+    ).toEqual(['calibrated_window'])
+  })
+
+  it('passes a version without a calibrated window (trained before one was recorded), saying so', () => {
+    expect(byGate(good, '3')['calibrated_window']).toMatchObject({
+      passed: true,
+      value: null,
+      detail:
+        'no calibrated window recorded (a model trained before fcv recorded one): not checked',
+    })
   })
 })

@@ -1,8 +1,16 @@
 // The quality gates a version must pass to be promoted on a channel. Pure: the candidate's MLflow
 // version tags (its own metrics, the baseline's and every channel's champion's, all from the same
-// evaluation run), the channel and its current champion, and the thresholds from configuration.
+// evaluation run, and the days it is calibrated for), the channel and its current champion, the
+// thresholds from configuration, and the control plane's clock.
 
-import { championTagPrefix, type Channel } from '@fcv/core'
+import {
+  calibratedWindowFromTags,
+  championTagPrefix,
+  formatDay,
+  windowBounds,
+  type CalibratedWindow,
+  type Channel,
+} from '@fcv/core'
 
 export interface GateThresholds {
   giniMargin: number
@@ -60,11 +68,54 @@ export function evaluatedChampion(
   }
 }
 
+/** The gate a version whose calibrated window has ended fails (promote.ts answers it by name). */
+export const CALIBRATED_WINDOW_GATE = 'calibrated_window'
+
+const DAY_MS = 86_400_000
+
+/**
+ * The model is calibrated for predictions as of the days of its window (the `fcv.calibrated_window.*`
+ * tags `fcv register` writes from model.json): once the window has ended, everything it would serve
+ * is outside it. A version without the tags (trained before windows were recorded) passes, as
+ * before, and the row says it was not checked.
+ */
+export function calibratedWindowGate(tags: Record<string, string>, now: number): GateResult {
+  const w = calibratedWindowFromTags(tags)
+  const today = formatDay(now)
+  const threshold = `ends after ${today}`
+  if (!w) {
+    return {
+      gate: CALIBRATED_WINDOW_GATE,
+      passed: true,
+      value: null,
+      threshold,
+      detail:
+        'no calibrated window recorded (a model trained before fcv recorded one): not checked',
+    }
+  }
+  const { end } = windowBounds(w)!
+  const passed = now < end
+  const what = `calibrated for predictions as of ${describeWindow(w)}${w.levelAdjusted ? ' (level adjusted)' : ''}`
+  return {
+    gate: CALIBRATED_WINDOW_GATE,
+    passed,
+    value: describeWindow(w),
+    threshold,
+    detail: passed
+      ? `${what}; ${Math.ceil((end - now) / DAY_MS)} day(s) left`
+      : `${what}, a window that ended on ${w.to}: retrain on recent data`,
+  }
+}
+
+/** "[2011-06-12, 2011-09-10)" */
+export const describeWindow = (w: CalibratedWindow) => `[${w.from}, ${w.to})`
+
 export function evaluateGates(
   tags: Record<string, string>,
   channel: Channel,
   champion: string | null,
-  t: GateThresholds
+  t: GateThresholds,
+  now: number
 ): GateResult[] {
   const gini = num(tags, 'metric.gini')
   const rmse = num(tags, 'metric.rmse')
@@ -181,5 +232,6 @@ export function evaluateGates(
         ? 'the version has no fcv.feature_spec.version tag'
         : 'the edge worker and the widget compute these features',
   })
+  out.push(calibratedWindowGate(tags, now))
   return out
 }

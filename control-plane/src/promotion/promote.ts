@@ -2,7 +2,14 @@
 // record, as a journal (the promotions table) so a crash at any point is resumed by a retry with
 // the same Idempotency-Key, and the deployment itself changes in one transaction of record.
 
-import { canonicalJson, championAlias, previousAlias, sha256Hex } from '@fcv/core'
+import {
+  calibratedWindowFromTags,
+  canonicalJson,
+  championAlias,
+  formatDay,
+  previousAlias,
+  sha256Hex,
+} from '@fcv/core'
 import {
   appendAudit,
   beginPromotion,
@@ -31,7 +38,7 @@ import {
   withdrawRole,
   type TargetOutcome,
 } from './deploy-step.ts'
-import { evaluateGates, type GateResult } from './gates.ts'
+import { CALIBRATED_WINDOW_GATE, describeWindow, evaluateGates, type GateResult } from './gates.ts'
 
 export interface PromotionRequest {
   version: string
@@ -39,7 +46,11 @@ export interface PromotionRequest {
   reason: string
   /** Given: the version becomes the channel's canary with this share instead of its champion. */
   canaryShare?: number | undefined
-  /** Promote although gates failed (admin, with a reason; audited as forced). */
+  /**
+   * Promote although gates failed, the calibrated window's included (admin, with a reason; audited
+   * as forced). A model trained on historical data has a window that ended long ago: only a forced
+   * promotion serves it.
+   */
   force?: boolean | undefined
 }
 
@@ -93,6 +104,34 @@ export class GatesFailedError extends ApiError {
   }
 }
 
+/**
+ * A version whose calibrated window has ended (the calibrated_window gate): 409 naming the window,
+ * and any other gate it failed; the gate table is in the details, as for gates_failed.
+ */
+export class CalibratedWindowPassedError extends ApiError {
+  constructor(
+    gates: GateResult[],
+    model: string,
+    version: string,
+    tags: Record<string, string>,
+    now: number
+  ) {
+    const window = calibratedWindowFromTags(tags)!
+    const others = gates.filter((g) => !g.passed && g.gate !== CALIBRATED_WINDOW_GATE)
+    super(
+      409,
+      'calibrated_window_passed',
+      `version ${version} of "${model}" is calibrated for predictions as of ${describeWindow(window)}, ` +
+        `a window that ended on ${window.to} (today is ${formatDay(now)}): retrain it on recent data, ` +
+        'or promote it with "force": true and a reason (audited as forced)' +
+        (others.length
+          ? `; it also failed the gates: ${others.map((g) => g.gate).join(', ')}`
+          : ''),
+      { gates, calibratedWindow: window }
+    )
+  }
+}
+
 /** Resumes or replays an earlier request with the same key; null when there was none. */
 async function earlier(
   s: Services,
@@ -142,7 +181,7 @@ export async function gateReport(
 ): Promise<{ champion: string | null; passed: boolean; gates: GateResult[] }> {
   const { mirrored } = await syncVersion(s, model, version)
   const champion = stateOf(await getDeployment(s.db.db, model, channel)).championVersion
-  const gates = evaluateGates(mirrored.tags, channel, champion, s.gates)
+  const gates = evaluateGates(mirrored.tags, channel, champion, s.gates, s.now())
   return { champion, passed: gates.every((g) => g.passed), gates }
 }
 
@@ -182,7 +221,8 @@ export async function promote(
       `a canary needs a champion to share ${req.channel} with; promote one first`
     )
   }
-  const gates = evaluateGates(mirrored.tags, req.channel, before.championVersion, s.gates)
+  const now = s.now()
+  const gates = evaluateGates(mirrored.tags, req.channel, before.championVersion, s.gates, now)
   const passed = gates.every((g) => g.passed)
   if (!passed && !req.force) {
     await appendAudit(s.db.db, {
@@ -194,7 +234,9 @@ export async function promote(
       after: { version: req.version, gates },
       requestId: o.requestId,
     })
-    throw new GatesFailedError(gates, model, req.version)
+    throw gates.some((g) => g.gate === CALIBRATED_WINDOW_GATE && !g.passed)
+      ? new CalibratedWindowPassedError(gates, model, req.version, mirrored.tags, now)
+      : new GatesFailedError(gates, model, req.version)
   }
 
   let journal: Promotion
@@ -307,7 +349,14 @@ export async function promote(
           target: `${model}/${req.channel}`,
           reason: req.reason,
           before,
-          after: { ...after, gates, bundle: bundle.digest, publish },
+          after: {
+            ...after,
+            gates,
+            // What the force overrode, by name (calibrated_window for a model whose window ended).
+            ...(forced ? { overridden: gates.filter((g) => !g.passed).map((g) => g.gate) } : {}),
+            bundle: bundle.digest,
+            publish,
+          },
           requestId: o.requestId,
         })
         const done = await completePromotion(tx, journal.id, { status: 'succeeded', result: r })

@@ -31,7 +31,10 @@ const PromotionBody = z
     channel: ChannelSchema,
     reason: ReasonSchema,
     canaryShare: Share.optional(),
-    force: z.boolean().optional(),
+    force: z.boolean().optional().openapi({
+      description:
+        'promote although gates failed, the calibrated window included (admin; audited as promotion.forced)',
+    }),
   })
   .openapi('PromotionRequest')
 
@@ -97,7 +100,8 @@ export function deploymentRoutes(app: OpenAPIHono<AppEnv>, s: Services, auth: To
       description:
         'Gates are evaluated on the candidate’s own evaluation, which also scored every channel’s champion on the same test set; each channel’s gates compare with its own champion. ' +
         'The version is published to every push target before the deployment is recorded: a target that refuses it fails the promotion (502, nothing changed), one that does not answer does not (its outcome is `pending`, and the reconciler delivers it). ' +
-        'A failed gate answers 409 with the gate table; `force` (with a reason) overrides it and is audited. ' +
+        'A failed gate answers 409 `gates_failed` with the gate table; `force` (with a reason) overrides it and is audited as `promotion.forced`, naming the gates it overrode. ' +
+        'A version whose calibrated window (`fcv.calibrated_window.*` tags: the days it is calibrated for predictions as of) has ended by the control plane’s clock fails the `calibrated_window` gate and answers 409 `calibrated_window_passed`, naming the window (details: `gates`, `calibratedWindow`); `force` overrides it too, as a model trained on historical data needs. A version without a window is not checked. ' +
         'An Idempotency-Key makes a retry safe: a finished promotion is replayed, an interrupted one is resumed.',
       security: bearer,
       middleware: [admin] as const,

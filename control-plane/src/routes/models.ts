@@ -1,7 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi'
 import type { AppEnv } from '../app-env.ts'
 import { requires, type TokenLookup } from '../auth/middleware.ts'
-import { CHANNELS, type Channel } from '@fcv/core'
+import { calibratedWindowFromTags, CHANNELS, type Channel } from '@fcv/core'
 import { appendAudit, listModels, type ModelVersion } from '../db/index.ts'
 import { ApiError } from '../errors.ts'
 import { localVersion, syncModel } from '../registry/sync.ts'
@@ -30,6 +30,17 @@ const VersionOut = z
         sumRatio: z.number().nullable(),
       })
     ),
+    /**
+     * The days the model is calibrated for predictions as of, from its `fcv.calibrated_window.*`
+     * tags; null for a model trained before windows were recorded (its gate is not checked).
+     */
+    calibratedWindow: z
+      .object({ from: z.string(), to: z.string(), levelAdjusted: z.boolean() })
+      .nullable()
+      .openapi({
+        description:
+          'The days [from, to) the model is calibrated for predictions as of (to exclusive); the calibrated_window gate refuses it once `to` has come. null: trained before windows were recorded, not checked',
+      }),
     syncedAt: z.string(),
   })
   .openapi('ModelVersion')
@@ -50,6 +61,7 @@ export const versionOut = (v: ModelVersion) => ({
       return [c, { ...e, version: e.version ?? null }]
     })
   ) as Record<Channel, EvaluatedChampion & { version: string | null }>,
+  calibratedWindow: calibratedWindowFromTags(v.tags),
   syncedAt: v.syncedAt.toISOString(),
 })
 

@@ -28,7 +28,7 @@ export interface TestApp {
 export async function startTestApp(
   mlflowUri: string,
   env: Record<string, string> = {},
-  o: { metrics?: Metrics } = {}
+  o: { metrics?: Metrics; now?: () => number } = {}
 ): Promise<TestApp> {
   const key = await generateSigningKey()
   const logs: string[] = []
@@ -52,6 +52,7 @@ export async function startTestApp(
     MLFLOW_HTTP_REQUEST_MAX_RETRIES: '1',
     MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR: '0.01',
   })
+  if (o.now) services.now = o.now
   const app = createApp(services, o.metrics)
   return {
     services,

@@ -4,7 +4,13 @@
 
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { championTagPrefix, type Channel, type MlflowClient } from '@fcv/core'
+import {
+  calibratedWindowTags,
+  championTagPrefix,
+  type CalibratedWindow,
+  type Channel,
+  type MlflowClient,
+} from '@fcv/core'
 
 export const FIXTURE_MODEL = join(import.meta.dirname, 'model')
 
@@ -37,6 +43,23 @@ export function goodTags(
     'fcv.currency': 'GBP',
     ...Object.fromEntries(scored),
     ...over,
+  }
+}
+
+/**
+ * A model with a calibrated window, as `fcv train` and `fcv register` make one: the fixture's
+ * model.json with the window in its fcv metadata (the fixture was trained before windows were
+ * recorded, so it has none), and the `fcv.calibrated_window.*` tags to add to a version's.
+ */
+export function withWindow(window: CalibratedWindow): {
+  modelJson: Uint8Array
+  tags: Record<string, string>
+} {
+  const doc = JSON.parse(readFileSync(join(FIXTURE_MODEL, 'model.json'), 'utf8'))
+  doc.userDefinedMetadata.fcv.calibratedWindow = window
+  return {
+    modelJson: new TextEncoder().encode(JSON.stringify(doc)),
+    tags: Object.fromEntries(calibratedWindowTags(window).map((t) => [t.key, t.value])),
   }
 }
 

@@ -261,7 +261,15 @@ function gateInputs(v, channel, deployments) {
           '1 (unbiased)',
           c.sumRatio === null ? '—' : signed(c.sumRatio - 1)
         ),
-        row('Feature spec', c.spec ?? '—', 'supported by edge and widget', '')
+        row('Feature spec', c.spec ?? '—', 'supported by edge and widget', ''),
+        row(
+          'Calibrated window',
+          v.calibratedWindow
+            ? `[${v.calibratedWindow.from}, ${v.calibratedWindow.to})`
+            : 'none recorded',
+          'ends after today',
+          v.calibratedWindow ? '' : 'not checked'
+        )
       )
     ),
   ]
@@ -303,10 +311,15 @@ async function attempt(model, a, out) {
     )
     out.firstChild.focus()
   } catch (e) {
-    if (e.code === 'gates_failed' && Array.isArray(e.details?.gates)) {
+    const windowPassed = e.code === 'calibrated_window_passed'
+    if ((e.code === 'gates_failed' || windowPassed) && Array.isArray(e.details?.gates)) {
       fill(
         out,
-        h('h2', { class: 'bad', tabindex: -1 }, 'Refused: gates failed'),
+        h(
+          'h2',
+          { class: 'bad', tabindex: -1 },
+          windowPassed ? 'Refused: its calibrated window has ended' : 'Refused: gates failed'
+        ),
         problem(e.message),
         gateTable(
           e.details.gates,
