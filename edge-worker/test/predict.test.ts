@@ -17,6 +17,7 @@ import {
   call,
   errorOf,
   fixture,
+  modelOf,
   newSigner,
   postPredict,
   push,
@@ -342,6 +343,7 @@ describe('POST /v1/predict: scoring (against the scorer interface)', () => {
       'currency',
       'currencyExponent',
       'amountUnit',
+      'warnings',
       'predictions',
     ])
     expect(body).toMatchObject({
@@ -449,6 +451,107 @@ describe('POST /v1/predict: units', () => {
       currency: 'GBP',
       currencyExponent: null,
     })
+  })
+})
+
+describe('the calibrated window: GET /v1/model shows it, POST /v1/predict flags an asOf outside it', () => {
+  const spring = { from: '2026-03-01', to: '2026-05-30', levelAdjusted: true }
+  const summer = { from: '2026-05-30', to: '2026-08-28', levelAdjusted: false }
+  // Two customers of each at share 0.5 (at most 5 per request here).
+  const ids = Array.from({ length: 40 }, (_, i) => `w-${i}`)
+  const customers = [
+    ...ids.filter((id) => inCanary(id, 0.5)).slice(0, 2),
+    ...ids.filter((id) => !inCanary(id, 0.5)).slice(0, 2),
+  ].map((customerId, i) => ({ customerId, features: [i + 1] }))
+  type Body = {
+    warnings: { code: string; modelVersion: string; calibratedWindow: unknown; message: string }[]
+    predictions: { variant: string }[]
+  }
+  const answer = async (app: ReturnType<typeof createApp>, asOf: string) => {
+    const res = await predict(app, { customers, asOf })
+    expect(res.status).toBe(200)
+    return (await res.json()) as Body
+  }
+
+  it('names each slot’s window in GET /v1/model; a model trained before windows has null', async () => {
+    const app = createApp({ createScorer: fakeScorer() })
+    await push(
+      app,
+      bindings,
+      await signedBundle(signer, '1', {}, { calibratedWindow: spring }),
+      'edge'
+    )
+    await push(app, bindings, await signedBundle(signer, '2'), 'edge', 'canary', {
+      'x-fcv-canary-share': '0.5',
+    })
+    const model = await modelOf(app, bindings)
+    expect(model.champion.calibratedWindow).toEqual(spring)
+    expect(model.champion.manifest['calibratedWindow']).toEqual(spring) // signed with the rest
+    expect(model.canary?.calibratedWindow).toBeNull()
+  })
+
+  it('warns for each model that scored someone at an asOf outside its window, and scores them all the same', async () => {
+    const app = createApp({ createScorer: fakeScorer() })
+    await push(
+      app,
+      bindings,
+      await signedBundle(signer, '1', {}, { calibratedWindow: spring }),
+      'edge'
+    )
+    await push(
+      app,
+      bindings,
+      await signedBundle(signer, '2', {}, { calibratedWindow: summer }),
+      'edge',
+      'canary',
+      { 'x-fcv-canary-share': '0.5' }
+    )
+    // Inside the champion's window, before the canary's: only the canary's customers are flagged.
+    const april = await answer(app, '2026-04-01T00:00:00Z')
+    expect(new Set(april.predictions.map((p) => p.variant))).toEqual(
+      new Set(['champion', 'canary'])
+    )
+    expect(april.warnings).toEqual([
+      {
+        code: 'as_of_outside_calibrated_window',
+        modelVersion: '2',
+        calibratedWindow: summer,
+        message:
+          'asOf 2026-04-01T00:00:00.000Z is outside the window model version 2 is calibrated for, ' +
+          '[2026-05-30, 2026-08-28): it was fitted for predictions as of those days, so its ' +
+          'predictions as of other days may be too high or too low',
+      },
+    ])
+    // The champion's end is outside its window; the same day starts the canary's.
+    expect((await answer(app, '2026-05-30T00:00:00Z')).warnings.map((w) => w.modelVersion)).toEqual(
+      ['1']
+    )
+    // Champion first, then canary.
+    expect((await answer(app, '2027-01-01T00:00:00Z')).warnings.map((w) => w.modelVersion)).toEqual(
+      ['1', '2']
+    )
+    expect((await answer(app, '2026-03-01T00:00:00Z')).warnings.map((w) => w.modelVersion)).toEqual(
+      ['2']
+    )
+  })
+
+  it('says nothing of a model without a window, nor of a canary that scored nobody', async () => {
+    const app = createApp({ createScorer: fakeScorer() })
+    await push(app, bindings, await signedBundle(signer, '1'), 'edge')
+    expect((await answer(app, '2031-01-01T00:00:00Z')).warnings).toEqual([])
+    await push(
+      app,
+      bindings,
+      await signedBundle(signer, '2', {}, { calibratedWindow: spring }),
+      'edge',
+      'canary',
+      {
+        'x-fcv-canary-share': '0.5',
+      }
+    )
+    const one = customers.find((c) => !inCanary(c.customerId, 0.5))!
+    const res = await predict(app, { customers: [one], asOf: '2031-01-01T00:00:00Z' })
+    expect(((await res.json()) as Body).warnings).toEqual([])
   })
 })
 

@@ -230,6 +230,7 @@ interface SlotBody {
   keyId: string
   since: string
   bundleUrl: string
+  calibratedWindow: { from: string; to: string; levelAdjusted: boolean } | null
   manifest: Record<string, unknown> & { featureSpec: { version: string } }
 }
 

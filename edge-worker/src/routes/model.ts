@@ -1,7 +1,8 @@
 // GET /v1/model: what a channel serves now (edge by default): the champion's manifest without the
-// file table, and the canary (with its share) and shadow, if any.
+// file table, and the canary (with its share) and shadow, if any; each with the days it is
+// calibrated for predictions as of (null for a model trained before windows were recorded).
 
-import type { BundleManifest } from '@fcv/core'
+import { windowOf, type BundleManifest } from '@fcv/core'
 import type { Context, Hono } from 'hono'
 import { z } from 'zod'
 import type { AppEnv, Deps } from '../app-env.ts'
@@ -44,6 +45,7 @@ function describeSlot(slot: Slot) {
     keyId: slot.bundle.keyId,
     since: slot.pointer.at,
     bundleUrl: `/v1/bundle/${slot.bundle.digest}`,
+    calibratedWindow: windowOf(slot.bundle.manifest),
     manifest,
   }
 }

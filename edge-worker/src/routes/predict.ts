@@ -1,5 +1,7 @@
 // POST /v1/predict: feature rows or raw histories in, one prediction per customer out, in order,
-// with the champion's units (horizon, currency) stated once (core's serving/units.ts).
+// with the champion's units (horizon, currency) stated once (core's serving/units.ts), and a
+// warning for each model that scored someone at an asOf outside its calibrated window (core's
+// serving/calibrated-window.ts: flagged, not recalibrated).
 // The canary (if any) serves its share of customers by a stable hash of the id; the shadow (if any)
 // scores everyone after the response, for telemetry only.
 
@@ -9,6 +11,8 @@ import {
   sameUnits,
   ScoringInputError,
   unitsOf,
+  windowOf,
+  windowWarnings,
   type PredictionUnits,
 } from '@fcv/core'
 import type { Hono } from 'hono'
@@ -239,9 +243,23 @@ export function predictRoutes(app: Hono<AppEnv>, deps: Deps): void {
             telemetry.scoringFailed(shadow.pointer.version, 'shadow', request.customers.length)
           )
       }
+      // Champion first, then the canary, each only if it scored someone.
+      const served = (['champion', 'canary'] as const).flatMap((variant) => {
+        const slot = variant === 'champion' ? view.champion : canary
+        const scored = predictions.some((p) => 'variant' in p && p.variant === variant)
+        return slot && scored
+          ? [{ version: slot.bundle.manifest.version, window: windowOf(slot.bundle.manifest) }]
+          : []
+      })
+      const warnings = windowWarnings(served, request.asOf)
       outcome = 'ok'
       c.header('cache-control', 'no-store')
-      return c.json({ asOf: new Date(request.asOf).toISOString(), ...units, predictions })
+      return c.json({
+        asOf: new Date(request.asOf).toISOString(),
+        ...units,
+        warnings,
+        predictions,
+      })
     } catch (e) {
       outcome = outcomeOf(e)
       throw e
