@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { connectionTo, generateSigningKey, MlflowClient } from '@fcv/core'
+import { connectionTo, generateSigningKey, MlflowClient, type CalibratedWindow } from '@fcv/core'
 import type { Browser } from 'playwright-core'
 import { launchChromium } from '../../control-plane/src/test-support/chromium.ts'
 import { ADMIN_TOKEN } from '../../control-plane/src/test-support/harness.ts'
@@ -15,7 +15,11 @@ import {
   startControlPlane,
   type ControlPlaneProcess,
 } from '../../control-plane/src/test-support/process.ts'
-import { goodTags, registerVersion } from '../../control-plane/src/test-support/registry.ts'
+import {
+  goodTags,
+  registerVersion,
+  withWindow,
+} from '../../control-plane/src/test-support/registry.ts'
 import {
   buildDir,
   buildWorker,
@@ -28,6 +32,17 @@ import { startDemoServer, trustedKeysFrom, type DemoServer } from '../demo/serve
 
 const PUBLISHER_TOKEN = 'widget-e2e-publisher-token-5c1e93'
 
+/**
+ * The calibrated window of the stack's versions: the fixture as `fcv train` would write it at the
+ * cutoff before the demo's asOf (2011-06-12), so the demo's every score is outside it and flagged
+ * (the Worker and the widget must flag it alike). Historical, so only a forced promotion serves it.
+ */
+export const STACK_WINDOW: CalibratedWindow = {
+  from: '2011-03-14',
+  to: '2011-06-12',
+  levelAdjusted: true,
+}
+
 export interface WidgetStack {
   model: string
   /** Registered versions of the fixture model, in order. */
@@ -39,7 +54,10 @@ export interface WidgetStack {
   trustedKeys: string
   /** The control plane's signing key (PKCS#8, base64): tests sign bundles the widget trusts. */
   signingKey: string
-  /** POST /v1/models/<model>/promotions on a channel (forced: the fixture's gates are not the point). */
+  /**
+   * POST /v1/models/<model>/promotions on a channel, forced: the fixture's gates are not the point,
+   * and its calibrated window (STACK_WINDOW, 2011) ended long ago.
+   */
   promote(
     version: string,
     channel: 'edge' | 'widget',
@@ -73,8 +91,17 @@ async function start(
   const model = `widget-e2e-${Date.now()}`
   const client = new MlflowClient(connectionTo(mlflowUri, {}))
   const registered: string[] = []
-  for (let i = 0; i < versions; i++)
-    registered.push(await registerVersion(client, model, goodTags()))
+  const windowed = withWindow(STACK_WINDOW)
+  for (let i = 0; i < versions; i++) {
+    registered.push(
+      await registerVersion(
+        client,
+        model,
+        { ...goodTags(), ...windowed.tags },
+        { 'model.json': windowed.modelJson }
+      )
+    )
+  }
   const launching = launchChromium()
   started.push(() => launching.then((b) => b.close()))
   const building = buildWidget()

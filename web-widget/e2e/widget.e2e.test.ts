@@ -13,13 +13,14 @@ import {
   importSigningKey,
   verifyBundle,
   type Prediction,
+  type PredictWarning,
 } from '@fcv/core'
 import type { BrowserContext, Page, Request } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { exampleMetadata, saveModel, zilnNetwork } from '../../core/src/scoring/test-models.ts'
 import type { PredictionEventDetail } from '../src/element.ts'
 import type { WidgetErrorDetail } from '../src/errors.ts'
-import { startWidgetStack, type WidgetStack } from './stack.ts'
+import { STACK_WINDOW, startWidgetStack, type WidgetStack } from './stack.ts'
 
 interface DemoCustomer {
   customerId: string
@@ -121,7 +122,8 @@ const predictionOf = (events: Event[]) =>
   events.find((e): e is Extract<Event, { type: 'fcv:prediction' }> => e.type === 'fcv:prediction')
     ?.detail
 
-async function workerPredict(c: DemoCustomer): Promise<Prediction & { variant: string }> {
+/** The Worker's answer for one demo customer, as the page's widget scores it. */
+async function workerAnswer(c: DemoCustomer) {
   const res = await fetch(`${stack.worker.url}/v1/predict`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -130,9 +132,16 @@ async function workerPredict(c: DemoCustomer): Promise<Prediction & { variant: s
       asOf: demoData.asOf,
     }),
   })
-  const body = (await res.json()) as { predictions: (Prediction & { variant: string })[] }
+  const body = (await res.json()) as {
+    warnings: PredictWarning[]
+    predictions: (Prediction & { variant: string })[]
+  }
   expect(res.status, JSON.stringify(body)).toBe(200)
-  return body.predictions[0]!
+  return body
+}
+
+async function workerPredict(c: DemoCustomer): Promise<Prediction & { variant: string }> {
+  return (await workerAnswer(c)).predictions[0]!
 }
 
 beforeAll(async () => {
@@ -151,21 +160,31 @@ afterAll(async () => {
 })
 
 describe('the widget in Chromium against the built Worker', () => {
-  it('predicts exactly what POST /v1/predict answers, for every demo customer', async () => {
+  it('predicts exactly what POST /v1/predict answers, for every demo customer, warnings included', async () => {
     expect(customers.length).toBeGreaterThanOrEqual(5)
     for (const c of customers) {
       const { page, events } = await open(c.customerId)
       const detail = predictionOf(events)
       expect(detail, JSON.stringify(events)).toBeDefined()
       expect(detail!.model.version).toBe(v[0])
-      const fromWorker = await workerPredict(c)
-      expect(detail!.prediction).toEqual(fromWorker)
+      const fromWorker = await workerAnswer(c)
+      expect(detail!.prediction).toEqual(fromWorker.predictions[0])
       expect(detail).toMatchObject({
         asOf: new Date(demoData.asOf).toISOString(),
         horizonDays: 90,
         currency: 'GBP',
         amountUnit: 'major',
       })
+      // The stack's models are calibrated for the days before the demo's asOf (stack.ts): both
+      // flag it alike.
+      expect(detail!.warnings).toEqual(fromWorker.warnings)
+      expect(detail!.warnings).toMatchObject([
+        {
+          code: 'as_of_outside_calibrated_window',
+          modelVersion: v[0],
+          calibratedWindow: STACK_WINDOW,
+        },
+      ])
       await page.close()
     }
   })

@@ -1,5 +1,11 @@
 import type { ScoringInputError } from '@fcv/core'
-import { checkWireTransactions, createScorer, WidgetBeaconSchema } from '@fcv/core'
+import {
+  checkWireTransactions,
+  createScorer,
+  inCanary,
+  WidgetBeaconSchema,
+  windowWarnings,
+} from '@fcv/core'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { WidgetError } from './errors.ts'
 import { loadModel } from './model.ts'
@@ -57,6 +63,7 @@ describe('loadModel and score', () => {
       currency: 'GBP',
       currencyExponent: 2,
       amountUnit: 'major',
+      warnings: [], // the fixture was trained before models recorded their calibrated window
       prediction: { ...want, variant: 'champion' },
     })
     expect(model.champion).toMatchObject({ name: 'fcv-customer-value', version: '3' })
@@ -182,6 +189,33 @@ describe('loadModel and score', () => {
       )
     }
     expect(versions).toEqual(new Set(['champion:3', 'canary:5']))
+  })
+
+  it("warns as the edge does when asOf is outside the serving model's calibrated window", async () => {
+    const spring = { from: '2011-03-14', to: '2011-06-12', levelAdjusted: true }
+    const summer = { from: '2011-06-12', to: '2011-09-10', levelAdjusted: false }
+    const edge = fakeEdge()
+    edge.champion = await signer.sign('3', {}, { calibratedWindow: spring })
+    edge.canary = { bundle: await signer.sign('5', {}, { calibratedWindow: summer }), share: 0.5 }
+    const model = await load(edge, { bundleUrl: 'https://w.test/v1/bundle' })
+    const ids = Array.from({ length: 40 }, (_, i) => `c${i}`)
+    const [toChampion, toCanary] = [
+      ids.find((id) => !inCanary(id, 0.5))!,
+      ids.find((id) => inCanary(id, 0.5))!,
+    ]
+    const warnings = (customerId: string, at: string) =>
+      model.score({ ...history, customerId }, { asOf: at }).warnings
+    // In spring: the champion's customers are in its window, the canary's are not (yet).
+    expect(warnings(toChampion, asOf)).toEqual([])
+    expect(warnings(toCanary, asOf)).toEqual(windowWarnings([{ version: '5', window: summer }], t0))
+    expect(warnings(toCanary, asOf)[0]).toMatchObject({
+      code: 'as_of_outside_calibrated_window',
+      modelVersion: '5',
+      calibratedWindow: summer,
+    })
+    // On the day the champion's window ends and the canary's begins, the other way round.
+    expect(warnings(toChampion, '2011-06-12T00:00:00Z')).toMatchObject([{ modelVersion: '3' }])
+    expect(warnings(toCanary, '2011-06-12T00:00:00Z')).toEqual([])
   })
 
   it('refuses a model of a feature spec it does not compute: unsupported_model', async () => {

@@ -1,6 +1,7 @@
 // loadModel(): the widget channel's model, verified and ready to score on the device. A score is
 // what the Worker's POST /v1/predict answers for the same history (core's features, interpreter and
-// head; the canary by inCanary on the same id), one customer at a time, with the units stated once.
+// head; the canary by inCanary on the same id), one customer at a time, with the units stated once
+// and the same warnings (core's windowWarnings: an asOf outside the model's calibrated window).
 
 import {
   createSignedHistoryScorer,
@@ -11,9 +12,13 @@ import {
   UnsupportedModelError,
   sameUnits,
   unitsOf,
+  windowOf,
+  windowWarnings,
+  type CalibratedWindow,
   type FeatureVector,
   type Prediction,
   type PredictionUnits,
+  type PredictWarning,
   type HistoryScorer,
   type TrustedKeys,
 } from '@fcv/core'
@@ -44,6 +49,8 @@ export interface WidgetPrediction extends Prediction {
 /** What score() returns: a POST /v1/predict answer for one customer. */
 export interface WidgetScore extends PredictionUnits {
   asOf: string
+  /** As at the edge: `as_of_outside_calibrated_window` when asOf is outside the model's window. */
+  warnings: PredictWarning[]
   prediction: WidgetPrediction
 }
 
@@ -76,6 +83,7 @@ interface Loaded {
   info: ModelInfo
   scorer: HistoryScorer
   units: PredictionUnits
+  window: CalibratedWindow | null
 }
 
 async function loaded(sourced: SourcedBundle): Promise<Loaded> {
@@ -96,6 +104,7 @@ async function loaded(sourced: SourcedBundle): Promise<Loaded> {
     info: { name, version, digest, keyId: bundle.keyId },
     scorer,
     units: unitsOf(bundle.manifest),
+    window: windowOf(bundle.manifest),
   }
 }
 
@@ -219,7 +228,8 @@ export async function loadModel(options: LoadModelOptions): Promise<WidgetModel>
             }
           })
         }
-        return { asOf: new Date(t0).toISOString(), ...by.units, prediction }
+        const warnings = windowWarnings([{ version: by.info.version, window: by.window }], t0)
+        return { asOf: new Date(t0).toISOString(), ...by.units, warnings, prediction }
       } catch (e) {
         const outcome = e instanceof WidgetError && e.code !== 'error' ? 'bad_input' : 'error'
         tell(by === champion ? 'champion' : 'canary', by, outcome)

@@ -4,7 +4,13 @@
 
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { buildBundle, generateSigningKey, importSigningKey, type BuiltBundle } from '@fcv/core'
+import {
+  buildBundle,
+  generateSigningKey,
+  importSigningKey,
+  type BuildBundleInput,
+  type BuiltBundle,
+} from '@fcv/core'
 
 const FIXTURE = join(import.meta.dirname, '../../control-plane/src/test-support/model')
 export const modelJson = new Uint8Array(readFileSync(join(FIXTURE, 'model.json')))
@@ -14,7 +20,12 @@ export interface Signer {
   keyId: string
   publicKey: string
   trustedKeys: string
-  sign(version: string, files?: { modelJson?: Uint8Array }): Promise<BuiltBundle>
+  sign(
+    version: string,
+    files?: { modelJson?: Uint8Array },
+    /** Manifest fields to change or add, e.g. calibratedWindow. */
+    manifest?: Partial<BuildBundleInput['manifest']>
+  ): Promise<BuiltBundle>
 }
 
 export async function newSigner(): Promise<Signer> {
@@ -27,7 +38,7 @@ export async function newSigner(): Promise<Signer> {
     keyId: key.keyId,
     publicKey: key.publicKey,
     trustedKeys: `${key.keyId}:${key.publicKey}`,
-    sign: (version, files = {}) =>
+    sign: (version, files = {}, manifest = {}) =>
       buildBundle(
         {
           manifest: {
@@ -41,6 +52,7 @@ export async function newSigner(): Promise<Signer> {
             model: { format: 'fcv-ziln', formatVersion: 2 },
             metrics: { gini: 0.8 },
             mlflow: { runId: 'run', modelVersion: version },
+            ...manifest,
           },
           modelJson: files.modelJson ?? modelJson,
           weights,
