@@ -25,7 +25,11 @@ import {
   startControlPlane,
   type ControlPlaneProcess,
 } from '../../control-plane/src/test-support/process.ts'
-import { goodTags, registerVersion } from '../../control-plane/src/test-support/registry.ts'
+import {
+  goodTags,
+  registerVersion,
+  withWindow,
+} from '../../control-plane/src/test-support/registry.ts'
 import { buildDir, buildWorker, startBuiltWorker, type BuiltWorker } from '../local/built-worker.ts'
 import { startTamperProxy, type TamperProxy } from './tamper-proxy.ts'
 
@@ -33,6 +37,8 @@ const MODEL = 'edge-integration'
 const PUBLISHER_TOKEN = 'edge-integration-publisher-token-8d2f71'
 const day = 86_400_000
 const asOf = Date.parse('2011-06-01T00:00:00Z')
+/** The calibrated window of versions[3]: it holds asOf, and ended in 2011. */
+const WINDOW = { from: '2011-03-14', to: '2011-06-12', levelAdjusted: true }
 
 const histories = [
   {
@@ -66,12 +72,14 @@ async function cpCall(method: string, path: string, body?: unknown) {
   return { status: res.status, body: (await res.json()) as Record<string, unknown> }
 }
 
-const promote = (version: string, channel: 'edge' | 'widget' = 'edge') =>
+const promote = (version: string, channel: 'edge' | 'widget' = 'edge', force = true) =>
   cpCall('POST', `/v1/models/${MODEL}/promotions`, {
     version,
     channel,
     reason: `integration: promote ${version}`,
-    force: true,
+    // The gates are not the point here; and a model of this 2011 data has a calibrated window that
+    // ended long ago, which only a forced promotion serves.
+    ...(force ? { force: true } : {}),
   })
 
 /** The champion the Worker serves on the edge channel. */
@@ -112,6 +120,16 @@ async function predictVersions(): Promise<string[]> {
 beforeAll(async () => {
   const client = new MlflowClient(connectionTo(inject('mlflowUri'), {}))
   for (let i = 0; i < 3; i++) versions.push(await registerVersion(client, MODEL, goodTags()))
+  // A fourth as `fcv train` makes one now: the fixture with a calibrated window (2011, long over).
+  const windowed = withWindow(WINDOW)
+  versions.push(
+    await registerVersion(
+      client,
+      MODEL,
+      { ...goodTags(), ...windowed.tags },
+      { 'model.json': windowed.modelJson }
+    )
+  )
 
   const key = await generateSigningKey()
   const foreign = await importSigningKey((await generateSigningKey()).privateKeyPkcs8)
@@ -359,6 +377,47 @@ describe('control plane → Worker', () => {
     } finally {
       await busy.stop()
     }
+  })
+
+  it('a model whose calibrated window ended is refused unless forced; the Worker names the window and flags an asOf outside it', async () => {
+    const v4 = versions[3]!
+    const refused = await promote(v4, 'edge', false)
+    expect(refused.status).toBe(409)
+    expect(refused.body['error']).toMatchObject({
+      code: 'calibrated_window_passed',
+      message: expect.stringContaining(
+        '[2011-03-14, 2011-06-12), a window that ended on 2011-06-12'
+      ),
+    })
+    const forced = await promote(v4)
+    expect(forced.status, JSON.stringify(forced.body)).toBe(200)
+    expect(forced.body['forced']).toBe(true)
+    const model = (await (await fetch(`${worker.url}/v1/model`)).json()) as {
+      champion: { version: string; calibratedWindow: unknown; manifest: Record<string, unknown> }
+    }
+    expect(model.champion).toMatchObject({ version: v4, calibratedWindow: WINDOW })
+    expect(model.champion.manifest['calibratedWindow']).toEqual(WINDOW)
+
+    const answer = async (at: string) => {
+      const res = await fetch(`${worker.url}/v1/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ customers: histories, asOf: at }),
+      })
+      expect(res.status).toBe(200)
+      return (await res.json()) as { warnings: unknown[]; predictions: unknown[] }
+    }
+    expect((await answer(new Date(asOf).toISOString())).warnings).toEqual([])
+    const late = await answer('2011-06-12T00:00:00Z')
+    expect(late.predictions).toHaveLength(2) // flagged, still scored
+    expect(late.warnings).toEqual([
+      {
+        code: 'as_of_outside_calibrated_window',
+        modelVersion: v4,
+        calibratedWindow: WINDOW,
+        message: expect.stringContaining('asOf 2011-06-12T00:00:00.000Z is outside the window'),
+      },
+    ])
   })
 
   it('the admin route refuses a push without the publisher token', async () => {
