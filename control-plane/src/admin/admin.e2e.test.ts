@@ -222,7 +222,8 @@ describe('/admin in Chromium', () => {
     expect(await text(page, 'main')).not.toMatch(/\b(null|undefined|NaN)\b|\[object/)
     expect(await failing.count()).toBe(1)
     expect(await failing.innerText()).toMatch(/gini_vs_champion\s+✗ failed\s+-0\.05\s+>= 0/)
-    expect(await page.locator('div.result table.gates tr.pass').count()).toBe(4)
+    // The other four, and calibrated_window: the fixture records none, so it is not checked.
+    expect(await page.locator('div.result table.gates tr.pass').count()).toBe(5)
     await page.locator('div.result').screenshot({ path: SCREENSHOTS.gates })
 
     // Force needs a reason and says what it does; unticked again, it is not sent.
@@ -234,7 +235,7 @@ describe('/admin in Chromium', () => {
     // Version 3 passes: the result names it, with the gates it passed.
     await confirmPromotion(page, '3', REASON)
     await page.getByText(`Promoted version 3 of ${MODEL} to edge as champion`).waitFor()
-    expect(await page.locator('div.result table.gates tr.pass').count()).toBe(5)
+    expect(await page.locator('div.result table.gates tr.pass').count()).toBe(6) // calibrated_window too
     expect(await text(page, 'main')).not.toMatch(/\b(null|undefined|NaN)\b|\[object/)
     expect(keys).toHaveLength(2)
     for (const k of keys) expect(k).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-/)
