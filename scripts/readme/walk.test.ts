@@ -133,8 +133,16 @@ describe('README', () => {
       expect(output).toMatch(
         /"publish":\[\{"target":"http:\/\/127\.0\.0\.1:8787","outcome":"pending"/
       )
+      // Forced: the sample's model is calibrated for 2011, a window long over.
+      expect(output).toMatch(/"role":"champion","forced":true/)
+      expect(output).toMatch(
+        /"gate":"calibrated_window","passed":false,"value":"\[2011-06-12, 2011-09-10\)"/
+      )
       expect(output).toContain(`edge champion: fcv-customer-value version ${version}`)
-      expect(output).toMatch(/"currency":"GBP","currencyExponent":2,"amountUnit":"major"/)
+      // Scored as of a day in the window: no warning.
+      expect(output).toMatch(
+        /"currency":"GBP","currencyExponent":2,"amountUnit":"major","warnings":\[\],"predictions"/
+      )
       expect(output).toMatch(new RegExp(`"modelVersion":"${version}"`))
       expect(output).toMatch(
         new RegExp(
