@@ -6,6 +6,7 @@
 import {
   calibratedWindowFromTags,
   championTagPrefix,
+  DAY_MS,
   formatDay,
   windowBounds,
   type CalibratedWindow,
@@ -70,8 +71,6 @@ export function evaluatedChampion(
 
 /** The gate a version whose calibrated window has ended fails (promote.ts answers it by name). */
 export const CALIBRATED_WINDOW_GATE = 'calibrated_window'
-
-const DAY_MS = 86_400_000
 
 /**
  * The model is calibrated for predictions as of the days of its window (the `fcv.calibrated_window.*`
