@@ -133,16 +133,15 @@ describe('README', () => {
       expect(output).toMatch(
         /"publish":\[\{"target":"http:\/\/127\.0\.0\.1:8787","outcome":"pending"/
       )
-      // Forced: the sample's model is calibrated for 2011, a window long over.
+      // Forced: the model of a historical log is calibrated for a window long over.
       expect(output).toMatch(/"role":"champion","forced":true/)
-      expect(output).toMatch(
-        /"gate":"calibrated_window","passed":false,"value":"\[2011-06-12, 2011-09-10\)"/
-      )
+      expect(output).toMatch(/"gate":"calibrated_window","passed":false,"value":"\[2023-09-01, /)
       expect(output).toContain(`edge champion: fcv-customer-value version ${version}`)
-      // Scored as of a day in the window: no warning.
+      // Scored as of a day before the model's window: answered, and flagged.
       expect(output).toMatch(
-        /"currency":"GBP","currencyExponent":2,"amountUnit":"major","warnings":\[\],"predictions"/
+        /"amountUnit":"major","warnings":\[\{"code":"as_of_outside_calibrated_window","modelVersion":"\d+"/
       )
+      expect(output).toMatch(/"currency":"GBP","currencyExponent":2,"amountUnit":"major"/)
       expect(output).toMatch(new RegExp(`"modelVersion":"${version}"`))
       expect(output).toMatch(
         new RegExp(
