@@ -70,6 +70,20 @@ export interface ZilnClamps {
   maxSigma?: number
 }
 
+/**
+ * The variance of the value a prediction describes: 0 with probability 1 - p, else the lognormal,
+ * whose mean is capped as zilnPredict caps `expected` (mu lowered until mu + sigma^2/2 <=
+ * maxLogValue). With that mean m = p exp(mu + sigma^2/2), E[V^2] = p exp(2 mu + 2 sigma^2) =
+ * m^2 e^{sigma^2} / p, so Var = m^2 (e^{sigma^2} / p - 1). What a sum over customers needs for
+ * its spread, which a prediction's quantiles do not give.
+ */
+export function zilnVariance(z: ZilnParams, maxLogValue = Infinity): number {
+  if (!(z.p > 0)) return 0
+  const s2 = z.sigma * z.sigma
+  const mean = z.p * Math.exp(Math.min(z.mu + s2 / 2, maxLogValue))
+  return mean * mean * (Math.exp(s2) / z.p - 1)
+}
+
 /** What a prediction reports from the head's logits, within the model's clamps. */
 export function zilnPredict(
   z0: number,
