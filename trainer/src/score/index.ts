@@ -111,15 +111,16 @@ async function checkInput(input: string): Promise<void> {
   }
 }
 
-/** The as-of instant: as given, or the end of the log's last day (UTC), so all of it counts. */
-function resolveAsOf(text: string | undefined, last: number): number {
-  if (text === undefined) return addDays(utcDay(last) * DAY_MS, 1)
+function parseAsOf(text: string): number {
   try {
     return parseInstant(text)
   } catch (e) {
     throw new ScoreError(`--as-of: ${(e as Error).message}`, { cause: e })
   }
 }
+
+/** The end of the day (UTC) of instant t: where a log whose last line is at t ends. */
+const endOfDay = (t: number) => addDays(utcDay(t) * DAY_MS, 1)
 
 /** core's scorer for the model, as the Worker builds it from a bundle's files. */
 async function scorerFor(model: ScoringModel): Promise<Scorer> {
@@ -153,12 +154,14 @@ function checkUnits(model: ScoringModel, meta: InterimMeta, input: string): void
 export async function runScore(params: Params, o: ScoreOptions): Promise<ScoreSummary> {
   const log = o.log ?? ((line: string) => process.stderr.write(line + '\n'))
   const started = performance.now()
+  const given = o.asOf === undefined ? undefined : parseAsOf(o.asOf)
   const input = o.input ?? join(params.ingest.out_dir, 'transactions.arrow')
   await checkInput(input)
   const meta = await readInterimMeta(input)
   const range = await readInterimTimeRange(input)
   if (!range) throw new ScoreError(`${input} holds no transactions: nothing to score`)
-  const asOf = resolveAsOf(o.asOf, range.last)
+  // By default the end of the log's last day, so every line of it counts.
+  const asOf = given ?? endOfDay(range.last)
   const asOfIso = new Date(asOf).toISOString()
   if (asOf <= range.first) {
     throw new ScoreError(
@@ -166,8 +169,7 @@ export async function runScore(params: Params, o: ScoreOptions): Promise<ScoreSu
         new Date(range.first).toISOString()
     )
   }
-  const endOfLog = addDays(utcDay(range.last) * DAY_MS, 1)
-  if (asOf > endOfLog) {
+  if (asOf > endOfDay(range.last)) {
     log(
       `score: warning: as-of ${asOfIso} is after the end of the log (its last transaction is on ` +
         `${formatDay(range.last)}): purchases since then are not in it, so customers look less ` +
@@ -247,7 +249,7 @@ export async function runScore(params: Params, o: ScoreOptions): Promise<ScoreSu
       const spec = model.metadata.featureSpec
       const summary: ScoreSummary = {
         as_of: asOfIso,
-        as_of_source: o.asOf === undefined ? 'end of log' : 'given',
+        as_of_source: given === undefined ? 'end of log' : 'given',
         log: {
           input,
           source: meta.source,
