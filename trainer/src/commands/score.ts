@@ -35,7 +35,7 @@ export async function scoreCommand(params: Params, flags: ScoreFlags): Promise<v
     `score: ${s.customers.scored.toLocaleString('en-US')} customers as of ${s.as_of} by model ` +
       `${s.model.version}: ${money(s.total.expected)} ${c} expected in the next ` +
       `${s.units.horizon_days} days (P10-P90 of the total ${money(s.total.p10)}-${money(s.total.p90)} ${c}); ` +
-      `${s.customers.without_purchase_before_as_of.toLocaleString('en-US')} customers without a ` +
-      `purchase before as-of not scored; wrote ${s.files.csv}, ${s.files.arrow}, ${s.files.summary}\n`
+      `${s.customers.without_purchase_before_as_of.toLocaleString('en-US')} without a purchase ` +
+      `before as-of (not scored); wrote ${s.files.csv}, ${s.files.arrow}, ${s.files.summary}\n`
   )
 }

@@ -188,7 +188,8 @@ export async function runScore(params: Params, o: ScoreOptions): Promise<ScoreSu
   if (checked.warning) log(`score: warning: ${checked.warning}`)
   const scorer = await scorerFor(model)
   log(
-    `score: ${model.label} (${model.version}, ${scorer.engine}) as of ${asOfIso}` +
+    `score: ${model.label} (${model.identity.source === 'candidate' ? `${model.version}, ` : ''}` +
+      `${scorer.engine}) as of ${asOfIso}` +
       (window ? `; calibrated for ${describeWindow(window)}` : '')
   )
 
