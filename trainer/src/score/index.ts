@@ -16,22 +16,12 @@ import {
   inShard,
   parseInstant,
   passOf,
-  ScoringInputError,
   utcDay,
-  type FeatureRow,
-  type HistoryItem,
   type MlflowClient,
   type Scorer,
   type Shard,
 } from '@fcv/core'
-import { groupByCustomer, wireHistory } from '../features/customer-order.ts'
-import { formatCount } from '../ingest/progress.ts'
-import {
-  readInterim,
-  readInterimMeta,
-  readInterimTimeRange,
-  type InterimMeta,
-} from '../interim/index.ts'
+import { readInterimMeta, readInterimTimeRange, type InterimMeta } from '../interim/index.ts'
 import { writeDirAtomically } from '../io/atomic-dir.ts'
 import type { Params } from '../params/schema.ts'
 import { ScoreError } from './errors.ts'
@@ -41,6 +31,7 @@ import {
   type ModelIdentity,
   type ScoringModel,
 } from './model-source.ts'
+import { scorePass } from './pass.ts'
 import { TOTAL_INTERVAL_METHOD, TotalAccumulator, type Total } from './total.ts'
 import { calibratedWindow, checkWindow, describeWindow } from './window.ts'
 import { SCORE_FILES, ScoreWriter } from './writer.ts'
@@ -48,9 +39,6 @@ import { SCORE_FILES, ScoreWriter } from './writer.ts'
 export { ScoreError } from './errors.ts'
 export { SCORE_COLUMNS, SCORE_FILES } from './writer.ts'
 export type { ModelChoice } from './model-source.ts'
-
-/** Customers per call of the scorer: bounds the wire histories held at once. */
-const CUSTOMERS_PER_CALL = 2048
 
 export interface ScoreOptions {
   model: ModelChoice
@@ -288,76 +276,4 @@ export async function runScore(params: Params, o: ScoreOptions): Promise<ScoreSu
   } finally {
     scorer.dispose()
   }
-}
-
-interface PassSink {
-  /** "pass 1/2", for progress lines. */
-  pass: string
-  log: (line: string) => void
-  scored(predictions: ReturnType<Scorer['scoreFeatures']>, variance: Float64Array): Promise<void>
-  without(customers: number): void
-}
-
-/** One read of the log (the customers `keep` accepts), scored a slice of customers at a time. */
-async function scorePass(
-  input: string,
-  keep: ((id: string) => boolean) | undefined,
-  asOf: number,
-  scorer: Scorer,
-  sink: PassSink
-): Promise<void> {
-  const started = performance.now()
-  const cols = await readInterim(input, { keep, ids: true })
-  const groups = groupByCustomer(cols)
-  const n = groups.customerIds.length
-  let nextLog = performance.now() + 1000
-  let scored = 0
-  for (let from = 0; from < n; from += CUSTOMERS_PER_CALL) {
-    const to = Math.min(n, from + CUSTOMERS_PER_CALL)
-    const items: HistoryItem[] = []
-    for (let c = from; c < to; c++) {
-      items.push({
-        customerId: groups.customerIds[c] as string,
-        transactions: wireHistory(groups, cols, c, asOf),
-      })
-    }
-    // As POST /v1/predict scores histories: their vectors, then the vectors (routes/predict.ts).
-    const rows: FeatureRow[] = []
-    let vectors
-    try {
-      vectors = scorer.historyFeatures(items, asOf)
-    } catch (e) {
-      throw asCustomerError(e, items)
-    }
-    vectors.forEach((features, i) => {
-      if (features) rows.push({ customerId: items[i]!.customerId, features })
-    })
-    const { predictions, variance } = scorer.scoreFeaturesWithVariance(rows)
-    sink.without(items.length - rows.length)
-    await sink.scored(predictions, variance)
-    scored += rows.length
-    const now = performance.now()
-    if (now >= nextLog && to < n) {
-      nextLog = now + 1000
-      const rate = to / ((now - started) / 1000)
-      sink.log(
-        `score: ${sink.pass}: ${formatCount(to)} of ${formatCount(n)} customers, ` +
-          `${formatCount(Math.round(rate))}/s`
-      )
-    }
-  }
-  sink.log(
-    `score: ${sink.pass}: ${formatCount(cols.length)} transactions, ${formatCount(n)} customers, ` +
-      `${formatCount(scored)} with a purchase before as-of scored in ` +
-      `${((performance.now() - started) / 1000).toFixed(1)} s`
-  )
-}
-
-/** A history core refuses, named by customer rather than by its place in a slice. */
-function asCustomerError(e: unknown, items: readonly HistoryItem[]): unknown {
-  if (!(e instanceof ScoringInputError)) return e
-  const at = /^items\[(\d+)\]/.exec(e.field)
-  const id = at ? items[Number(at[1])]?.customerId : undefined
-  if (id === undefined) return e
-  return new ScoreError(`customer "${id}": ${e.message}`, { cause: e })
 }
