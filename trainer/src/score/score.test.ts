@@ -2,7 +2,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cp, mkdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { connectionTo, createScorer, MlflowClient, parseInstant, type HistoryItem } from '@fcv/core'
-import { beforeAll, describe, expect, inject, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { registerVersion } from '../../../control-plane/src/test-support/registry.ts'
 import { groupByCustomer, wireHistory } from '../features/customer-order.ts'
 import { readFeatureTable } from '../features/read-table.ts'
@@ -27,6 +27,10 @@ beforeAll(async () => {
   ;({ work, params } = await sampleCandidate())
   testCutoff = parseInstant(params.features.test_cutoff)
 }, 120_000)
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true })
+})
 
 /** Scores into a fresh directory; returns its files and what it logged. */
 async function score(o: Partial<ScoreOptions> = {}) {
