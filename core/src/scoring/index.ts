@@ -44,7 +44,7 @@ export {
   predictionParity,
   type PredictionParity,
 } from './parity.ts'
-export { zilnColumns, zilnPredictRows, type ZilnColumns } from './head.ts'
+export { zilnColumns, zilnPredictRows, zilnVarianceRows, type ZilnColumns } from './head.ts'
 export { ScoringMetadataSchema, readScoringMetadata, type ScoringMetadata } from './metadata.ts'
 export {
   exactArrayBuffer,

@@ -107,7 +107,7 @@ export class ModelScorer implements HistoryScorer {
   readonly featureSpecVersion: string
   readonly featureNames: readonly string[]
   readonly engine: 'interpreter' | 'tfjs'
-  private readonly metadata: ScoringMetadata
+  protected readonly metadata: ScoringMetadata
   private readonly encoder: FeatureEncoder
   private readonly model: ForwardModel
   private x = new Float32Array(0)
@@ -193,9 +193,15 @@ export class ModelScorer implements HistoryScorer {
     }
   }
 
-  protected predict(rows: readonly { customerId: string }[], x: Float32Array): Prediction[] {
+  /** `seen`, when given, also gets the head's outputs (rows x 3), valid only during the call. */
+  protected predict(
+    rows: readonly { customerId: string }[],
+    x: Float32Array,
+    seen?: (logits: ArrayLike<number>) => void
+  ): Prediction[] {
     const n = rows.length
     const logits = this.model.forward(x, n)
+    seen?.(logits)
     const { maxLogValue, maxSigma } = this.metadata
     const out = this.out
     zilnPredictRows(logits, n, { maxLogValue, maxSigma }, out)

@@ -10,7 +10,7 @@ import {
   ScoringInputError,
   UnsupportedModelError,
 } from './errors.ts'
-import { zilnColumns, zilnPredictRows, type ZilnColumns } from './head.ts'
+import { zilnColumns, zilnPredictRows, zilnVarianceRows, type ZilnColumns } from './head.ts'
 import type { ScoringMetadata } from './metadata.ts'
 import { maxRelDiff, predictionParity } from './parity.ts'
 import { parseModelJson } from './model-json.ts'
@@ -126,6 +126,26 @@ describe('createScorer', () => {
     expect(scorer.scoreFeatures(byName)).toEqual(scorer.scoreFeatures(rowsOf(vectors)))
     expect(scorer.scoreFeatures([])).toEqual([])
     expect(scorer.scoreHistories([], AS_OF)).toEqual([])
+    model.dispose()
+  })
+
+  it("gives scoreFeatures' predictions with each one's variance, from the same head outputs", async () => {
+    const model = await zilnNetwork({ seed: 4 })
+    const saved = await saveModel(model, metadata)
+    const scorer = await scorerOf(saved)
+    const vectors = randomVectors(50, 24)
+    const { predictions, variance } = scorer.scoreFeaturesWithVariance(rowsOf(vectors))
+    expect(predictions).toEqual(scorer.scoreFeatures(rowsOf(vectors)))
+    const x = encodeVectors(new FeatureEncoder(metadata.encoding, SPEC), vectors)
+    const dense = DenseModel.fromModelJson(parseModelJson(JSON.stringify(saved.doc)), saved.weights)
+    const want = new Float64Array(vectors.length)
+    zilnVarianceRows(dense.forward(x, vectors.length), vectors.length, metadata, want)
+    expect(variance).toEqual(want)
+    expect(variance.every((v, i) => v >= 0 && v > 0 === predictions[i]!.expected > 0)).toBe(true)
+    expect(scorer.scoreFeaturesWithVariance([])).toEqual({
+      predictions: [],
+      variance: new Float64Array(0),
+    })
     model.dispose()
   })
 
