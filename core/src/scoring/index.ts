@@ -9,7 +9,12 @@ export {
   type ScorerInput,
 } from './scorer.ts'
 export { createSignedHistoryScorer, createSignedScorer } from './signed-scorer.ts'
-export { SCORING_FORMAT, SCORING_FORMAT_VERSION } from './metadata-format.ts'
+export {
+  SCORING_FORMAT,
+  SCORING_FORMAT_VERSION,
+  SCORING_FORMAT_VERSIONS,
+} from './metadata-format.ts'
+export { stackLogits, type Stack } from './stack.ts'
 export {
   EncodingError,
   FeatureEncoder,

@@ -17,6 +17,7 @@ import {
 } from './errors.ts'
 import { historyBatch } from './histories.ts'
 import { zilnColumns, zilnPredictRows, type ZilnColumns } from './head.ts'
+import { stackLogits } from './stack.ts'
 import type { ScoringMetadata } from './metadata.ts'
 import type { ModelJsonDocument } from './model-json.ts'
 import type { HistoryItem, HistoryScorer, Prediction } from './scorer.ts'
@@ -112,6 +113,10 @@ export class ModelScorer implements HistoryScorer {
   private readonly model: ForwardModel
   private x = new Float32Array(0)
   private out: ZilnColumns = zilnColumns(0)
+  /** Where btyd_value sits in a feature vector, for a stacked model (stack.ts); else -1. */
+  private readonly btydAt: number
+  private btyd = new Float64Array(0)
+  private stacked = new Float64Array(0)
 
   constructor({ version, metadata, encoder, model }: ScorerParts) {
     this.version = version
@@ -121,6 +126,12 @@ export class ModelScorer implements HistoryScorer {
     this.featureSpecVersion = metadata.featureSpec.version
     this.engine = model.engine
     this.featureNames = metadata.featureSpec.features.map((f) => f.name)
+    this.btydAt = metadata.stack ? this.featureNames.indexOf('btyd_value') : -1
+    if (metadata.stack && this.btydAt < 0) {
+      throw new ModelFormatError(
+        `model.json: the model blends with btyd_value, which feature spec ${metadata.featureSpec.version} lacks`
+      )
+    }
   }
 
   scoreHistories(items: readonly HistoryItem[], asOf: Date | number): Prediction[] {
@@ -176,6 +187,10 @@ export class ModelScorer implements HistoryScorer {
     const size = rows * this.encoder.width
     if (this.x.length < size) this.x = new Float32Array(size)
     if (this.out.expected.length < rows) this.out = zilnColumns(rows)
+    if (this.btydAt >= 0 && this.btyd.length < rows) {
+      this.btyd = new Float64Array(rows)
+      this.stacked = new Float64Array(3 * rows)
+    }
     return this.x
   }
 
@@ -185,6 +200,7 @@ export class ModelScorer implements HistoryScorer {
     row: number,
     field: string
   ) {
+    if (this.btydAt >= 0) this.btyd[row] = Number(vector[this.btydAt])
     try {
       this.encoder.encodeRow(vector, x, row)
     } catch (e) {
@@ -200,11 +216,16 @@ export class ModelScorer implements HistoryScorer {
     seen?: (logits: ArrayLike<number>) => void
   ): Prediction[] {
     const n = rows.length
-    const logits = this.model.forward(x, n)
+    const { maxLogValue, maxSigma, stack } = this.metadata
+    const clamps = { maxLogValue, maxSigma }
+    let logits: ArrayLike<number> = this.model.forward(x, n)
+    if (stack) {
+      stackLogits(logits, n, clamps, stack, this.btyd, this.stacked)
+      logits = this.stacked
+    }
     seen?.(logits)
-    const { maxLogValue, maxSigma } = this.metadata
     const out = this.out
-    zilnPredictRows(logits, n, { maxLogValue, maxSigma }, out)
+    zilnPredictRows(logits, n, clamps, out)
     const predictions: Prediction[] = new Array(n)
     for (let i = 0; i < n; i++) {
       predictions[i] = {

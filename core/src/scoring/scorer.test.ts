@@ -172,6 +172,32 @@ describe('createScorer', () => {
     model.dispose()
   })
 
+  it('blends the mean with btyd_value for a stacked model, from histories and features alike', async () => {
+    const model = await zilnNetwork({ seed: 5 })
+    const plain = await scorerOf(await saveModel(model, metadata))
+    const stack = { networkWeight: 0.4, btydScale: 1.3 }
+    const stacked = await scorerOf(await saveModel(model, { ...metadata, formatVersion: 3, stack }))
+    const items = randomHistories(200, 25)
+      .map((transactions, i) => ({ customerId: `c${i}`, transactions }))
+      .filter((item) => item.transactions.some((t) => t.timestamp < AS_OF && t.amountMinor > 0))
+    const vectors = stacked.historyFeatures(items, AS_OF) as (number | string)[][]
+    const at = SPEC.features.findIndex((f) => f.name === 'btyd_value')
+    const got = stacked.scoreHistories(items, AS_OF)
+    const base = plain.scoreHistories(items, AS_OF)
+    got.forEach((p, i) => {
+      const want = 0.4 * base[i]!.expected + 0.6 * 1.3 * (vectors[i]![at] as number)
+      expect(p.expected / want - 1).toBeCloseTo(0, 10)
+      expect(p.pBuy).toBe(base[i]!.pBuy)
+    })
+    const rows = items.map((item, i) => ({ customerId: item.customerId, features: vectors[i]! }))
+    expect(stacked.scoreFeatures(rows)).toEqual(got)
+    // A stack in a version 2 model would be ignored by a runtime that reads 2 only: refused.
+    await expect(scorerOf(await saveModel(model, { ...metadata, stack }))).rejects.toThrow(
+      /stack: needs formatVersion 3/
+    )
+    model.dispose()
+  })
+
   it('scores a model with a layer the interpreter lacks through tfjs, as tfjs does', async () => {
     const model = await zilnNetwork({ extra: 'batchNormalization', seed: 4 })
     const scorer = await scorerOf(await saveModel(model, metadata))

@@ -17,8 +17,6 @@ function mdTable(headers: readonly string[], rows: readonly (readonly string[])[
   return [headers, rule, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n')
 }
 
-const mark = (ok: boolean) => (ok ? 'yes' : '**no**')
-
 /** The case in one line, for the progress log. */
 export function summaryLine(c: BacktestCase): string {
   const b = c.bar

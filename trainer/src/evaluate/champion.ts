@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
   FEATURE_SPEC_VERSION,
+  SCORING_FORMAT_VERSIONS,
   computeFeatures,
   defineFeatureSpec,
   type Channel,
@@ -71,8 +72,11 @@ export function incompatibility(
   test: FeatureSpec
 ): string | null {
   const spec = meta.featureSpec
-  if (meta.formatVersion !== 2) {
-    return `${label} is an fcv model of format ${String(meta.formatVersion)}; this fcv scores format 2`
+  if (!SCORING_FORMAT_VERSIONS.includes(meta.formatVersion as number)) {
+    return (
+      `${label} is an fcv model of format ${String(meta.formatVersion)}; this fcv scores format ` +
+      SCORING_FORMAT_VERSIONS.join(' and ')
+    )
   }
   if (spec.version !== FEATURE_SPEC_VERSION) {
     return (
