@@ -28,3 +28,12 @@ export function parseShard(text: string): Shard {
 export function inShard(customerId: string, shard: Shard): boolean {
   return customerHash(customerId) % shard.count === shard.index
 }
+
+/**
+ * Which of `passes` memory-bounded passes over a log reads the customer (`fcv features`, `fcv
+ * score`): by the high bits of the hash, where shards take the low bits, so each pass holds about
+ * 1/passes of any shard's customers.
+ */
+export function passOf(customerId: string, passes: number): number {
+  return Math.floor((customerHash(customerId) / 2 ** 32) * passes)
+}

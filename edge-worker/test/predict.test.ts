@@ -6,6 +6,7 @@ import {
   inCanary,
   parseModelJson,
   readScoringMetadata,
+  type FeatureRow,
   type SigningKey,
 } from '@fcv/core'
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -292,21 +293,23 @@ const fakeScorer =
       modelVersion: version,
       featureSpecVersion: 'v2',
     })
+    const scoreFeatures = (input: readonly FeatureRow[]) =>
+      input.map((r) =>
+        prediction(
+          r.customerId,
+          Object.values(r.features).reduce<number>((a, v) => a + (typeof v === 'number' ? v : 0), 0)
+        )
+      )
     return {
       version,
       featureSpecVersion: 'v2',
       featureNames: ['spend_30d'],
       engine: 'interpreter',
-      scoreFeatures: (input) =>
-        input.map((r) =>
-          prediction(
-            r.customerId,
-            Object.values(r.features).reduce<number>(
-              (a, v) => a + (typeof v === 'number' ? v : 0),
-              0
-            )
-          )
-        ),
+      scoreFeatures,
+      scoreFeaturesWithVariance: (input) => ({
+        predictions: scoreFeatures(input),
+        variance: new Float64Array(input.length),
+      }),
       scoreHistories: (items) => items.map((i) => prediction(i.customerId, i.transactions.length)),
       historyFeatures: (items) =>
         items.map((i) => (i.transactions.length ? [i.transactions.length] : null)),

@@ -26,7 +26,7 @@ describe('fcv (bundled)', () => {
   it('lists its commands', () => {
     const r = fcv('--help')
     expect(r.code).toBe(0)
-    for (const c of ['ingest', 'features', 'pipeline', 'generate', 'export-histories']) {
+    for (const c of ['ingest', 'features', 'pipeline', 'generate', 'export-histories', 'score']) {
       expect(r.stdout).toContain(c)
     }
   })
@@ -70,6 +70,39 @@ describe('fcv (bundled)', () => {
     const report = JSON.parse(readFileSync(join(work, 'interim/ingest-report.json'), 'utf8'))
     expect(report.by_reason.missing_customer_id).toBeGreaterThan(0)
     expect(report.by_reason.duplicate).toBeGreaterThan(0)
+
+    // every customer scored as of the end of the log, by the version the pipeline registered
+    const s = fcv(
+      'score',
+      '--alias',
+      'challenger',
+      '--set',
+      `ingest.out_dir=${join(work, 'interim')}`,
+      '--set',
+      'register.model_name=fcv-cli-test',
+      '--out',
+      join(work, 'scores')
+    )
+    expect(s.code, s.stderr).toBe(0)
+    const summary = JSON.parse(readFileSync(join(work, 'scores/summary.json'), 'utf8'))
+    expect(summary.model).toMatchObject({ source: 'mlflow', version: registration.version })
+    expect(summary.calibrated_window).toMatchObject({ start: '2022-09-01', as_of_inside: false })
+    expect(s.stderr).toMatch(
+      /score: warning: as-of .* is outside the window the model is calibrated for/
+    )
+    expect(s.stdout).toMatch(
+      new RegExp(
+        `^score: ${summary.customers.scored} customers as of ${summary.as_of} by model ${registration.version}: `
+      )
+    )
+    const rows = readFileSync(join(work, 'scores/scores.csv'), 'utf8').trimEnd().split('\n')
+    expect(rows).toHaveLength(summary.customers.scored + 1)
+  })
+
+  it('score names a bad --as-of, without a stack trace', () => {
+    const r = fcv('score', '--as-of', '2022-02-30')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toBe('fcv score: error: --as-of: "2022-02-30" is not a real calendar date\n')
   })
 
   it('explains bad parameters in one line, without a stack trace, and exits 1', () => {

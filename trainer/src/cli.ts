@@ -16,6 +16,7 @@ import { tokensCommand } from './commands/tokens.ts'
 import { generateCommand, type GenerateFlags } from './commands/generate.ts'
 import { REGIMES } from './generate/index.ts'
 import { exportHistoriesCommand, type ExportHistoriesFlags } from './commands/export-histories.ts'
+import { scoreCommand, type ScoreFlags } from './commands/score.ts'
 import {
   backtestCommand,
   evaluateCommand,
@@ -198,6 +199,43 @@ withParams(program.command('export-histories'))
   )
   .action((o: StageOptions & ExportHistoriesFlags) =>
     runCommand('export-histories', () => exportHistoriesCommand(loadParams(o.params, o.set), o))
+  )
+
+withParams(program.command('score'))
+  .description(
+    'forecast every customer with a purchase before as-of: expected value, P(buy), P10/P50/P90 ' +
+      'over the model\u2019s horizon (90 days) after it, scored by core exactly as the edge worker scores ' +
+      'the same histories, into <out>/scores.csv, scores.arrow and summary.json (the total and its ' +
+      'P10-P90, counts, the model, as-of); the local candidate unless --model-version or --alias ' +
+      'names a version of register.model_name in MLflow'
+  )
+  .option(
+    '--as-of <date>',
+    'YYYY-MM-DD (00:00 UTC) or ISO instant; only transactions strictly before it count (default: ' +
+      'the end of the log, i.e. the day after its last transaction)'
+  )
+  .addOption(
+    new Option('--model-version <n>', 'score with this version of register.model_name (MLflow)')
+  )
+  .addOption(
+    new Option(
+      '--alias <name>',
+      'score with the version this alias names, e.g. challenger or champion-edge (MLflow)'
+    ).conflicts('modelVersion')
+  )
+  .option('--out <dir>', 'output directory', 'data/scores')
+  .option('--input <file>', 'interim transactions (default: <ingest.out_dir>/transactions.arrow)')
+  .option(
+    '--shard <i/n>',
+    'only customers whose id hashes to shard i of n (as `fcv features`), into <out>/shards/<i>-of-<n>/'
+  )
+  .option(
+    '--strict-window',
+    'refuse an as-of outside the window the model is calibrated for ([test cutoff, test cutoff + ' +
+      'horizon)) or when that window is unknown; without it, a warning'
+  )
+  .action((o: StageOptions & ScoreFlags) =>
+    runCommand('score', () => scoreCommand(loadParams(o.params, o.set), o))
   )
 
 program

@@ -1,5 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { Random } from '../random.ts'
 import {
   SIGMA_FLOOR,
   sigmoid,
@@ -8,6 +9,7 @@ import {
   zilnParams,
   zilnPredict,
   zilnQuantile,
+  zilnVariance,
 } from './ziln.ts'
 
 describe('ZILN head', () => {
@@ -65,6 +67,36 @@ describe('ZILN head', () => {
     expect(zilnQuantile(0.9, one)).toBeCloseTo(Math.exp(1.2815515655446004), 9)
     expect(zilnQuantile(0.1, one)).toBeCloseTo(Math.exp(-1.2815515655446004), 9)
     expect(() => zilnQuantile(1.5, one)).toThrow(RangeError)
+  })
+
+  it('gives the variance of the mixture whose mean `expected` is, clamped alike', () => {
+    // p = 1: the lognormal's (e^{s^2} - 1) e^{2 mu + s^2}
+    expect(zilnVariance({ p: 1, mu: 1, sigma: 0.5 })).toBeCloseTo(
+      (Math.exp(0.25) - 1) * Math.exp(2 + 0.25),
+      12
+    )
+    // p = 0.25: E[V^2] - E[V]^2 = p e^{2 mu + 2 s^2} - (p e^{mu + s^2 / 2})^2
+    const z = { p: 0.25, mu: 2, sigma: 0.8 }
+    const want = 0.25 * Math.exp(4 + 2 * 0.64) - (0.25 * Math.exp(2 + 0.32)) ** 2
+    expect(zilnVariance(z)).toBeCloseTo(want, 9)
+    // under the mean's cap: the mean is expected's, the relative spread unchanged
+    const capped = zilnPredict(0, 8, softplusInverse(1), { maxLogValue: 5 })
+    const v = zilnVariance(zilnParams(0, 8, softplusInverse(1)), 5)
+    expect(v).toBeCloseTo(capped.expected ** 2 * (Math.exp(1) / 0.5 - 1), 6)
+    expect(zilnVariance({ p: 0, mu: 3, sigma: 1 })).toBe(0)
+    // a seeded Monte Carlo of the mixture agrees
+    const random = new Random(12345)
+    let sum = 0
+    let sum2 = 0
+    const n = 200_000
+    for (let i = 0; i < n; i++) {
+      const buys = random.uniform() < z.p
+      const value = buys ? Math.exp(z.mu + z.sigma * random.normal()) : 0
+      sum += value
+      sum2 += value * value
+    }
+    const mcVariance = sum2 / n - (sum / n) ** 2
+    expect(Math.abs(mcVariance / want - 1)).toBeLessThan(0.05)
   })
 
   it('orders its quantiles and keeps them finite', () => {

@@ -3,7 +3,11 @@
 //   p = sigmoid(z0)                         probability of any purchase in the horizon
 //   mu = z1, sigma = max(softplus(z2), SIGMA_FLOOR)   lognormal of the amount, given a purchase
 // The expected value is p * exp(mu + sigma^2 / 2); quantiles follow from the mixture.
+// exp and log1p are portable-math's, not Math's: workerd's Math.exp differs from Node's in the last
+// bit for some arguments, and a prediction must be the same float64 in the trainer, `fcv score`,
+// the edge and the widget (edge-worker/integration/score-parity.test.ts found a P90 one ulp apart).
 
+import { exp, log1p } from '../portable-math.ts'
 import { normalQuantile } from './normal-quantile.ts'
 
 /** sqrt(Keras epsilon 1e-7): the floor Google's loss puts under sigma. */
@@ -27,7 +31,7 @@ export interface ZilnPrediction {
 
 /** softplus(x) = log(1 + e^x), without overflow for large x or lost precision for small. */
 export function softplus(x: number): number {
-  return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x))
+  return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x))
 }
 
 /** The inverse of softplus, for initialising a bias to give a wanted sigma. */
@@ -37,7 +41,7 @@ export function softplusInverse(y: number): number {
 }
 
 export function sigmoid(x: number): number {
-  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))
+  return x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x))
 }
 
 /**
@@ -59,7 +63,7 @@ export function zilnQuantile(q: number, z: ZilnParams, maxLogValue = Infinity): 
   const zeroMass = 1 - z.p
   if (q <= zeroMass || z.p <= 0) return 0
   const inner = Math.min((q - zeroMass) / z.p, 1)
-  return Math.exp(Math.min(z.mu + z.sigma * normalQuantile(inner), maxLogValue))
+  return exp(Math.min(z.mu + z.sigma * normalQuantile(inner), maxLogValue))
 }
 
 /** The clamps a model carries (the trainer stores them with it). */
@@ -68,6 +72,20 @@ export interface ZilnClamps {
   maxLogValue?: number
   /** Cap on sigma (zilnParams). */
   maxSigma?: number
+}
+
+/**
+ * The variance of the value a prediction describes: 0 with probability 1 - p, else the lognormal,
+ * whose mean is capped as zilnPredict caps `expected` (mu lowered until mu + sigma^2/2 <=
+ * maxLogValue). With that mean m = p exp(mu + sigma^2/2), E[V^2] = p exp(2 mu + 2 sigma^2) =
+ * m^2 e^{sigma^2} / p, so Var = m^2 (e^{sigma^2} / p - 1). What a sum over customers needs for
+ * its spread, which a prediction's quantiles do not give.
+ */
+export function zilnVariance(z: ZilnParams, maxLogValue = Infinity): number {
+  if (!(z.p > 0)) return 0
+  const s2 = z.sigma * z.sigma
+  const mean = z.p * exp(Math.min(z.mu + s2 / 2, maxLogValue))
+  return mean * mean * (exp(s2) / z.p - 1)
 }
 
 /** What a prediction reports from the head's logits, within the model's clamps. */
@@ -80,7 +98,7 @@ export function zilnPredict(
   const maxLogValue = clamps.maxLogValue ?? Infinity
   const z = zilnParams(z0, z1, z2, clamps.maxSigma)
   return {
-    expected: z.p * Math.exp(Math.min(z.mu + (z.sigma * z.sigma) / 2, maxLogValue)),
+    expected: z.p * exp(Math.min(z.mu + (z.sigma * z.sigma) / 2, maxLogValue)),
     pBuy: z.p,
     p10: zilnQuantile(0.1, z, maxLogValue),
     p50: zilnQuantile(0.5, z, maxLogValue),

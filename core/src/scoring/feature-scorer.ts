@@ -1,8 +1,10 @@
 // The full Scorer: ModelScorer's histories, plus feature vectors computed elsewhere (the edge's
-// feature requests, by position or by name). What createScorer and createSignedScorer return.
+// feature requests, by position or by name), alone or with each prediction's variance (what `fcv
+// score` sums for its total's interval). What createScorer and createSignedScorer return.
 
 import type { FeatureVector } from '../features/compute.ts'
 import { ScoringInputError } from './errors.ts'
+import { zilnVarianceRows } from './head.ts'
 import { checkCustomerId, ModelScorer, type ScorerParts } from './model-scorer.ts'
 import type { FeatureRow, FeatureValues, Prediction, Scorer } from './scorer.ts'
 
@@ -15,6 +17,23 @@ export class FeatureScorer extends ModelScorer implements Scorer {
   }
 
   scoreFeatures(rows: readonly FeatureRow[]): Prediction[] {
+    return this.predict(rows, this.encodeRows(rows))
+  }
+
+  scoreFeaturesWithVariance(rows: readonly FeatureRow[]): {
+    predictions: Prediction[]
+    variance: Float64Array
+  } {
+    const x = this.encodeRows(rows)
+    const variance = new Float64Array(rows.length)
+    const { maxLogValue, maxSigma } = this.metadata
+    const predictions = this.predict(rows, x, (logits) =>
+      zilnVarianceRows(logits, rows.length, { maxLogValue, maxSigma }, variance)
+    )
+    return { predictions, variance }
+  }
+
+  private encodeRows(rows: readonly FeatureRow[]): Float32Array {
     if (!Array.isArray(rows)) throw new ScoringInputError('rows', 'must be an array')
     const x = this.inputs(rows.length)
     rows.forEach((row, i) => {
@@ -22,7 +41,7 @@ export class FeatureScorer extends ModelScorer implements Scorer {
       checkCustomerId(row, field)
       this.encode(this.vectorOf(row.features, `${field}.features`), x, i, `${field}.features`)
     })
-    return this.predict(rows, x)
+    return x
   }
 
   private vectorOf(features: FeatureValues, field: string): ArrayLike<number | string> {

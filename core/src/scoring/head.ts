@@ -1,7 +1,7 @@
 // The ZILN head's outputs -> what a prediction reports, for a batch: the trainer's predictTable and
 // the scorer both call this, so a row's prediction is computed by one piece of code everywhere.
 
-import { zilnPredict, type ZilnClamps } from '../model/ziln.ts'
+import { zilnParams, zilnPredict, zilnVariance, type ZilnClamps } from '../model/ziln.ts'
 
 /** Predictions in columns. */
 export interface ZilnColumns {
@@ -45,5 +45,27 @@ export function zilnPredictRows(
     out.p10[offset + i] = p.p10
     out.p50[offset + i] = p.p50
     out.p90[offset + i] = p.p90
+  }
+}
+
+/**
+ * Each of `rows` rows' variance (core's zilnVariance: the distribution `expected` is the mean of,
+ * within the same clamps) into out[offset, offset + rows), from the same head outputs.
+ */
+export function zilnVarianceRows(
+  logits: ArrayLike<number>,
+  rows: number,
+  clamps: ZilnClamps,
+  out: Float64Array,
+  offset = 0
+): void {
+  for (let i = 0; i < rows; i++) {
+    const z = zilnParams(
+      logits[3 * i] as number,
+      logits[3 * i + 1] as number,
+      logits[3 * i + 2] as number,
+      clamps.maxSigma
+    )
+    out[offset + i] = zilnVariance(z, clamps.maxLogValue)
   }
 }

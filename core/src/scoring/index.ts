@@ -9,7 +9,12 @@ export {
   type ScorerInput,
 } from './scorer.ts'
 export { createSignedHistoryScorer, createSignedScorer } from './signed-scorer.ts'
-export { SCORING_FORMAT, SCORING_FORMAT_VERSION } from './metadata-format.ts'
+export {
+  SCORING_FORMAT,
+  SCORING_FORMAT_VERSION,
+  SCORING_FORMAT_VERSIONS,
+} from './metadata-format.ts'
+export { stackLogits, type Stack } from './stack.ts'
 export {
   EncodingError,
   FeatureEncoder,
@@ -44,7 +49,7 @@ export {
   predictionParity,
   type PredictionParity,
 } from './parity.ts'
-export { zilnColumns, zilnPredictRows, type ZilnColumns } from './head.ts'
+export { zilnColumns, zilnPredictRows, zilnVarianceRows, type ZilnColumns } from './head.ts'
 export { ScoringMetadataSchema, readScoringMetadata, type ScoringMetadata } from './metadata.ts'
 export {
   exactArrayBuffer,

@@ -8,7 +8,7 @@ import { z } from 'zod'
 import { describeIssues } from '../bundle/errors.ts'
 import { CalibratedWindowSchema } from '../serving/calibrated-window-schema.ts'
 import { ModelFormatError } from './errors.ts'
-import { SCORING_FORMAT, SCORING_FORMAT_VERSION } from './metadata-format.ts'
+import { SCORING_FORMAT, SCORING_FORMAT_VERSIONS } from './metadata-format.ts'
 import type { ModelJsonDocument } from './model-json.ts'
 
 const Finite = z.number().finite()
@@ -46,7 +46,9 @@ const BtydSchema = z.looseObject({
 
 export const ScoringMetadataSchema = z.looseObject({
   format: z.literal(SCORING_FORMAT),
-  formatVersion: z.literal(SCORING_FORMAT_VERSION),
+  formatVersion: z.number().refine((v) => SCORING_FORMAT_VERSIONS.includes(v), {
+    error: `is not one this runtime scores (${SCORING_FORMAT_VERSIONS.join(', ')})`,
+  }),
   featureSpec: FeatureSpecSchema,
   encoding: FeatureEncodingSchema,
   /** Clamp on log(value) for the mean and the quantiles (core/src/model/ziln.ts). */
@@ -56,6 +58,8 @@ export const ScoringMetadataSchema = z.looseObject({
   btyd: BtydSchema,
   /** The Dense(3) ZILN head: the model's output layer. */
   headLayer: z.string().min(1),
+  /** A blend with btyd_value (stack.ts); format version 3 only. */
+  stack: z.object({ networkWeight: Finite.min(0).max(1), btydScale: Positive }).optional(),
   /**
    * The days the model is calibrated for predictions as of (serving/calibrated-window.ts). Absent
    * in models trained before it was recorded: they have no window, and nothing is checked for them.
@@ -64,13 +68,19 @@ export const ScoringMetadataSchema = z.looseObject({
 })
 export type ScoringMetadata = z.infer<typeof ScoringMetadataSchema>
 
+/** A stack changes the mean: a runtime that reads version 2 only would ignore it, so it needs 3. */
+const StackNeedsVersion3 = ScoringMetadataSchema.refine(
+  (m) => m.stack === undefined || m.formatVersion >= 3,
+  { path: ['stack'], error: 'needs formatVersion 3' }
+)
+
 /** userDefinedMetadata.fcv, checked; ModelFormatError naming the field otherwise. */
 export function readScoringMetadata(doc: ModelJsonDocument): ScoringMetadata {
   const raw = doc.userDefinedMetadata?.['fcv']
   if (raw === undefined) {
     throw new ModelFormatError('model.json is not an fcv model (no userDefinedMetadata.fcv)')
   }
-  const parsed = ScoringMetadataSchema.safeParse(raw)
+  const parsed = StackNeedsVersion3.safeParse(raw)
   if (!parsed.success) {
     throw new ModelFormatError(
       `model.json userDefinedMetadata.fcv: ${describeIssues(parsed.error)}`

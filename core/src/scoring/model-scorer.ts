@@ -17,6 +17,7 @@ import {
 } from './errors.ts'
 import { historyBatch } from './histories.ts'
 import { zilnColumns, zilnPredictRows, type ZilnColumns } from './head.ts'
+import { stackLogits } from './stack.ts'
 import type { ScoringMetadata } from './metadata.ts'
 import type { ModelJsonDocument } from './model-json.ts'
 import type { HistoryItem, HistoryScorer, Prediction } from './scorer.ts'
@@ -107,11 +108,15 @@ export class ModelScorer implements HistoryScorer {
   readonly featureSpecVersion: string
   readonly featureNames: readonly string[]
   readonly engine: 'interpreter' | 'tfjs'
-  private readonly metadata: ScoringMetadata
+  protected readonly metadata: ScoringMetadata
   private readonly encoder: FeatureEncoder
   private readonly model: ForwardModel
   private x = new Float32Array(0)
   private out: ZilnColumns = zilnColumns(0)
+  /** Where btyd_value sits in a feature vector, for a stacked model (stack.ts); else -1. */
+  private readonly btydAt: number
+  private btyd = new Float64Array(0)
+  private stacked = new Float64Array(0)
 
   constructor({ version, metadata, encoder, model }: ScorerParts) {
     this.version = version
@@ -121,6 +126,12 @@ export class ModelScorer implements HistoryScorer {
     this.featureSpecVersion = metadata.featureSpec.version
     this.engine = model.engine
     this.featureNames = metadata.featureSpec.features.map((f) => f.name)
+    this.btydAt = metadata.stack ? this.featureNames.indexOf('btyd_value') : -1
+    if (metadata.stack && this.btydAt < 0) {
+      throw new ModelFormatError(
+        `model.json: the model blends with btyd_value, which feature spec ${metadata.featureSpec.version} lacks`
+      )
+    }
   }
 
   scoreHistories(items: readonly HistoryItem[], asOf: Date | number): Prediction[] {
@@ -176,6 +187,10 @@ export class ModelScorer implements HistoryScorer {
     const size = rows * this.encoder.width
     if (this.x.length < size) this.x = new Float32Array(size)
     if (this.out.expected.length < rows) this.out = zilnColumns(rows)
+    if (this.btydAt >= 0 && this.btyd.length < rows) {
+      this.btyd = new Float64Array(rows)
+      this.stacked = new Float64Array(3 * rows)
+    }
     return this.x
   }
 
@@ -185,6 +200,7 @@ export class ModelScorer implements HistoryScorer {
     row: number,
     field: string
   ) {
+    if (this.btydAt >= 0) this.btyd[row] = Number(vector[this.btydAt])
     try {
       this.encoder.encodeRow(vector, x, row)
     } catch (e) {
@@ -193,12 +209,23 @@ export class ModelScorer implements HistoryScorer {
     }
   }
 
-  protected predict(rows: readonly { customerId: string }[], x: Float32Array): Prediction[] {
+  /** `seen`, when given, also gets the head's outputs (rows x 3), valid only during the call. */
+  protected predict(
+    rows: readonly { customerId: string }[],
+    x: Float32Array,
+    seen?: (logits: ArrayLike<number>) => void
+  ): Prediction[] {
     const n = rows.length
-    const logits = this.model.forward(x, n)
-    const { maxLogValue, maxSigma } = this.metadata
+    const { maxLogValue, maxSigma, stack } = this.metadata
+    const clamps = { maxLogValue, maxSigma }
+    let logits: ArrayLike<number> = this.model.forward(x, n)
+    if (stack) {
+      stackLogits(logits, n, clamps, stack, this.btyd, this.stacked)
+      logits = this.stacked
+    }
+    seen?.(logits)
     const out = this.out
-    zilnPredictRows(logits, n, { maxLogValue, maxSigma }, out)
+    zilnPredictRows(logits, n, clamps, out)
     const predictions: Prediction[] = new Array(n)
     for (let i = 0; i < n; i++) {
       predictions[i] = {

@@ -10,7 +10,7 @@ import {
   ScoringInputError,
   UnsupportedModelError,
 } from './errors.ts'
-import { zilnColumns, zilnPredictRows, type ZilnColumns } from './head.ts'
+import { zilnColumns, zilnPredictRows, zilnVarianceRows, type ZilnColumns } from './head.ts'
 import type { ScoringMetadata } from './metadata.ts'
 import { maxRelDiff, predictionParity } from './parity.ts'
 import { parseModelJson } from './model-json.ts'
@@ -129,6 +129,26 @@ describe('createScorer', () => {
     model.dispose()
   })
 
+  it("gives scoreFeatures' predictions with each one's variance, from the same head outputs", async () => {
+    const model = await zilnNetwork({ seed: 4 })
+    const saved = await saveModel(model, metadata)
+    const scorer = await scorerOf(saved)
+    const vectors = randomVectors(50, 24)
+    const { predictions, variance } = scorer.scoreFeaturesWithVariance(rowsOf(vectors))
+    expect(predictions).toEqual(scorer.scoreFeatures(rowsOf(vectors)))
+    const x = encodeVectors(new FeatureEncoder(metadata.encoding, SPEC), vectors)
+    const dense = DenseModel.fromModelJson(parseModelJson(JSON.stringify(saved.doc)), saved.weights)
+    const want = new Float64Array(vectors.length)
+    zilnVarianceRows(dense.forward(x, vectors.length), vectors.length, metadata, want)
+    expect(variance).toEqual(want)
+    expect(variance.every((v, i) => v >= 0 && v > 0 === predictions[i]!.expected > 0)).toBe(true)
+    expect(scorer.scoreFeaturesWithVariance([])).toEqual({
+      predictions: [],
+      variance: new Float64Array(0),
+    })
+    model.dispose()
+  })
+
   it('scores raw histories as computeFeatures, the encoding and the network do', async () => {
     const model = await zilnNetwork({ seed: 3 })
     const saved = await saveModel(model, metadata)
@@ -149,6 +169,32 @@ describe('createScorer', () => {
     expect(fromHistories).toEqual(scorer.scoreFeatures(rows))
     expect(scorer.scoreHistories(items, new Date(AS_OF))).toEqual(fromHistories)
     await expectTfjsParity(saved, model, vectors, fromHistories)
+    model.dispose()
+  })
+
+  it('blends the mean with btyd_value for a stacked model, from histories and features alike', async () => {
+    const model = await zilnNetwork({ seed: 5 })
+    const plain = await scorerOf(await saveModel(model, metadata))
+    const stack = { networkWeight: 0.4, btydScale: 1.3 }
+    const stacked = await scorerOf(await saveModel(model, { ...metadata, formatVersion: 3, stack }))
+    const items = randomHistories(200, 25)
+      .map((transactions, i) => ({ customerId: `c${i}`, transactions }))
+      .filter((item) => item.transactions.some((t) => t.timestamp < AS_OF && t.amountMinor > 0))
+    const vectors = stacked.historyFeatures(items, AS_OF) as (number | string)[][]
+    const at = SPEC.features.findIndex((f) => f.name === 'btyd_value')
+    const got = stacked.scoreHistories(items, AS_OF)
+    const base = plain.scoreHistories(items, AS_OF)
+    got.forEach((p, i) => {
+      const want = 0.4 * base[i]!.expected + 0.6 * 1.3 * (vectors[i]![at] as number)
+      expect(p.expected / want - 1).toBeCloseTo(0, 10)
+      expect(p.pBuy).toBe(base[i]!.pBuy)
+    })
+    const rows = items.map((item, i) => ({ customerId: item.customerId, features: vectors[i]! }))
+    expect(stacked.scoreFeatures(rows)).toEqual(got)
+    // A stack in a version 2 model would be ignored by a runtime that reads 2 only: refused.
+    await expect(scorerOf(await saveModel(model, { ...metadata, stack }))).rejects.toThrow(
+      /stack: needs formatVersion 3/
+    )
     model.dispose()
   })
 

@@ -72,6 +72,15 @@ export interface HistoryScorer {
 /** A HistoryScorer that also scores feature vectors computed elsewhere (the edge's requests). */
 export interface Scorer extends HistoryScorer {
   scoreFeatures(rows: readonly FeatureRow[]): Prediction[]
+  /**
+   * scoreFeatures' predictions, and each one's variance in the same order: the ZILN mixture's
+   * around `expected`, within the model's clamps (zilnVariance). A prediction's quantiles do not
+   * give it; a total over many customers needs it for its spread (`fcv score`).
+   */
+  scoreFeaturesWithVariance(rows: readonly FeatureRow[]): {
+    predictions: Prediction[]
+    variance: Float64Array
+  }
 }
 
 export interface ScorerInput {

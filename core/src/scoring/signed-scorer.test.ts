@@ -92,11 +92,11 @@ describe('createSignedScorer', () => {
 
   it('refuses model.json of another fcv format, by name', async () => {
     const doc = copyDoc(saved.doc)
-    ;(doc.userDefinedMetadata!['fcv'] as { formatVersion: number }).formatVersion = 3
+    ;(doc.userDefinedMetadata!['fcv'] as { formatVersion: number }).formatVersion = 4
     const bundle = await signed(doc, saved.weights)
     await expect(createSignedScorer(bundle)).rejects.toThrow(ModelFormatError)
     await expect(createSignedScorer(bundle)).rejects.toThrow(
-      /fcv-ziln 3; this runtime scores fcv-ziln 2/
+      /fcv-ziln 4; this runtime scores fcv-ziln 2 and 3/
     )
   })
 

@@ -6,7 +6,7 @@
 
 import type { VerifiedBundle } from '../bundle/verify-signed.ts'
 import { ModelFormatError } from './errors.ts'
-import { SCORING_FORMAT, SCORING_FORMAT_VERSION, type ScoringMetadata } from './metadata-format.ts'
+import { SCORING_FORMAT, SCORING_FORMAT_VERSIONS, type ScoringMetadata } from './metadata-format.ts'
 import { parseModelJson } from './model-json.ts'
 import { FeatureScorer } from './feature-scorer.ts'
 import { loadScorerParts, ModelScorer, type ScorerParts } from './model-scorer.ts'
@@ -27,10 +27,13 @@ async function signedParts(bundle: VerifiedBundle): Promise<ScorerParts> {
   if (typeof meta !== 'object' || meta === null) {
     throw new ModelFormatError('model.json is not an fcv model (no userDefinedMetadata.fcv)')
   }
-  if (meta['format'] !== SCORING_FORMAT || meta['formatVersion'] !== SCORING_FORMAT_VERSION) {
+  if (
+    meta['format'] !== SCORING_FORMAT ||
+    !SCORING_FORMAT_VERSIONS.includes(meta['formatVersion'] as number)
+  ) {
     throw new ModelFormatError(
       `model.json userDefinedMetadata.fcv is ${String(meta['format'])} ` +
-        `${String(meta['formatVersion'])}; this runtime scores ${SCORING_FORMAT} ${SCORING_FORMAT_VERSION}`
+        `${String(meta['formatVersion'])}; this runtime scores ${SCORING_FORMAT} ${SCORING_FORMAT_VERSIONS.join(' and ')}`
     )
   }
   const metadata = meta as unknown as ScoringMetadata

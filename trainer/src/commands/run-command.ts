@@ -27,4 +27,5 @@ const EXPECTED_ERRORS = new Set([
   'ModelFileError',
   'TokensCommandError',
   'ExportError',
+  'ScoreError',
 ])

@@ -5,6 +5,7 @@ import { formatMetric } from '@fcv/core'
 import { SUM_RATIO_BAND } from './backtest-bar.ts'
 import type { BacktestCase, BacktestReport } from './backtest.ts'
 import { MODEL_NAME } from './index.ts'
+import { barChart } from './svg-chart.ts'
 
 const SHOWN = ['gini', 'rmse', 'mae', 'spearman', 'top10_capture', 'sum_ratio'] as const
 
@@ -16,8 +17,6 @@ function mdTable(headers: readonly string[], rows: readonly (readonly string[])[
   const rule = headers.map((_, i) => (align[i] === 'r' ? '---:' : '---'))
   return [headers, rule, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n')
 }
-
-const mark = (ok: boolean) => (ok ? 'yes' : '**no**')
 
 /** The case in one line, for the progress log. */
 export function summaryLine(c: BacktestCase): string {
@@ -47,6 +46,8 @@ export function backtestSummaryMarkdown(report: BacktestReport): string {
       `baseline's (${report.bar.gini}), its RMSE at most BG/NBD x Gamma-Gamma's ` +
       `(${report.bar.rmse}), its sum ratio in [${lo}, ${hi}] wherever the best baseline's is ` +
       `(${report.bar.sum_ratio}).`,
+    '![RMSE against BG/NBD x Gamma-Gamma per case](summary-rmse.svg)',
+    '![Sum ratio per case](summary-sum.svg)',
     '',
   ]
   const skipped = report.stores.filter((s) => s.skipped !== null)
@@ -118,4 +119,60 @@ export function backtestSummaryMarkdown(report: BacktestReport): string {
     ''
   )
   return out.join('\n')
+}
+
+/** summary-rmse.svg and summary-sum.svg: each case against the bar, as pictures. */
+export function backtestCharts(report: BacktestReport): { file: string; svg: string }[] {
+  // Short enough for a 100 px band: the store's first 6 letters and the cutoff's year and month.
+  const categories = report.cases.map((c) => `${c.store.slice(0, 6)} ${c.test_cutoff.slice(2, 7)}`)
+  const width = Math.max(720, 320 + 100 * categories.length)
+  return [
+    {
+      file: 'summary-rmse.svg',
+      svg: barChart({
+        id: 'backtest-rmse',
+        title: 'RMSE against BG/NBD x Gamma-Gamma, per case',
+        description:
+          "Each case's ZILN RMSE divided by BG/NBD x Gamma-Gamma's: at or below 1 meets that part of the bar.",
+        xLabel: 'case (store, test cutoff)',
+        yLabel: 'RMSE / BG/NBD x GG RMSE',
+        width,
+        yFormat: (v) => v.toFixed(2),
+        categories,
+        groups: [
+          {
+            name: 'ZILN / BG/NBD x GG',
+            color: '#2456d6',
+            values: report.cases.map((c) =>
+              c.bar.rmse.model !== null && c.bar.rmse.btyd
+                ? c.bar.rmse.model / c.bar.rmse.btyd
+                : null
+            ),
+          },
+        ],
+      }),
+    },
+    {
+      file: 'summary-sum.svg',
+      svg: barChart({
+        id: 'backtest-sum',
+        title: 'Predicted total / actual total, per case',
+        description:
+          "Each case's sum ratio for ZILN and for the baseline closest to 1; the bar asks for 0.85 to 1.15 wherever that baseline is.",
+        xLabel: 'case (store, test cutoff)',
+        yLabel: 'sum ratio',
+        width,
+        yFormat: (v) => v.toFixed(2),
+        categories,
+        groups: [
+          { name: 'ZILN', color: '#2456d6', values: report.cases.map((c) => c.bar.sumRatio.model) },
+          {
+            name: 'best baseline',
+            color: '#9aa5b4',
+            values: report.cases.map((c) => c.bar.sumRatio.best?.value ?? null),
+          },
+        ],
+      }),
+    },
+  ]
 }

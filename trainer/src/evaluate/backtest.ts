@@ -16,7 +16,7 @@ import { runTrain } from '../model/index.ts'
 import type { TF } from '../model/tf.ts'
 import { DataParamsSchema, storeData, type BacktestStore, type Params } from '../params/schema.ts'
 import { qualityBar, type QualityBar } from './backtest-bar.ts'
-import { backtestSummaryMarkdown, summaryLine } from './backtest-summary.ts'
+import { backtestCharts, backtestSummaryMarkdown, summaryLine } from './backtest-summary.ts'
 import { runEvaluate, type MetricsReport } from './index.ts'
 import { METRICS, spreadOf, type Spread } from './spread.ts'
 
@@ -178,10 +178,13 @@ export async function runBacktest(
   await mkdir(dir, { recursive: true })
   await writeFileAtomically(join(dir, 'summary.json'), JSON.stringify(report, null, 2) + '\n')
   await writeFileAtomically(join(dir, 'summary.md'), backtestSummaryMarkdown(report))
+  for (const chart of backtestCharts(report)) {
+    await writeFileAtomically(join(dir, chart.file), chart.svg)
+  }
   log(
     `backtest: ${report.bar.all} of ${report.bar.cases} cases meet the bar ` +
       `(Gini ${report.bar.gini}, RMSE ${report.bar.rmse}, sum ratio ${report.bar.sum_ratio}); ` +
-      `wrote ${join(dir, 'summary.md')} and summary.json`
+      `wrote ${join(dir, 'summary.md')}, summary.json and summary-{rmse,sum}.svg`
   )
   return report
 }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
   FEATURE_SPEC_VERSION,
-  MlflowError,
+  SCORING_FORMAT_VERSIONS,
   computeFeatures,
   defineFeatureSpec,
   type Channel,
@@ -20,6 +20,7 @@ import {
 } from '@fcv/core'
 import type { LayersModel } from '@tensorflow/tfjs'
 import type { FeatureTable } from '../features/read-table.ts'
+import { downloadModelFiles } from '../mlflow/download-model.ts'
 import { MODEL_FILES, loadModel, type ModelMetadata } from '../model/model-files.ts'
 import type { TF } from '../model/tf.ts'
 import { championModelName, type ChampionVersion } from './channel-champions.ts'
@@ -43,19 +44,12 @@ export async function loadChampion(
   found: ChampionVersion
 ): Promise<Champion> {
   const { label, source } = found
-  const root = await artifactRoot(client, source)
+  const files = await downloadModelFiles(client, source)
+  if ('missing' in files) return { found, error: `${label} has no ${files.missing} at ${source}` }
   const dir = await mkdtemp(join(tmpdir(), 'fcv-champion-'))
   try {
-    for (const file of [MODEL_FILES.model, MODEL_FILES.weights]) {
-      let bytes: Uint8Array
-      try {
-        bytes = await client.downloadArtifact(root, file)
-      } catch (e) {
-        if (!(e instanceof MlflowError && e.status === 404)) throw e
-        return { found, error: `${label} has no ${file} at ${source}` }
-      }
-      await writeFile(join(dir, file), bytes)
-    }
+    await writeFile(join(dir, MODEL_FILES.model), files.modelJson)
+    await writeFile(join(dir, MODEL_FILES.weights), files.weights)
     try {
       return { found, ...(await loadModel(tf, dir)) }
     } catch (e) {
@@ -68,12 +62,6 @@ export async function loadChampion(
   }
 }
 
-/** A version's artifact location: its source, or the logged model a `models:/<id>` source names. */
-async function artifactRoot(client: MlflowClient, source: string): Promise<string> {
-  const id = /^models:\/(m-[^/]+)\/?$/.exec(source)?.[1]
-  return id ? (await client.getLoggedModel(id)).artifact_uri : source
-}
-
 /**
  * Why the champion cannot be scored on these test rows as it would serve, or null: a feature spec
  * this fcv does not compute, or labels of another horizon or money in other units than the test's.
@@ -84,8 +72,11 @@ export function incompatibility(
   test: FeatureSpec
 ): string | null {
   const spec = meta.featureSpec
-  if (meta.formatVersion !== 2) {
-    return `${label} is an fcv model of format ${String(meta.formatVersion)}; this fcv scores format 2`
+  if (!SCORING_FORMAT_VERSIONS.includes(meta.formatVersion as number)) {
+    return (
+      `${label} is an fcv model of format ${String(meta.formatVersion)}; this fcv scores format ` +
+      SCORING_FORMAT_VERSIONS.join(' and ')
+    )
   }
   if (spec.version !== FEATURE_SPEC_VERSION) {
     return (

@@ -5,7 +5,7 @@
 
 import { stat } from 'node:fs/promises'
 import { checkWireTransactions, ScoringInputError, type HistoryTransaction } from '@fcv/core'
-import { groupByCustomer } from '../features/customer-order.ts'
+import { groupByCustomer, wireHistory } from '../features/customer-order.ts'
 import { readInterim, readInterimMeta } from '../interim/index.ts'
 import { writeFileAtomically } from '../io/atomic-file.ts'
 import {
@@ -58,25 +58,8 @@ async function historiesOf(
 ): Promise<Map<string, HistoryTransaction[]>> {
   const wanted = new Set(ids)
   const cols = await readInterim(input, { keep: (id) => wanted.has(id), ids: true })
-  const { customerIds, offsets, history: h } = groupByCustomer(cols)
-  const out = new Map<string, HistoryTransaction[]>()
-  customerIds.forEach((id, c) => {
-    const list: HistoryTransaction[] = []
-    for (let i = offsets[c] as number; i < (offsets[c + 1] as number); i++) {
-      const timestamp = h.timestamp[i] as number
-      if (timestamp >= asOf) break // time order: the rest are later
-      const [o, p, y] = [h.order[i] as number, h.product[i] as number, h.country[i] as number]
-      list.push({
-        timestamp,
-        amountMinor: h.amountMinor[i] as number,
-        ...(o < 0 ? {} : { orderId: cols.orderIds[o] }),
-        ...(p < 0 ? {} : { productId: cols.productIds[p] }),
-        ...(y < 0 ? {} : { country: h.countries[y] }),
-      })
-    }
-    out.set(id, list)
-  })
-  return out
+  const groups = groupByCustomer(cols)
+  return new Map(groups.customerIds.map((id, c) => [id, wireHistory(groups, cols, c, asOf)]))
 }
 
 /**

@@ -1,5 +1,5 @@
-import type { History } from '@fcv/core'
-import type { InterimColumns } from '../interim/index.ts'
+import type { History, HistoryTransaction } from '@fcv/core'
+import type { InterimColumns, InterimIds } from '../interim/index.ts'
 
 /** The columns the feature stage needs, one entry per transaction, in any order. */
 export type TransactionColumns = Readonly<Omit<InterimColumns, 'currency' | 'currencyExponent'>>
@@ -58,4 +58,32 @@ export function groupByCustomer(cols: TransactionColumns): CustomerGroups {
       countries: cols.countries,
     },
   }
+}
+
+/**
+ * Customer c's rows strictly before asOf in the wire form of POST /v1/predict and the widget (core's
+ * HistoryTransaction), in time order (the log's order on ties): what `fcv export-histories` writes
+ * and `fcv score` scores, so both give core's scorer what a request or a page would.
+ */
+export function wireHistory(
+  groups: CustomerGroups,
+  ids: InterimIds,
+  c: number,
+  asOf: number
+): HistoryTransaction[] {
+  const { offsets, history: h } = groups
+  const list: HistoryTransaction[] = []
+  for (let i = offsets[c] as number; i < (offsets[c + 1] as number); i++) {
+    const timestamp = h.timestamp[i] as number
+    if (timestamp >= asOf) break // time order: the rest are later
+    const [o, p, y] = [h.order[i] as number, h.product[i] as number, h.country[i] as number]
+    list.push({
+      timestamp,
+      amountMinor: h.amountMinor[i] as number,
+      ...(o < 0 ? {} : { orderId: ids.orderIds[o] }),
+      ...(p < 0 ? {} : { productId: ids.productIds[p] }),
+      ...(y < 0 ? {} : { country: h.countries[y] }),
+    })
+  }
+  return list
 }

@@ -3,13 +3,13 @@ import { dirname, join } from 'node:path'
 import {
   addDays,
   computeFeaturesAtCutoffs,
-  customerHash,
   describeCutoffs,
   defineFeatureSpec,
   formatDay,
   inShard,
   labelMinor,
   parseInstant,
+  passOf,
   planCutoffs,
   rfmSummariesAtCutoffs,
   type BtydParams,
@@ -57,11 +57,6 @@ export interface FeaturesReport {
 }
 
 const SPLITS: readonly Split[] = ['train', 'valid', 'test']
-
-/** Customers are split over passes by the high bits of their hash (shards use the low bits). */
-function passOf(customerId: string, passes: number): number {
-  return Math.floor((customerHash(customerId) / 2 ** 32) * passes)
-}
 
 /**
  * `fcv features`: one row per (customer, cutoff) for every customer with a purchase before the

@@ -31,7 +31,7 @@ export function featureTableSchema(spec: FeatureSpec): Schema {
 }
 
 /** Strings as Arrow Utf8 data: one encode of the joined text, offsets from each value's length. */
-function utf8Data(values: readonly string[]): Data<Utf8> {
+export function utf8Data(values: readonly string[]): Data<Utf8> {
   const joined = values.join('')
   const bytes = Buffer.from(joined, 'utf8')
   const ascii = bytes.length === joined.length

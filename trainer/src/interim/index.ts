@@ -1,6 +1,7 @@
 export {
   readInterim,
   readInterimMeta,
+  readInterimTimeRange,
   type InterimColumns,
   type InterimIds,
   type InterimMeta,

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { InterimWriter } from '../ingest/interim-writer.ts'
 import type { CleanRow } from '../ingest/row-validator.ts'
 import { tempDir } from '../ingest/test-fixtures.ts'
-import { readInterim, readInterimMeta } from './read.ts'
+import { readInterim, readInterimMeta, readInterimTimeRange } from './read.ts'
 import { INTERIM_FIELDS, INTERIM_METADATA_KEYS, interimSchema } from './schema.ts'
 import { Utf8Interner } from './utf8-interner.ts'
 
@@ -220,5 +220,19 @@ describe('Utf8Interner', () => {
     expect(interner.strings[ids[1] as number]).toBe('v7919é')
     expect(interner.intern(new Uint8Array(0), 0, 0)).toBe(20_000)
     expect(interner.strings[20_000]).toBe('')
+  })
+})
+
+describe('readInterimTimeRange', () => {
+  it('gives the first and last transaction times across batches, null without rows', async () => {
+    const times = ROWS.map((r) => r.timestamp)
+    for (const batchRows of [1, 3, 100]) {
+      const path = await writeTable(ROWS, schema, batchRows)
+      expect(await readInterimTimeRange(path)).toEqual({
+        first: Math.min(...times),
+        last: Math.max(...times),
+      })
+    }
+    expect(await readInterimTimeRange(await writeTable([], schema))).toBeNull()
   })
 })

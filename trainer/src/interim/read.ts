@@ -373,3 +373,30 @@ export async function readInterim(
     await handle.close().catch(() => {})
   }
 }
+
+/**
+ * The first and last transaction times (epoch ms) from the timestamp column alone, with no rows kept:
+ * where the log starts and ends. Null for a table without rows.
+ */
+export async function readInterimTimeRange(
+  path: string
+): Promise<{ first: number; last: number } | null> {
+  const table = await openTable(path)
+  try {
+    checkMetadata(path, table.schema)
+    const file = await RawBatchFile.open(path, table)
+    let first = Number.POSITIVE_INFINITY
+    let last = Number.NEGATIVE_INFINITY
+    for await (const batch of file.batches()) {
+      const words = int64Words(path, batch, 'timestamp')
+      for (let r = 0; r < batch.rows; r++) {
+        const t = (words[2 * r + 1] as number) * TWO_32 + ((words[2 * r] as number) >>> 0)
+        if (t < first) first = t
+        if (t > last) last = t
+      }
+    }
+    return first <= last ? { first, last } : null
+  } finally {
+    await table.handle.close().catch(() => {})
+  }
+}

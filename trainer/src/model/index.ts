@@ -67,6 +67,38 @@ export function btydLevelLabels(table: FeatureTable): FeatureTable {
   return { ...table, label }
 }
 
+/** Candidate network weights of the blend with btyd_value. */
+const BLEND_WEIGHTS = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1]
+
+/**
+ * The network's share in the blend with btyd_value that errs least (RMSE) on the validation rows,
+ * each blend first scaled to the rows' actual total: the level is the level adjustment's business,
+ * the weight is about who tells customers apart better.
+ */
+export function blendWeight(network: ArrayLike<number>, valid: FeatureTable): number {
+  const btyd = valid.numeric['btyd_value']
+  if (!btyd) throw new Error('the blend with btyd_value needs the btyd_value feature')
+  const y = valid.label
+  const actual = y.reduce((a, b) => a + b, 0)
+  let best = { w: 1, rmse: Number.POSITIVE_INFINITY }
+  for (const w of BLEND_WEIGHTS) {
+    let total = 0
+    for (let i = 0; i < valid.rows; i++) {
+      total += w * (network[i] as number) + (1 - w) * Math.max(0, btyd[i] as number)
+    }
+    if (!(total > 0)) continue
+    const s = actual / total
+    let se = 0
+    for (let i = 0; i < valid.rows; i++) {
+      const yhat = s * (w * (network[i] as number) + (1 - w) * Math.max(0, btyd[i] as number))
+      se += ((y[i] as number) - yhat) ** 2
+    }
+    const rmse = Math.sqrt(se / valid.rows)
+    if (rmse < best.rmse) best = { w, rmse }
+  }
+  return best.w
+}
+
 /** The network's and the labels' totals over a table's rows (major units). */
 function validationTotals(
   tf: TF,
@@ -239,7 +271,7 @@ export async function runTrain(params: Params, options: TrainOptions): Promise<T
   }
   const metadataFor = (fitted: FeatureTable): ModelMetadata => ({
     format: 'fcv-ziln',
-    formatVersion: 2,
+    formatVersion: 3,
     featureSpec: spec,
     encoding,
     maxLogValue: maxLogValueFor(fitted.label, p.max_value_factor),
@@ -256,6 +288,21 @@ export async function runTrain(params: Params, options: TrainOptions): Promise<T
   // The network's total at the validation cutoff before the refit has seen those rows: how far
   // off the level of an uncorrected network is, out of sample (level.ts weighs corrections by it).
   const validationLevel = validationTotals(tf, model, metadataFor(sets.train), sets.valid)
+  // The blend with btyd_value, picked on the validation rows by the network that has not seen them.
+  const stack =
+    p.stack === 'off'
+      ? undefined
+      : {
+          networkWeight:
+            typeof p.stack === 'number'
+              ? p.stack
+              : blendWeight(
+                  predictTable(tf, model, metadataFor(sets.train), sets.valid).expected,
+                  read.valid
+                ),
+          btydScale: 1,
+        }
+  if (stack) log(`train: the mean blends the network (${stack.networkWeight}) with btyd_value`)
   // The rows the final weights were fitted on, and so the clamps' reference.
   let fitted = sets.train
   if (p.refit) {
@@ -272,6 +319,7 @@ export async function runTrain(params: Params, options: TrainOptions): Promise<T
   }
   const metadata = metadataFor(fitted)
   metadata.validationLevel = validationLevel
+  if (stack) metadata.stack = stack
   if (p.level_adjustment) {
     const tx = await readInterim(join(params.ingest.out_dir, 'transactions.arrow'))
     const a = levelAdjustment({
@@ -293,6 +341,8 @@ export async function runTrain(params: Params, options: TrainOptions): Promise<T
       updateHeadBias(tf, model, (bias) => {
         bias[1] = (bias[1] as number) + Math.log(a.scale)
       })
+      // The blend's structural part moves with the network's (core's stack.ts).
+      if (metadata.stack) metadata.stack.btydScale = a.scale
     }
     log(
       a.applied

@@ -6,7 +6,7 @@
 
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { BtydParams, CalibratedWindow, FeatureSpec } from '@fcv/core'
+import type { BtydParams, CalibratedWindow, FeatureSpec, Stack } from '@fcv/core'
 import type { LayersModel, io } from '@tensorflow/tfjs'
 import { writeDirAtomically } from '../io/atomic-dir.ts'
 import type { FeatureEncoding } from './encoding.ts'
@@ -23,7 +23,7 @@ export const MODEL_FILES = {
 /** What userDefinedMetadata.fcv holds. */
 export interface ModelMetadata {
   format: 'fcv-ziln'
-  formatVersion: 2
+  formatVersion: 2 | 3
   featureSpec: FeatureSpec
   encoding: FeatureEncoding
   /** Clamp on log(value) for the mean and the quantiles (core/src/model/ziln.ts). */
@@ -35,6 +35,8 @@ export interface ModelMetadata {
   headLayer: string
   backend: string
   seed: number
+  /** The blend with btyd_value every runtime applies (core's stack.ts), when trained with one. */
+  stack?: Stack
   /** How the total was set for the horizon after the cutoff (level.ts). */
   levelAdjustment: LevelAdjustment | null
   /**

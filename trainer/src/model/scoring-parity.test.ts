@@ -12,6 +12,7 @@ import {
   predictionParity,
   zilnColumns,
   zilnPredictRows,
+  stackLogits,
   type FeatureSpec,
   type HistoryItem,
   type HistoryTransaction,
@@ -147,15 +148,23 @@ describe('serving parity on the shipped sample', () => {
     const { modelJson, weights } = bytes(join(work, 'model'))
     const dense = DenseModel.fromModelJson(parseModelJson(modelJson), weights)
     const interpreted = Float64Array.from(dense.forward(x, testTable.rows))
+    // The head's inputs: the network's outputs, blended with btyd_value when the model stacks.
+    const headInputs = (raw: ArrayLike<number>): ArrayLike<number> => {
+      if (!metadata.stack) return raw
+      const out = new Float64Array(3 * testTable.rows)
+      const btyd = testTable.numeric['btyd_value']!
+      stackLogits(raw, testTable.rows, metadata, metadata.stack, btyd, out)
+      return out
+    }
     const fromLogits = zilnColumns(testTable.rows)
-    zilnPredictRows(interpreted, testTable.rows, metadata, fromLogits)
+    zilnPredictRows(headInputs(interpreted), testTable.rows, metadata, fromLogits)
     expect(columnsOf(served)).toEqual(fromLogits)
     // ...which match the trainer's network and predictions
     const trained = logits(tf, model, x, testTable.rows)
     const parity = predictionParity(interpreted, trained, testTable.rows, metadata)
     expectParity(parity, testTable.rows)
     const reference = zilnColumns(testTable.rows)
-    zilnPredictRows(trained, testTable.rows, metadata, reference)
+    zilnPredictRows(headInputs(trained), testTable.rows, metadata, reference)
     expect(reference).toEqual(batch)
     model.dispose()
   })

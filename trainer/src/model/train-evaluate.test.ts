@@ -332,6 +332,9 @@ describe('fcv backtest', () => {
     expect(summary).toContain('## cohort at 2022-03-01')
     expect(summary).toContain('Store absent was skipped')
     expect(JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')).bar).toEqual(report.bar)
+    for (const chart of ['summary-rmse.svg', 'summary-sum.svg']) {
+      expect(await readFile(join(out, chart), 'utf8')).toMatch(/<svg[^]*cohort 22-03[^]*<\/svg>/)
+    }
     expect(lines.some((l) => l.startsWith('backtest: [4/4] cohort at 2022-03-01'))).toBe(true)
   }, 180_000)
 

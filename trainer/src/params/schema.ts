@@ -161,7 +161,10 @@ export const TrainParamsSchema = z.object({
   max_value_factor: z.number().min(1).default(2),
   /** Set the model's total for the horizon after the test cutoff from last year's season. */
   level_adjustment: z.boolean().default(true),
-  level_target: z.enum(['raw', 'btyd']).default('raw'),
+  /** raw: each window's labels as they are; btyd: scaled to the BG/NBD x GG total there. */
+  level_target: z.enum(['raw', 'btyd']).default('btyd'),
+  /** The blend with btyd_value: its network weight picked on the validation rows, fixed, or off. */
+  stack: z.union([z.enum(['validation', 'off']), z.number().min(0).max(1)]).default('validation'),
   /**
    * After early stopping, train a fresh network on training + validation rows for the epochs found
    * best: the validation window is the latest, the most like the one to predict.
