@@ -24,6 +24,21 @@ describe('calibratedWindow', () => {
     })
     expect(calibratedWindow(model(null))).toBeNull()
   })
+
+  it("is the window model.json records when it has one, before any test cutoff's", () => {
+    const recorded = {
+      metadata: {
+        featureSpec: spec,
+        calibratedWindow: { from: '2011-03-14', to: '2011-06-12', levelAdjusted: true },
+      } as unknown as ScoringMetadata,
+      testCutoff: { day: '2011-06-12', from: 'a tag' },
+    }
+    expect(calibratedWindow(recorded)).toEqual({
+      start: parseInstant('2011-03-14'),
+      end: parseInstant('2011-06-12'),
+      from: 'recorded in the model, its level adjusted',
+    })
+  })
 })
 
 describe('checkWindow', () => {

@@ -1,10 +1,10 @@
 // The period a model is calibrated for, and what `fcv score` does with an as-of outside it: a
 // warning, or with --strict-window a refusal. Training sets the model's level (its total) for the
-// horizon after the test cutoff (model/seasonal.ts folds that season's calibration into the head),
+// horizon after the test cutoff (model/level.ts folds its level adjustment into the head),
 // so scoring as of another time of year, or long after, gives a forecast whose level was set for
 // other days.
 
-import { addDays, formatDay, parseInstant, type ScoringMetadata } from '@fcv/core'
+import { addDays, formatDay, parseInstant, windowBounds, type ScoringMetadata } from '@fcv/core'
 import { ScoreError } from './errors.ts'
 
 /** Half-open [start, end), UTC instants. */
@@ -23,11 +23,16 @@ export interface WindowEvidence {
 }
 
 /**
- * The window the model is calibrated for: [test cutoff, test cutoff + horizon), or null when the
- * test cutoff is unknown. model.json does not record it yet (issue 15 item 5 gives each model its
- * window); this function is the one place that change replaces.
+ * The window the model is calibrated for: the one its model.json records (every model trained
+ * since issue 15 has one), else [test cutoff, test cutoff + horizon) for an older model whose test
+ * cutoff a tag or the features report gives, else null.
  */
 export function calibratedWindow(model: WindowEvidence): CalibratedWindow | null {
+  const recorded = windowBounds(model.metadata.calibratedWindow)
+  if (recorded) {
+    const adjusted = model.metadata.calibratedWindow?.levelAdjusted ? ', its level adjusted' : ''
+    return { ...recorded, from: `recorded in the model${adjusted}` }
+  }
   if (!model.testCutoff) return null
   const start = parseInstant(model.testCutoff.day)
   return {
