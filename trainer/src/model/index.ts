@@ -11,7 +11,8 @@ import { encodeTable, fitEncoding, type FeatureEncoding } from './encoding.ts'
 import { readFeatureSets } from './feature-sets.ts'
 import { saveModel, type ModelMetadata } from './model-files.ts'
 import { calibrateSeason } from './seasonal.ts'
-import { HEAD_LAYER, buildNetwork, buyerLogStats, headBiasFor } from './network.ts'
+import { HEAD_LAYER, buyerLogStats, headBiasFor } from './network.ts'
+import { buildEnsemble, fuseEnsemble, memberSeeds, type EnsembleOptions } from './ensemble.ts'
 import type { TF } from './tf.ts'
 import { refitTo, trainZiln, type Dataset, type EpochLog, type TrainResult } from './train-loop.ts'
 import type { FeatureTable } from '../features/read-table.ts'
@@ -159,16 +160,21 @@ export async function runTrain(params: Params, options: TrainOptions): Promise<T
     `train: ${sets.train.rows} training rows, ${sets.valid.rows} validation rows, ` +
       `${encoding.width} inputs, layers ${[...p.hidden, 3].join('-')}, backend ${options.backend}`
   )
+  const seeds = memberSeeds(p.seed, p.ensemble)
+  if (p.ensemble > 1) {
+    log(`train: an ensemble of ${p.ensemble} networks, seeds ${seeds.join(', ')}, trained jointly`)
+  }
   const weighting = { halfLifeDays: p.recency_half_life_days, valuePower: p.value_weight_power }
-  // A fresh network whose head starts at these labels' marginal distribution.
+  const shape: Omit<EnsembleOptions, 'headBias'> = {
+    inputWidth: encoding.width,
+    hidden: p.hidden,
+    l2: p.l2,
+    seed: p.seed,
+    members: p.ensemble,
+  }
+  // Fresh networks whose heads start at these labels' marginal distribution.
   const network = (labels: ArrayLike<number>) =>
-    buildNetwork(tf, {
-      inputWidth: encoding.width,
-      hidden: p.hidden,
-      l2: p.l2,
-      seed: p.seed,
-      headBias: headBiasFor(labels),
-    })
+    buildEnsemble(tf, { ...shape, headBias: headBiasFor(labels) })
   let model = network(sets.train.label)
   let best = { epoch: 0, valLoss: Number.POSITIVE_INFINITY }
   const result = await trainZiln(
@@ -200,6 +206,10 @@ export async function runTrain(params: Params, options: TrainOptions): Promise<T
       )
     )
   }
+  // The members averaged in one plain Dense chain: what the edge and the widget score.
+  const fused = fuseEnsemble(tf, model, shape)
+  if (fused !== model) model.dispose()
+  model = fused
   const testCutoff = sets.report.cutoffs.find((c) => c.split === 'test')
   if (!testCutoff?.btyd) {
     throw new Error(`${f.out_dir}/schema.json has no btyd_value fit at the test cutoff`)
@@ -216,6 +226,7 @@ export async function runTrain(params: Params, options: TrainOptions): Promise<T
     headLayer: HEAD_LAYER,
     backend: options.backend,
     seed: p.seed,
+    ensemble: { members: p.ensemble, seeds },
     seasonalCalibration: null,
   }
   if (p.seasonal_calibration) {
