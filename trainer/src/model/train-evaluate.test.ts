@@ -75,6 +75,7 @@ describe('fcv train', () => {
     const meta = json.userDefinedMetadata.fcv
     // the default seed ensemble, fused: each hidden layer K members wide, one 3-unit head
     const { ensemble, hidden, seed } = params().train
+    expect(ensemble).toBeGreaterThan(1)
     expect(meta.ensemble).toEqual({ members: ensemble, seeds: memberSeeds(seed, ensemble) })
     const shapes = json.weightsManifest[0].weights.map((w: { shape: number[] }) => w.shape)
     expect(shapes).toEqual([
@@ -85,6 +86,9 @@ describe('fcv train', () => {
       [ensemble * hidden[1]!, 3],
       [3],
     ])
+    expect(trainLog).toContain(
+      `train: an ensemble of ${ensemble} networks, seeds ${meta.ensemble.seeds.join(', ')}, trained jointly`
+    )
     expect(meta.featureSpec.version).toBe('v2')
     const numeric = meta.featureSpec.features.filter((f: { kind: string }) => f.kind === 'numeric')
     expect(meta.encoding.numeric.map((e: { name: string }) => e.name)).toEqual(
