@@ -4,6 +4,7 @@
 
 import { featuresBenchmark } from './features/index.ts'
 import { trainBenchmark } from './train/index.ts'
+import { seedsBenchmark } from './seeds/index.ts'
 import { controlPlaneBenchmark } from './control-plane/index.ts'
 import { edgeBenchmark } from './edge/index.ts'
 import { widgetBenchmark } from './widget/index.ts'
@@ -21,6 +22,11 @@ const BENCHMARKS: Record<string, Benchmark> = {
     run: featuresBenchmark,
   },
   train: { description: 'fcv ingest → evaluate per TensorFlow backend', run: trainBenchmark },
+  seeds: {
+    description:
+      'spread of the test metrics across train.seed, single network vs seed ensemble (train.ensemble)',
+    run: seedsBenchmark,
+  },
   'control-plane': {
     description:
       'promotion latency and read API throughput/p99 (autocannon), PGlite and PostgreSQL',

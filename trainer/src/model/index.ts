@@ -1,7 +1,8 @@
-// `fcv train`: fits the feature encoding on the training rows, trains the ZILN network with early
-// stopping on the validation split, sets its total for the horizon after the test cutoff from the
-// store's seasonal history (seasonal.ts: reads the test rows' features, known at the cutoff, never
-// their labels), and saves it (layers format, with spec and encoding) to params.train.out_dir.
+// `fcv train`: fits the feature encoding on the training rows, trains a seed ensemble of ZILN
+// networks (ensemble.ts) with early stopping on the validation split, picks its blend with
+// btyd_value there (core's stack.ts), sets its total for the horizon after the test cutoff
+// (level.ts: reads the test rows' features, known at the cutoff, never their labels), and saves it
+// (layers format, with spec, encoding and calibrated window) to params.train.out_dir.
 
 import { join } from 'node:path'
 import { calibratedWindowOf, DAY_MS, formatDay, parseInstant } from '@fcv/core'
@@ -13,7 +14,8 @@ import { readFeatureSets } from './feature-sets.ts'
 import { saveModel, type ModelMetadata, type ValidationLevel } from './model-files.ts'
 import { predictTable } from './predict.ts'
 import { levelAdjustment } from './level.ts'
-import { HEAD_LAYER, buildNetwork, buyerLogStats, headBiasFor, updateHeadBias } from './network.ts'
+import { HEAD_LAYER, buyerLogStats, headBiasFor, updateHeadBias } from './network.ts'
+import { buildEnsemble, fuseEnsemble, memberSeeds, type EnsembleOptions } from './ensemble.ts'
 import type { TF } from './tf.ts'
 import { refitTo, trainZiln, type Dataset, type EpochLog, type TrainResult } from './train-loop.ts'
 import type { FeatureTable } from '../features/read-table.ts'
@@ -238,16 +240,21 @@ export async function runTrain(params: Params, options: TrainOptions): Promise<T
     `train: ${sets.train.rows} training rows, ${sets.valid.rows} validation rows, ` +
       `${encoding.width} inputs, layers ${[...p.hidden, 3].join('-')}, backend ${options.backend}`
   )
+  const seeds = memberSeeds(p.seed, p.ensemble)
+  if (p.ensemble > 1) {
+    log(`train: an ensemble of ${p.ensemble} networks, seeds ${seeds.join(', ')}, trained jointly`)
+  }
   const weighting = { halfLifeDays: p.recency_half_life_days, valuePower: p.value_weight_power }
-  // A fresh network whose head starts at these labels' marginal distribution.
+  const shape: Omit<EnsembleOptions, 'headBias'> = {
+    inputWidth: encoding.width,
+    hidden: p.hidden,
+    l2: p.l2,
+    seed: p.seed,
+    members: p.ensemble,
+  }
+  // Fresh networks whose heads start at these labels' marginal distribution.
   const network = (labels: ArrayLike<number>) =>
-    buildNetwork(tf, {
-      inputWidth: encoding.width,
-      hidden: p.hidden,
-      l2: p.l2,
-      seed: p.seed,
-      headBias: headBiasFor(labels),
-    })
+    buildEnsemble(tf, { ...shape, headBias: headBiasFor(labels) })
   let model = network(sets.train.label)
   let best = { epoch: 0, valLoss: Number.POSITIVE_INFINITY }
   const result = await trainZiln(
@@ -285,9 +292,10 @@ export async function runTrain(params: Params, options: TrainOptions): Promise<T
     calibratedWindow: calibratedWindowOf(f.test_cutoff, f.horizon_days, false),
     validationLevel: null,
   })
-  // The network's total at the validation cutoff before the refit has seen those rows: how far
-  // off the level of an uncorrected network is, out of sample (level.ts weighs corrections by it).
-  const validationLevel = validationTotals(tf, model, metadataFor(sets.train), sets.valid)
+  // The network before the refit has seen the validation rows: its total there says how far off
+  // an uncorrected network's level is, out of sample, and it picks the blend's weight below.
+  const unseen = fuseEnsemble(tf, model, shape)
+  const validationLevel = validationTotals(tf, unseen, metadataFor(sets.train), sets.valid)
   // The blend with btyd_value, picked on the validation rows by the network that has not seen them.
   const stack =
     p.stack === 'off'
@@ -297,12 +305,13 @@ export async function runTrain(params: Params, options: TrainOptions): Promise<T
             typeof p.stack === 'number'
               ? p.stack
               : blendWeight(
-                  predictTable(tf, model, metadataFor(sets.train), sets.valid).expected,
+                  predictTable(tf, unseen, metadataFor(sets.train), sets.valid).expected,
                   read.valid
                 ),
           btydScale: 1,
         }
   if (stack) log(`train: the mean blends the network (${stack.networkWeight}) with btyd_value`)
+  if (unseen !== model) unseen.dispose()
   // The rows the final weights were fitted on, and so the clamps' reference.
   let fitted = sets.train
   if (p.refit) {
@@ -317,8 +326,13 @@ export async function runTrain(params: Params, options: TrainOptions): Promise<T
       )
     )
   }
+  // The members averaged in one plain Dense chain: what the edge and the widget score.
+  const fused = fuseEnsemble(tf, model, shape)
+  if (fused !== model) model.dispose()
+  model = fused
   const metadata = metadataFor(fitted)
   metadata.validationLevel = validationLevel
+  metadata.ensemble = { members: p.ensemble, seeds }
   if (stack) metadata.stack = stack
   if (p.level_adjustment) {
     const tx = await readInterim(join(params.ingest.out_dir, 'transactions.arrow'))

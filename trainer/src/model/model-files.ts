@@ -35,6 +35,11 @@ export interface ModelMetadata {
   headLayer: string
   backend: string
   seed: number
+  /**
+   * The seed ensemble the network averages (ensemble.ts): its members' number and seeds; absent from
+   * models trained before ensembles, which are single networks.
+   */
+  ensemble?: { members: number; seeds: number[] }
   /** The blend with btyd_value every runtime applies (core's stack.ts), when trained with one. */
   stack?: Stack
   /** How the total was set for the horizon after the cutoff (level.ts). */

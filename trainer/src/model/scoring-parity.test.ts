@@ -50,6 +50,8 @@ function params(): Params {
     `features.out_dir=${join(work, 'processed')}`,
     `train.out_dir=${join(work, 'model')}`,
     'train.max_epochs=2',
+    // a seed ensemble, fused into one wide Dense chain (ensemble.ts): what the trainer ships
+    'train.ensemble=3',
     'register.enabled=false',
   ])
 }
@@ -138,6 +140,7 @@ describe('serving parity on the shipped sample', () => {
   it("scores raw histories as the trainer's batch path (predict.ts) scores its table", async () => {
     const { tf } = loaded
     const { model, metadata } = await loadModel(tf, join(work, 'model'))
+    expect(metadata.ensemble?.members).toBe(3)
     const batch = predictTable(tf, model, metadata, testTable)
     const scorer = await createScorer({ ...bytes(join(work, 'model')), version: 'sample' })
     expect(scorer.engine).toBe('interpreter')

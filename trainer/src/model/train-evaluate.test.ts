@@ -16,6 +16,7 @@ import { loadTensorFlow, type LoadedTensorFlow } from './backend.ts'
 import { FeatureSetError } from './feature-sets.ts'
 import { runTrain } from './index.ts'
 import { loadModel } from './model-files.ts'
+import { memberSeeds } from './ensemble.ts'
 import { HEAD_LAYER } from './network.ts'
 
 // The train and evaluate stages on the shipped sample of the real log (1,000 customers), a few epochs.
@@ -72,6 +73,22 @@ describe('fcv train', () => {
       `${HEAD_LAYER}/bias`,
     ])
     const meta = json.userDefinedMetadata.fcv
+    // the default seed ensemble, fused: each hidden layer K members wide, one 3-unit head
+    const { ensemble, hidden, seed } = params().train
+    expect(ensemble).toBeGreaterThan(1)
+    expect(meta.ensemble).toEqual({ members: ensemble, seeds: memberSeeds(seed, ensemble) })
+    const shapes = json.weightsManifest[0].weights.map((w: { shape: number[] }) => w.shape)
+    expect(shapes).toEqual([
+      [meta.encoding.width, ensemble * hidden[0]!],
+      [ensemble * hidden[0]!],
+      [ensemble * hidden[0]!, ensemble * hidden[1]!],
+      [ensemble * hidden[1]!],
+      [ensemble * hidden[1]!, 3],
+      [3],
+    ])
+    expect(trainLog).toContain(
+      `train: an ensemble of ${ensemble} networks, seeds ${meta.ensemble.seeds.join(', ')}, trained jointly`
+    )
     expect(meta.featureSpec.version).toBe('v2')
     const numeric = meta.featureSpec.features.filter((f: { kind: string }) => f.kind === 'numeric')
     expect(meta.encoding.numeric.map((e: { name: string }) => e.name)).toEqual(

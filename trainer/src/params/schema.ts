@@ -132,8 +132,14 @@ export const FeaturesParamsSchema = z.object({
 /** The ZILN network and how it is trained (trainer/src/model). */
 export const TrainParamsSchema = z.object({
   out_dir: z.string().min(1).default('models/candidate'),
-  /** Units of the hidden ReLU layers, input side first. */
-  hidden: z.array(z.number().int().min(1).max(4096)).min(1).max(8).default([64, 32]),
+  /** Units of the hidden ReLU layers, input side first; of each member of an ensemble. */
+  hidden: z.array(z.number().int().min(1).max(4096)).min(1).max(8).default([32, 16]),
+  /**
+   * Networks in the seed ensemble (trainer/src/model/ensemble.ts), each of `hidden`'s shape, with
+   * seeds seed, seed + 1000, ...; trained together and fused into one Dense chain that outputs their
+   * averaged logits. 1: a single network (the model before ensembles: 1 with hidden [64, 32]).
+   */
+  ensemble: z.number().int().min(1).max(16).default(10),
   learning_rate: z.number().gt(0).max(1).default(1e-3),
   batch_size: z
     .number()
