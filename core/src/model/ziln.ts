@@ -74,6 +74,11 @@ export interface ZilnClamps {
   maxSigma?: number
 }
 
+/** The mixture's mean p exp(mu + sigma^2/2), its log capped at maxLogValue: a prediction's value. */
+export function zilnMean(z: ZilnParams, maxLogValue = Infinity): number {
+  return z.p * exp(Math.min(z.mu + (z.sigma * z.sigma) / 2, maxLogValue))
+}
+
 /**
  * The variance of the value a prediction describes: 0 with probability 1 - p, else the lognormal,
  * whose mean is capped as zilnPredict caps `expected` (mu lowered until mu + sigma^2/2 <=
@@ -83,9 +88,8 @@ export interface ZilnClamps {
  */
 export function zilnVariance(z: ZilnParams, maxLogValue = Infinity): number {
   if (!(z.p > 0)) return 0
-  const s2 = z.sigma * z.sigma
-  const mean = z.p * exp(Math.min(z.mu + s2 / 2, maxLogValue))
-  return mean * mean * (exp(s2) / z.p - 1)
+  const mean = zilnMean(z, maxLogValue)
+  return mean * mean * (exp(z.sigma * z.sigma) / z.p - 1)
 }
 
 /** What a prediction reports from the head's logits, within the model's clamps. */
@@ -98,7 +102,7 @@ export function zilnPredict(
   const maxLogValue = clamps.maxLogValue ?? Infinity
   const z = zilnParams(z0, z1, z2, clamps.maxSigma)
   return {
-    expected: z.p * exp(Math.min(z.mu + (z.sigma * z.sigma) / 2, maxLogValue)),
+    expected: zilnMean(z, maxLogValue),
     pBuy: z.p,
     p10: zilnQuantile(0.1, z, maxLogValue),
     p50: zilnQuantile(0.5, z, maxLogValue),

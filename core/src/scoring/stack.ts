@@ -8,20 +8,14 @@
 // btydScale is the level adjustment the trainer folded into the head's mu bias, applied to the
 // structural part too.
 
-import { zilnParams, type ZilnClamps } from '../model/ziln.ts'
-import { exp, log } from '../portable-math.ts'
+import { zilnMean, zilnParams, type ZilnClamps } from '../model/ziln.ts'
+import { log } from '../portable-math.ts'
 
 export interface Stack {
   /** w: the network's share of the mean, in [0, 1]. */
   networkWeight: number
   /** Multiplies btyd_value (major units) before the blend. */
   btydScale: number
-}
-
-/** The network's mean within the clamps, as zilnPredict computes it. */
-function networkMean(z0: number, z1: number, z2: number, clamps: ZilnClamps): number {
-  const z = zilnParams(z0, z1, z2, clamps.maxSigma)
-  return z.p * exp(Math.min(z.mu + (z.sigma * z.sigma) / 2, clamps.maxLogValue ?? Infinity))
 }
 
 /**
@@ -42,7 +36,7 @@ export function stackLogits(
     const z0 = logits[3 * i] as number
     const z1 = logits[3 * i + 1] as number
     const z2 = logits[3 * i + 2] as number
-    const m = networkMean(z0, z1, z2, clamps)
+    const m = zilnMean(zilnParams(z0, z1, z2, clamps.maxSigma), clamps.maxLogValue)
     const b = Math.max(0, btyd[i] as number) * stack.btydScale
     const blend = w * m + (1 - w) * b
     out[3 * i] = z0
