@@ -6,7 +6,6 @@
 
 import { join } from 'node:path'
 import { calibratedWindowOf, DAY_MS, formatDay, parseInstant } from '@fcv/core'
-import type { LayersModel } from '@tensorflow/tfjs'
 import { readInterim } from '../interim/index.ts'
 import type { Params } from '../params/schema.ts'
 import { encodeTable, fitEncoding, type FeatureEncoding } from './encoding.ts'
@@ -103,15 +102,14 @@ export function blendWeight(network: ArrayLike<number>, valid: FeatureTable): nu
 
 /** The network's and the labels' totals over a table's rows (major units). */
 function validationTotals(
-  tf: TF,
-  model: LayersModel,
-  metadata: ModelMetadata,
+  predicted: ArrayLike<number>,
   table: FeatureTable
 ): ValidationLevel | null {
   if (table.rows === 0) return null
-  const predicted = predictTable(tf, model, metadata, table).expected.reduce((a, b) => a + b, 0)
+  let sum = 0
+  for (let i = 0; i < table.rows; i++) sum += predicted[i] as number
   const actual = table.label.reduce((a, b) => a + b, 0)
-  return { cutoff: formatDay(table.cutoffs[0]!), predicted, actual }
+  return { cutoff: formatDay(table.cutoffs[0]!), predicted: sum, actual }
 }
 
 /** The rows of `a` then those of `b`: training and validation rows for the refit. */
@@ -295,23 +293,19 @@ export async function runTrain(params: Params, options: TrainOptions): Promise<T
   // The network before the refit has seen the validation rows: its total there says how far off
   // an uncorrected network's level is, out of sample, and it picks the blend's weight below.
   const unseen = fuseEnsemble(tf, model, shape)
-  const validationLevel = validationTotals(tf, unseen, metadataFor(sets.train), sets.valid)
+  const unseenValid = predictTable(tf, unseen, metadataFor(sets.train), sets.valid).expected
+  if (unseen !== model) unseen.dispose()
+  const validationLevel = validationTotals(unseenValid, sets.valid)
   // The blend with btyd_value, picked on the validation rows by the network that has not seen them.
   const stack =
     p.stack === 'off'
       ? undefined
       : {
           networkWeight:
-            typeof p.stack === 'number'
-              ? p.stack
-              : blendWeight(
-                  predictTable(tf, unseen, metadataFor(sets.train), sets.valid).expected,
-                  read.valid
-                ),
+            typeof p.stack === 'number' ? p.stack : blendWeight(unseenValid, read.valid),
           btydScale: 1,
         }
   if (stack) log(`train: the mean blends the network (${stack.networkWeight}) with btyd_value`)
-  if (unseen !== model) unseen.dispose()
   // The rows the final weights were fitted on, and so the clamps' reference.
   let fitted = sets.train
   if (p.refit) {
