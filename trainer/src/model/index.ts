@@ -12,6 +12,7 @@ import { encodeTable, fitEncoding, type FeatureEncoding } from './encoding.ts'
 import { readFeatureSets } from './feature-sets.ts'
 import { saveModel, type ModelMetadata, type ValidationLevel } from './model-files.ts'
 import { predictTable } from './predict.ts'
+import { baggedBlendWeight } from './blend.ts'
 import { levelAdjustment } from './level.ts'
 import { HEAD_LAYER, buyerLogStats, headBiasFor, updateHeadBias } from './network.ts'
 import { buildEnsemble, fuseEnsemble, memberSeeds, type EnsembleOptions } from './ensemble.ts'
@@ -44,6 +45,13 @@ function maxLogValueFor(labels: ArrayLike<number>, factor: number): number {
   return Math.log(Math.max(max, 1) * factor)
 }
 
+/** The btyd_value column: train.level_target btyd and the stack read it. */
+function btydColumn(table: FeatureTable): Float64Array {
+  const btyd = table.numeric['btyd_value']
+  if (!btyd) throw new Error('train.level_target btyd and train.stack need the btyd_value feature')
+  return btyd
+}
+
 /**
  * The table with each cutoff's labels scaled so that their total is the BG/NBD x Gamma-Gamma
  * total at that cutoff (btyd_value): the network then learns each window's spread around the
@@ -51,8 +59,7 @@ function maxLogValueFor(labels: ArrayLike<number>, factor: number): number {
  * windows in other seasons or at other stages of the store's life.
  */
 export function btydLevelLabels(table: FeatureTable): FeatureTable {
-  const btyd = table.numeric['btyd_value']
-  if (!btyd) throw new Error('train.level_target btyd needs the btyd_value feature')
+  const btyd = btydColumn(table)
   const sums = new Map<number, { y: number; b: number }>()
   for (let i = 0; i < table.rows; i++) {
     const c = table.cutoffs[i] as number
@@ -66,38 +73,6 @@ export function btydLevelLabels(table: FeatureTable): FeatureTable {
     return s.y > 0 && s.b > 0 ? (y * s.b) / s.y : y
   })
   return { ...table, label }
-}
-
-/** Candidate network weights of the blend with btyd_value. */
-const BLEND_WEIGHTS = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1]
-
-/**
- * The network's share in the blend with btyd_value that errs least (RMSE) on the validation rows,
- * each blend first scaled to the rows' actual total: the level is the level adjustment's business,
- * the weight is about who tells customers apart better.
- */
-export function blendWeight(network: ArrayLike<number>, valid: FeatureTable): number {
-  const btyd = valid.numeric['btyd_value']
-  if (!btyd) throw new Error('the blend with btyd_value needs the btyd_value feature')
-  const y = valid.label
-  const actual = y.reduce((a, b) => a + b, 0)
-  let best = { w: 1, rmse: Number.POSITIVE_INFINITY }
-  for (const w of BLEND_WEIGHTS) {
-    let total = 0
-    for (let i = 0; i < valid.rows; i++) {
-      total += w * (network[i] as number) + (1 - w) * Math.max(0, btyd[i] as number)
-    }
-    if (!(total > 0)) continue
-    const s = actual / total
-    let se = 0
-    for (let i = 0; i < valid.rows; i++) {
-      const yhat = s * (w * (network[i] as number) + (1 - w) * Math.max(0, btyd[i] as number))
-      se += ((y[i] as number) - yhat) ** 2
-    }
-    const rmse = Math.sqrt(se / valid.rows)
-    if (rmse < best.rmse) best = { w, rmse }
-  }
-  return best.w
 }
 
 /** The network's and the labels' totals over a table's rows (major units). */
@@ -302,7 +277,16 @@ export async function runTrain(params: Params, options: TrainOptions): Promise<T
       ? undefined
       : {
           networkWeight:
-            typeof p.stack === 'number' ? p.stack : blendWeight(unseenValid, read.valid),
+            typeof p.stack === 'number'
+              ? p.stack
+              : baggedBlendWeight(
+                  {
+                    network: unseenValid,
+                    btyd: btydColumn(read.valid),
+                    label: read.valid.label,
+                  },
+                  p.seed
+                ),
           btydScale: 1,
         }
   if (stack) log(`train: the mean blends the network (${stack.networkWeight}) with btyd_value`)

@@ -169,7 +169,10 @@ export const TrainParamsSchema = z.object({
   level_adjustment: z.boolean().default(true),
   /** raw: each window's labels as they are; btyd: scaled to the BG/NBD x GG total there. */
   level_target: z.enum(['raw', 'btyd']).default('btyd'),
-  /** The blend with btyd_value: its network weight picked on the validation rows, fixed, or off. */
+  /**
+   * The blend with btyd_value: its network weight picked on the validation rows (bagged, blend.ts),
+   * fixed, or off.
+   */
   stack: z.union([z.enum(['validation', 'off']), z.number().min(0).max(1)]).default('validation'),
   /**
    * After early stopping, train a fresh network on training + validation rows for the epochs found
