@@ -122,6 +122,29 @@ describe('fcv train', () => {
     model.dispose()
   })
 
+  it('blends with btyd_value at the fixed weight, or at one picked on the validation rows', async () => {
+    const fixed = JSON.parse(readFileSync(join(work, 'model/model.json'), 'utf8'))
+      .userDefinedMetadata.fcv.stack
+    expect(params().train.stack).toBe(0.5)
+    expect(fixed.networkWeight).toBe(0.5)
+    expect(trainLog).toContain('train: the mean blends the network (0.5) with btyd_value')
+    const lines: string[] = []
+    const picked = params([`train.out_dir=${join(work, 'model-picked')}`, 'train.stack=validation'])
+    await runTrain(picked, { tf: loaded.tf, backend: loaded.backend, log: (l) => lines.push(l) })
+    const meta = JSON.parse(readFileSync(join(work, 'model-picked/model.json'), 'utf8'))
+      .userDefinedMetadata.fcv
+    const w = meta.stack.networkWeight
+    // bagged: a mean of argmins on a 0.01 grid, rounded to 0.01
+    expect(w).toBeGreaterThanOrEqual(0)
+    expect(w).toBeLessThanOrEqual(1)
+    expect(Math.round(w * 100) / 100).toBe(w)
+    expect(lines).toContain(`train: the mean blends the network (${w}) with btyd_value`)
+    // the level adjustment, measured on the blend, scales both parts alike
+    expect(meta.stack.btydScale).toBe(
+      meta.levelAdjustment?.applied ? meta.levelAdjustment.scale : 1
+    )
+  }, 60_000)
+
   it('gives the same model and metrics for the same data, params and seed', async () => {
     const again = params([
       `train.out_dir=${join(work, 'model-again')}`,

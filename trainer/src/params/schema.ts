@@ -173,7 +173,7 @@ export const TrainParamsSchema = z.object({
    * The blend with btyd_value: its network weight picked on the validation rows (bagged, blend.ts),
    * fixed, or off.
    */
-  stack: z.union([z.enum(['validation', 'off']), z.number().min(0).max(1)]).default('validation'),
+  stack: z.union([z.enum(['validation', 'off']), z.number().min(0).max(1)]).default(0.5),
   /**
    * After early stopping, train a fresh network on training + validation rows for the epochs found
    * best: the validation window is the latest, the most like the one to predict.
