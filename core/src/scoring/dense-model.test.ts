@@ -43,6 +43,49 @@ describe('DenseModel', () => {
     model.dispose()
   })
 
+  it("skips a fused ensemble's zero blocks and gives the full sums' floats, bit for bit", async () => {
+    // 4 members of [8, 4] fused as the trainer fuses them: hidden_2 block-diagonal
+    const members = 4
+    const { tf, tfl } = await loadTfjs()
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.dense({ name: 'h1', units: 8 * members, activation: 'relu', inputShape: [6] }),
+        tfl.layers.dense({ name: 'h2', units: 4 * members, activation: 'relu' }),
+        tfl.layers.dense({ name: 'head', units: 3 }),
+      ],
+    })
+    const h2 = model.getLayer('h2')
+    const [kernel, bias] = h2.getWeights()
+    const k = kernel!.dataSync().slice() as Float32Array
+    for (let i = 0; i < 8 * members; i++)
+      for (let j = 0; j < 4 * members; j++)
+        if (Math.floor(i / 8) !== Math.floor(j / 4)) k[i * 4 * members + j] = 0
+    h2.setWeights([tf.tensor(k, kernel!.shape), bias!])
+    const { doc, weights } = await saveModel(model)
+    const x = randomInputs(37, 6, 5)
+    const got = interpret(doc, weights).forward(x, 37)
+    // the interpreter before spans: every input of every unit, bias first, i ascending
+    const layers = model.layers.map((l) => {
+      const [w, b] = l.getWeights()
+      return { w: w!.dataSync(), b: b!.dataSync(), units: w!.shape[1]!, relu: l.name !== 'head' }
+    })
+    const full: number[] = []
+    for (let r = 0; r < 37; r++) {
+      let a = Array.from(x.subarray(r * 6, (r + 1) * 6))
+      for (const { w, b, units, relu } of layers) {
+        a = Array.from({ length: units }, (_, j) => {
+          let s = b[j]!
+          for (let i = 0; i < a.length; i++) s += a[i]! * w[i * units + j]!
+          return relu && !(s > 0) ? 0 : s
+        })
+      }
+      full.push(...a)
+    }
+    expect(Array.from(got).every((v, i) => Object.is(v, full[i]))).toBe(true)
+    expect(maxAbsDiff(got, await tfjsPredict(model, x, 37))).toBeLessThan(1e-5)
+    model.dispose()
+  })
+
   it.each(DENSE_ACTIVATIONS)('applies %s as tfjs does', async (activation) => {
     const { tfl } = await loadTfjs()
     const model = tfl.sequential({

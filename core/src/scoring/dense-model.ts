@@ -101,28 +101,53 @@ interface DenseStep {
   units: number
   /** The kernel transposed to [units, inputs] (Keras stores [inputs, units]), in float64. */
   kernelT: Float64Array
+  /**
+   * Per unit j, [spans[2j], spans[2j + 1]): the inputs from its first non-zero weight to its last.
+   * A fused seed ensemble's later layers are block-diagonal (trainer/src/model/ensemble.ts), so a
+   * unit reads one member's units and the sums skip the zero blocks. Adding x * 0 (x finite) leaves
+   * a sum as it is, but for the sign of a sum that is exactly zero, which ReLU and every head
+   * function read alike: the floats are those of the full sum.
+   */
+  spans: Uint32Array
   bias: Float64Array | null
   activations: Apply[]
 }
 
-/** sum_i x[xi + i] w[wi + i] + start over i in [0, width). */
+/** Each unit's span of non-zero weights in a [units, inputs] transposed kernel (see DenseStep). */
+function nonZeroSpans(kernelT: Float64Array, units: number): Uint32Array {
+  const inputs = kernelT.length / units
+  const spans = new Uint32Array(2 * units)
+  for (let j = 0; j < units; j++) {
+    const row = j * inputs
+    let from = 0
+    while (from < inputs && kernelT[row + from] === 0) from++
+    let to = inputs
+    while (to > from && kernelT[row + to - 1] === 0) to--
+    spans[2 * j] = from
+    spans[2 * j + 1] = to
+  }
+  return spans
+}
+
+/** sum_i x[xi + i] w[wi + i] + start over i in [from, to). */
 function dot(
   x: Float64Array,
   xi: number,
   w: Float64Array,
   wi: number,
-  width: number,
+  from: number,
+  to: number,
   start: number
 ) {
   let s = start
-  for (let i = 0; i < width; i++) s += (x[xi + i] as number) * (w[wi + i] as number)
+  for (let i = from; i < to; i++) s += (x[xi + i] as number) * (w[wi + i] as number)
   return s
 }
 
 /**
  * out[r, :] = activation(x[r, :] W + b) for rows r in [0, rows): dot products against the transposed
  * kernel, four rows at a time so each weight is loaded once per four rows (about 1.5x the speed of
- * one row at a time; every sum still runs bias first, then i ascending).
+ * one row at a time; every sum still runs bias first, then i ascending over the unit's span).
  */
 function denseRows(
   x: Float64Array,
@@ -131,7 +156,7 @@ function denseRows(
   out: Float64Array,
   rows: number
 ) {
-  const { kernelT: k, bias, units, activations } = step
+  const { kernelT: k, spans, bias, units, activations } = step
   let r = 0
   for (; r + 4 <= rows; r += 4) {
     const x0 = r * width
@@ -146,7 +171,8 @@ function denseRows(
       let s2 = b
       let s3 = b
       const w = j * width
-      for (let i = 0; i < width; i++) {
+      const to = spans[2 * j + 1] as number
+      for (let i = spans[2 * j] as number; i < to; i++) {
         const kij = k[w + i] as number
         s0 += (x[x0 + i] as number) * kij
         s1 += (x[x1 + i] as number) * kij
@@ -163,7 +189,9 @@ function denseRows(
   for (; r < rows; r++) {
     const o = r * units
     for (let j = 0; j < units; j++) {
-      out[o + j] = dot(x, r * width, k, j * width, width, bias ? (bias[j] as number) : 0)
+      const from = spans[2 * j] as number
+      const to = spans[2 * j + 1] as number
+      out[o + j] = dot(x, r * width, k, j * width, from, to, bias ? (bias[j] as number) : 0)
     }
     for (const apply of activations) apply(out, o, o + units)
   }
@@ -256,11 +284,13 @@ export class DenseModel implements ForwardModel {
         throw new ModelFormatError(`weights.bin has no weight "${layer.name}/kernel"`)
       }
       const useBias = layer.config['use_bias'] !== false
+      const kernelT = transpose(take(`${layer.name}/kernel`, [inputs, units as number]), inputs)
       steps.push({
         name: layer.name,
         inputs,
         units: units as number,
-        kernelT: transpose(take(`${layer.name}/kernel`, [inputs, units as number]), inputs),
+        kernelT,
+        spans: nonZeroSpans(kernelT, units as number),
         bias: useBias ? Float64Array.from(take(`${layer.name}/bias`, [units as number])) : null,
         activations: apply ? [apply] : [],
       })
