@@ -3,10 +3,9 @@
 // reads of the table: totals for every customer (to check names and pick), then the chosen
 // customers' rows with their order and product ids.
 
-import { stat } from 'node:fs/promises'
 import { checkWireTransactions, ScoringInputError, type HistoryTransaction } from '@fcv/core'
 import { groupByCustomer, wireHistory } from '../features/customer-order.ts'
-import { readInterim, readInterimMeta } from '../interim/index.ts'
+import { readInterim, readInterimMeta, requireIngested } from '../interim/index.ts'
 import { writeFileAtomically } from '../io/atomic-file.ts'
 import {
   formatHistories,
@@ -36,18 +35,6 @@ export interface ExportOptions {
 export interface ExportResult {
   document: HistoriesDocument
   chosen: Chosen[]
-}
-
-async function checkInput(input: string): Promise<void> {
-  try {
-    await stat(input)
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
-    throw new ExportError(
-      `${input}: no ingested transactions; run \`fcv ingest\` (or \`fcv pipeline\`) first`,
-      { cause: e }
-    )
-  }
 }
 
 /** The chosen customers' wire transactions before asOf, in time order (the log's order on ties). */
@@ -82,7 +69,7 @@ function checkWire(customers: readonly ExportedCustomer[]): void {
 
 export async function runExportHistories(o: ExportOptions): Promise<ExportResult> {
   const log = o.log ?? ((line: string) => process.stderr.write(line + '\n'))
-  await checkInput(o.input)
+  await requireIngested(o.input, ExportError)
   const asOfIso = new Date(o.asOf).toISOString()
   const meta = await readInterimMeta(o.input)
   const totals = totalsBefore(await readInterim(o.input), o.asOf)

@@ -7,6 +7,7 @@ export {
   type InterimMeta,
   type ReadInterimOptions,
 } from './read.ts'
+export { requireIngested } from './require-ingested.ts'
 export {
   INTERIM_FIELDS,
   INTERIM_FORMAT_VERSION,

@@ -6,7 +6,7 @@
 // are the Worker's to the bit. The log is read in the memory-bounded passes `fcv features` uses
 // (features.max_rows_in_memory), over one shard's customers with --shard i/n.
 
-import { stat, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   addDays,
@@ -21,7 +21,12 @@ import {
   type Scorer,
   type Shard,
 } from '@fcv/core'
-import { readInterimMeta, readInterimTimeRange, type InterimMeta } from '../interim/index.ts'
+import {
+  readInterimMeta,
+  readInterimTimeRange,
+  requireIngested,
+  type InterimMeta,
+} from '../interim/index.ts'
 import { writeDirAtomically } from '../io/atomic-dir.ts'
 import type { Params } from '../params/schema.ts'
 import { ScoreError } from './errors.ts'
@@ -87,18 +92,6 @@ export interface ScoreSummary {
   seconds: number
 }
 
-async function checkInput(input: string): Promise<void> {
-  try {
-    await stat(input)
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
-    throw new ScoreError(
-      `${input}: no ingested transactions; run \`fcv ingest\` (or \`fcv pipeline\`) first`,
-      { cause: e }
-    )
-  }
-}
-
 function parseAsOf(text: string): number {
   try {
     return parseInstant(text)
@@ -144,7 +137,7 @@ export async function runScore(params: Params, o: ScoreOptions): Promise<ScoreSu
   const started = performance.now()
   const given = o.asOf === undefined ? undefined : parseAsOf(o.asOf)
   const input = o.input ?? join(params.ingest.out_dir, 'transactions.arrow')
-  await checkInput(input)
+  await requireIngested(input, ScoreError)
   const meta = await readInterimMeta(input)
   const range = await readInterimTimeRange(input)
   if (!range) throw new ScoreError(`${input} holds no transactions: nothing to score`)
