@@ -3,7 +3,7 @@
 //   mean = w x network mean + (1 - w) x btydScale x btyd_value,
 // because the structural model follows a population's decay and growth where the network carries
 // the level of the windows it was trained on, and the blend ranks and errs less than either alone
-// (the trainer picks w on the validation split, bagged over bootstrap resamples). The blend moves
+// (the trainer's train.stack: 0.5 by default, or w picked on the validation split). The blend moves
 // mu only (a lognormal's mean scales with exp(mu)), so P(buy) and sigma stay the network's and the
 // quantiles stay those of one ZILN.
 // btydScale is the level adjustment the trainer folded into the head's mu bias, applied to the

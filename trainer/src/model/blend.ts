@@ -1,5 +1,6 @@
-// The stack's weight (core's stack.ts): the network's share of the mean blended with btyd_value,
-// picked on the validation rows by the network that has not seen them.
+// The stack's weight (core's stack.ts) when train.stack is validation: the network's share of the
+// mean blended with btyd_value, picked on the validation rows by the network that has not seen
+// them. (The default is a fixed 0.5: on the backtest the picked weight did no better; params.yaml.)
 //
 // The weight that errs least on one validation window is a noisy pick: RMSE there is mostly a
 // handful of big customers, so the argmin jumped between 0 and 1 across stores and seeds (it moved
@@ -13,8 +14,8 @@
 import { Random } from '@fcv/core'
 
 /** Bootstrap resamples of the validation rows. */
-export const BLEND_BOOTSTRAPS = 200
-/** Candidate weights per reweighting: 0, 1/GRID, ..., 1. */
+const BLEND_BOOTSTRAPS = 200
+/** Candidate weights per resample: 0, 1/GRID, ..., 1. */
 const GRID = 100
 
 export interface BlendInputs {
@@ -86,7 +87,7 @@ function argminWeight(m: Moments): number {
   return best.w
 }
 
-/** The RMSE of the blend with weight w on the rows, scaled to their total (for reports and tests). */
+/** The RMSE of the blend with weight w on the rows, scaled to their total (what the pick minimises). */
 export function blendRmse(x: BlendInputs, w: number): number {
   return Math.sqrt(Math.max(0, blendMse(moments(x, null), w)))
 }

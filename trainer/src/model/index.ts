@@ -265,13 +265,15 @@ export async function runTrain(params: Params, options: TrainOptions): Promise<T
     calibratedWindow: calibratedWindowOf(f.test_cutoff, f.horizon_days, false),
     validationLevel: null,
   })
-  // The network before the refit has seen the validation rows: its total there says how far off
-  // an uncorrected network's level is, out of sample, and it picks the blend's weight below.
+  // The network before the refit has not seen the validation rows: its total there says how far
+  // off an uncorrected network's level is, out of sample, and with train.stack validation it picks
+  // the blend's weight below.
   const unseen = fuseEnsemble(tf, model, shape)
   const unseenValid = predictTable(tf, unseen, metadataFor(sets.train), sets.valid).expected
   if (unseen !== model) unseen.dispose()
   const validationLevel = validationTotals(unseenValid, sets.valid)
-  // The blend with btyd_value, picked on the validation rows by the network that has not seen them.
+  // The blend with btyd_value: a fixed weight (the default, 0.5), or one picked on the validation
+  // rows by the network that has not seen them (blend.ts).
   const stack =
     p.stack === 'off'
       ? undefined
