@@ -43,7 +43,7 @@ describe('DenseModel', () => {
     model.dispose()
   })
 
-  it("skips a fused ensemble's zero blocks and gives the full sums' floats, bit for bit", async () => {
+  it("skips a fused ensemble's zero blocks and zero inputs, giving the full sums' floats bit for bit", async () => {
     // 4 members of [8, 4] fused as the trainer fuses them: hidden_2 block-diagonal
     const members = 4
     const { tf, tfl } = await loadTfjs()
@@ -63,6 +63,13 @@ describe('DenseModel', () => {
     h2.setWeights([tf.tensor(k, kernel!.shape), bias!])
     const { doc, weights } = await saveModel(model)
     const x = randomInputs(37, 6, 5)
+    // zero inputs as encoded features have them: a one-hot tail (columns 3-5; none hot on every
+    // fourth row), leading zeros on every fifth row, and one row of zeros only
+    for (let r = 0; r < 37; r++) {
+      for (let i = 3; i < 6; i++) x[r * 6 + i] = i === 3 + (r % 4) ? 1 : 0
+      if (r % 5 === 0) x[r * 6] = x[r * 6 + 1] = 0
+      if (r === 7) x.fill(0, r * 6, r * 6 + 6)
+    }
     const got = interpret(doc, weights).forward(x, 37)
     // the interpreter before spans: every input of every unit, bias first, i ascending
     const layers = model.layers.map((l) => {
