@@ -44,13 +44,14 @@ describe('DenseModel', () => {
   })
 
   it("skips a fused ensemble's zero blocks and zero inputs, giving the full sums' floats bit for bit", async () => {
-    // 4 members of [8, 4] fused as the trainer fuses them: hidden_2 block-diagonal
+    // 4 members of [8, 3] fused as the trainer fuses them: hidden_2 block-diagonal (blocks of 3
+    // units, so some neighbouring units share a span and some do not: both paths of denseRows)
     const members = 4
     const { tf, tfl } = await loadTfjs()
     const model = tfl.sequential({
       layers: [
         tfl.layers.dense({ name: 'h1', units: 8 * members, activation: 'relu', inputShape: [6] }),
-        tfl.layers.dense({ name: 'h2', units: 4 * members, activation: 'relu' }),
+        tfl.layers.dense({ name: 'h2', units: 3 * members, activation: 'relu' }),
         tfl.layers.dense({ name: 'head', units: 3 }),
       ],
     })
@@ -58,8 +59,8 @@ describe('DenseModel', () => {
     const [kernel, bias] = h2.getWeights()
     const k = kernel!.dataSync().slice() as Float32Array
     for (let i = 0; i < 8 * members; i++)
-      for (let j = 0; j < 4 * members; j++)
-        if (Math.floor(i / 8) !== Math.floor(j / 4)) k[i * 4 * members + j] = 0
+      for (let j = 0; j < 3 * members; j++)
+        if (Math.floor(i / 8) !== Math.floor(j / 3)) k[i * 3 * members + j] = 0
     h2.setWeights([tf.tensor(k, kernel!.shape), bias!])
     const { doc, weights } = await saveModel(model)
     const x = randomInputs(37, 6, 5)
