@@ -20,6 +20,7 @@ import {
   targetLine,
   type Target,
 } from '../common.ts'
+import { customerSpread, type CustomerSpread } from './customers.ts'
 import { parseSeedsOptions, USAGE, type Case } from './options.ts'
 
 /** The two models compared: the parameters each adds to the case's. */
@@ -45,6 +46,8 @@ interface Run {
 interface Spread {
   model: ModelName
   runs: number
+  /** Per customer, across the seeds (customers.ts); null with one seed. */
+  customers: CustomerSpread | null
   rmse: { mean: number; sd: number }
   gini: { mean: number; sd: number }
   sumRatio: { mean: number; sd: number }
@@ -126,6 +129,9 @@ async function runCase(c: Case, seeds: number[], extra: string[]) {
     return {
       model,
       runs: own.length,
+      customers: customerSpread(
+        own.map((r) => path.join(dir, model, `seed-${r.seed}`, 'reports', 'predictions.csv'))
+      ),
       rmse: of((r) => r.rmse),
       gini: of((r) => r.gini),
       sumRatio: of((r) => r.sumRatio),
@@ -189,6 +195,38 @@ function printSummary(results: readonly CaseResult[], targets: readonly Target[]
       'lrrrrrrr'
     )
   )
+  out('')
+  out(
+    textTable(
+      [
+        'case',
+        'model',
+        'customers',
+        'prediction sd/mean',
+        '3 customers',
+        'their actual, predictions',
+      ],
+      results.flatMap((r) =>
+        r.spreads.map((s) => [
+          r.case.id,
+          s.model,
+          String(s.customers?.customers ?? 'n/a'),
+          s.customers ? `${f(100 * s.customers.predictionSpreadMedian, 1)}%` : 'n/a',
+          s.customers ? `${f(100 * s.customers.top3Share, 0)}%` : 'n/a',
+          (s.customers?.top ?? [])
+            .map((t) => `${f(t.actual, 0)}: ${t.predictions.map((p) => f(p, 0)).join(' ')}`)
+            .join('; '),
+        ])
+      ),
+      'lrrrrl'
+    )
+  )
+  out('')
+  out("prediction sd/mean: the median over customers of their prediction's spread across seeds;")
+  out(
+    "3 customers: the share of the customers' squared-error variances across seeds from the three"
+  )
+  out('that vary most (RMSE is theirs to move when it is large).')
   out('')
   out('sd: sample standard deviation across seeds; best: the epoch kept (the refit runs as many);')
   out('train s: wall time of fcv train (spawn to exit).')
