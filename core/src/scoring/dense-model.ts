@@ -146,9 +146,9 @@ function dot(
 
 /**
  * Writes to `bounds` [from, to) of the inputs that are non-zero in any of `count` rows from x[x0]
- * (rows of `width`); [0, 0) when all are zero. The one-hot country block of an encoded feature vector is zero past its
- * one hot column, so a block of rows often ends early; the sums skip those x = 0 terms as they skip
- * zero weights (see DenseStep: the same floats).
+ * (rows of `width`); [0, 0) when all are zero. The one-hot country block of an encoded feature
+ * vector is zero past its one hot column, so a block of rows often ends early; the sums skip those
+ * x = 0 terms as they skip zero weights (see DenseStep: the same floats).
  */
 function nonZeroInputs(
   x: Float64Array,
