@@ -45,7 +45,7 @@ describe('DenseModel', () => {
 
   it("skips a fused ensemble's zero blocks and zero inputs, giving the full sums' floats bit for bit", async () => {
     // 4 members of [8, 3] fused as the trainer fuses them: hidden_2 block-diagonal (blocks of 3
-    // units, so some neighbouring units share a span and some do not: both paths of denseRows)
+    // units, so some of denseRows' pairs of units straddle two members and sum over both spans)
     const members = 4
     const { tf, tfl } = await loadTfjs()
     const model = tfl.sequential({

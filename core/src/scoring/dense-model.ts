@@ -175,48 +175,12 @@ function nonZeroInputs(
 /** nonZeroInputs' answer; one buffer, as the interpreter runs one forward pass at a time. */
 const inputBounds = new Uint32Array(2)
 
-/** Unit j of four rows from x[x0] into out[o + j + r * units], over its span cut to [lo, hi). */
-function fourRows(
-  x: Float64Array,
-  x0: number,
-  width: number,
-  step: DenseStep,
-  out: Float64Array,
-  o: number,
-  j: number,
-  lo: number,
-  hi: number
-): void {
-  const { kernelT: k, spans, bias, units } = step
-  const x1 = x0 + width
-  const x2 = x1 + width
-  const x3 = x2 + width
-  const b = bias ? (bias[j] as number) : 0
-  let s0 = b
-  let s1 = b
-  let s2 = b
-  let s3 = b
-  const w = j * width
-  const to = Math.min(spans[2 * j + 1] as number, hi)
-  for (let i = Math.max(spans[2 * j] as number, lo); i < to; i++) {
-    const kij = k[w + i] as number
-    s0 += (x[x0 + i] as number) * kij
-    s1 += (x[x1 + i] as number) * kij
-    s2 += (x[x2 + i] as number) * kij
-    s3 += (x[x3 + i] as number) * kij
-  }
-  out[o + j] = s0
-  out[o + units + j] = s1
-  out[o + 2 * units + j] = s2
-  out[o + 3 * units + j] = s3
-}
-
 /**
  * out[r, :] = activation(x[r, :] W + b) for rows r in [0, rows): dot products against the transposed
  * kernel, four rows at a time so each weight is loaded once per four rows (about 1.5x the speed of
- * one row at a time), and two units at a time where they share a span (a fused ensemble's units of
- * one member; each input then loaded once per two units: another 1.25x). Every sum still runs bias
- * first, then i ascending over the unit's span, cut to the inputs that are non-zero in these rows.
+ * one row at a time), and two units at a time (each input then loaded once per two units: another
+ * 1.25x; a fused member's units share a span). Every sum still runs bias first, then i ascending over
+ * the unit's span, cut to the inputs that are non-zero in these rows.
  */
 function denseRows(
   x: Float64Array,
@@ -236,17 +200,13 @@ function denseRows(
     nonZeroInputs(x, x0, width, 4, inputBounds)
     const lo = inputBounds[0] as number
     const hi = inputBounds[1] as number
-    let j = 0
-    while (j < units) {
-      const from = spans[2 * j] as number
-      const to0 = spans[2 * j + 1] as number
-      if (j + 1 === units || spans[2 * j + 2] !== from || spans[2 * j + 3] !== to0) {
-        fourRows(x, x0, width, step, out, o, j, lo, hi)
-        j++
-        continue
-      }
+    // Units in pairs over the union of their spans: the other unit's zero weights there add x * 0,
+    // which leaves its sum as it is. The last unit of an odd count pairs with itself.
+    for (let j = 0; j < units; j += 2) {
+      const pair = j + 1 < units
+      const j2 = pair ? j + 1 : j
       const b = bias ? (bias[j] as number) : 0
-      const c = bias ? (bias[j + 1] as number) : 0
+      const c = bias ? (bias[j2] as number) : 0
       let s0 = b
       let s1 = b
       let s2 = b
@@ -256,9 +216,10 @@ function denseRows(
       let t2 = c
       let t3 = c
       const w = j * width
-      const v = w + width
-      const to = Math.min(to0, hi)
-      for (let i = Math.max(from, lo); i < to; i++) {
+      const v = j2 * width
+      const from = Math.max(Math.min(spans[2 * j] as number, spans[2 * j2] as number), lo)
+      const to = Math.min(Math.max(spans[2 * j + 1] as number, spans[2 * j2 + 1] as number), hi)
+      for (let i = from; i < to; i++) {
         const kij = k[w + i] as number
         const kik = k[v + i] as number
         const a0 = x[x0 + i] as number
@@ -278,11 +239,11 @@ function denseRows(
       out[o + units + j] = s1
       out[o + 2 * units + j] = s2
       out[o + 3 * units + j] = s3
-      out[o + j + 1] = t0
-      out[o + units + j + 1] = t1
-      out[o + 2 * units + j + 1] = t2
-      out[o + 3 * units + j + 1] = t3
-      j += 2
+      if (!pair) continue
+      out[o + j2] = t0
+      out[o + units + j2] = t1
+      out[o + 2 * units + j2] = t2
+      out[o + 3 * units + j2] = t3
     }
     for (const apply of activations) apply(out, o, o + 4 * units)
   }
