@@ -11,24 +11,64 @@ import { ApiError } from './errors.ts'
 import { pathOf } from './field-path.ts'
 import type { FeatureValues } from './scoring.ts'
 
-const FeatureValueSchema = z.union([z.number().finite(), z.string().max(256)])
+const MAX_FEATURES = 1024
+const MAX_FEATURE_NAME = 128
+const MAX_FEATURE_STRING = 256
 
-const FeaturesSchema = z.union([
-  z.array(FeatureValueSchema).min(1).max(1024),
-  z.record(z.string().min(1).max(128), FeatureValueSchema),
-])
+const isFeatureValue = (v: unknown) =>
+  typeof v === 'number'
+    ? Number.isFinite(v)
+    : typeof v === 'string' && v.length <= MAX_FEATURE_STRING
+
+/**
+ * The first problem of a customer's features, with its path below `features`: an array of 1 to 1,024
+ * values, or an object of 1- to 128-character names, each value a finite number or a string of at
+ * most 256 characters. A loop rather than a zod union per value: batch-100 requests carry 2,700
+ * values, and the union took 0.12 ms of the 1.2 ms of CPU such a request costs the Worker.
+ */
+function featuresProblem(features: unknown): { path: PropertyKey[]; message: string } | undefined {
+  const wrong = `must be a finite number or a string of at most ${MAX_FEATURE_STRING} characters`
+  if (Array.isArray(features)) {
+    if (features.length < 1 || features.length > MAX_FEATURES) {
+      return { path: [], message: `must hold 1 to ${MAX_FEATURES} values` }
+    }
+    for (let i = 0; i < features.length; i++) {
+      if (!isFeatureValue(features[i])) return { path: [i], message: wrong }
+    }
+    return undefined
+  }
+  if (typeof features !== 'object' || features === null) {
+    return { path: [], message: 'must be an array of values or an object of named values' }
+  }
+  for (const [name, value] of Object.entries(features)) {
+    if (name.length < 1 || name.length > MAX_FEATURE_NAME) {
+      return { path: [name], message: `a name must have 1 to ${MAX_FEATURE_NAME} characters` }
+    }
+    if (!isFeatureValue(value)) return { path: [name], message: wrong }
+  }
+  return undefined
+}
 
 // Transactions are checked by core's checkWireTransactions, not by zod: a request may carry
 // 100,000s of them, and zod spent ~1.2 µs on each (8x the scoring; 170 ms for 1,000 histories).
 const CustomerSchema = z
   .strictObject({
     customerId: z.string().min(1).max(256),
-    features: FeaturesSchema.optional(),
+    features: z.unknown().optional(),
     transactions: z.array(z.unknown()).max(MAX_WIRE_TRANSACTIONS).optional(),
   })
   .superRefine((customer, ctx) => {
     if ((customer.features === undefined) === (customer.transactions === undefined)) {
       ctx.addIssue({ code: 'custom', message: 'give exactly one of features or transactions' })
+      return
+    }
+    const problem = customer.features === undefined ? undefined : featuresProblem(customer.features)
+    if (problem) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['features', ...problem.path],
+        message: problem.message,
+      })
     }
   })
 
@@ -95,7 +135,9 @@ export function parsePredictRequest(
   return {
     asOf,
     customers: parsed.data.customers.map((c, i) => {
-      if (!c.transactions) return { customerId: c.customerId, features: c.features! }
+      // featuresProblem has checked them
+      if (!c.transactions)
+        return { customerId: c.customerId, features: c.features as FeatureValues }
       try {
         const transactions = checkWireTransactions(
           c.transactions,

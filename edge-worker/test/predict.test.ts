@@ -62,7 +62,31 @@ describe('POST /v1/predict: input', () => {
       [{ customers: [{ customerId: 'a', features: [1], extra: 1 }] }, 'customers[0]'],
       [{ customers: [{ customerId: 'a' }] }, 'exactly one of features or transactions'],
       [{ customers: [{ customerId: 'a', features: [1], transactions: [] }] }, 'exactly one'],
-      [{ customers: [{ customerId: 'a', features: [1, null] }] }, 'customers[0].features'],
+      [
+        { customers: [{ customerId: 'a', features: [1, null] }] },
+        'customers[0].features[1]: must be a finite number or a string of at most 256 characters',
+      ],
+      [{ customers: [{ customerId: 'a', features: [] }] }, 'customers[0].features: must hold 1'],
+      [{ customers: [{ customerId: 'a', features: 'x' }] }, 'customers[0].features: must be an'],
+      [
+        { customers: [{ customerId: 'a', features: { '': 1 } }] },
+        'customers[0].features[""]: a name',
+      ],
+      [
+        { customers: [{ customerId: 'a', features: { spend: 'x'.repeat(257) } }] },
+        'customers[0].features.spend: must be a finite number',
+      ],
+      [
+        // the first wrong field, in the body's order, even when a later customer is wrong too
+        {
+          customers: [
+            { customerId: 'a', features: [1] },
+            { customerId: 'b', features: [1, { x: 1 }] },
+            { features: [1] },
+          ],
+        },
+        'customers[1].features[1]: must be',
+      ],
       [
         { customers: [{ customerId: 'a', transactions: [{ timestamp: T, amountMinor: 1.5 }] }] },
         'customers[0].transactions[0].amountMinor',
