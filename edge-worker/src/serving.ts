@@ -9,6 +9,7 @@
 
 import type { KVNamespace } from '@cloudflare/workers-types'
 import { sha256Hex, verifyBundle, type BundleManifest, type TrustedKeys } from '@fcv/core'
+import type { BackgroundContext } from './background.ts'
 import type { Config } from './env.ts'
 import { Lru } from './lru.ts'
 import {
@@ -72,14 +73,29 @@ export class Serving {
   }
 
   /**
-   * The channel's current view: from memory while younger than MODEL_REFRESH_SECONDS, else after
-   * this request reads the pointers; while another request is doing that, the view in memory
-   * (older, still the last good one). Never throws: problems are kept in `problem`.
+   * The channel's current view, from memory. Once it is older than MODEL_REFRESH_SECONDS, the
+   * request that notices reads the pointers again after its response (`background`); it and the
+   * requests meanwhile get the view in memory, the last good one. A cold isolate, with nothing in
+   * memory, reads before it answers. Never throws: problems are kept in `problem`.
    */
-  async view(kv: KVNamespace, config: Config, channel: Channel): Promise<ChannelView> {
+  async view(
+    kv: KVNamespace,
+    config: Config,
+    channel: Channel,
+    background: BackgroundContext
+  ): Promise<ChannelView> {
     const current = this.views.get(channel)
     if (current && this.now() - current.checkedAt < config.modelRefreshMs) return current
     if (current && this.refreshing.has(channel)) return current
+    if (current) {
+      // Stale while revalidating: no request waits on KV once the isolate has a view. When requests
+      // awaited the read under load, local workerd reset bursts of connections (bench/README.md).
+      this.refreshing.add(channel)
+      background.waitUntil(
+        this.refresh(kv, config, channel).finally(() => this.refreshing.delete(channel))
+      )
+      return current
+    }
     // Nothing in memory yet (a cold isolate): every request reads for itself until one has.
     this.refreshing.add(channel)
     try {

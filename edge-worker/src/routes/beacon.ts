@@ -49,7 +49,7 @@ export function beaconRoutes(app: Hono<AppEnv>, deps: Deps): void {
         parseJson(await readBody(c.req.raw, WIDGET_BEACON_LIMITS.bodyBytes))
       )
       if (telemetry) {
-        versions.note(await deps.serving.view(c.env.BUNDLES, config, 'widget'))
+        versions.note(await deps.serving.view(c.env.BUNDLES, config, 'widget', backgroundOf(c)))
         telemetry.beacon(
           'accepted',
           beacon.series.map((s) => ({ ...s, modelVersion: versions.label(s.modelVersion) }))

@@ -3,6 +3,7 @@
 // calibrated for predictions as of (null for a model trained before windows were recorded).
 
 import { windowOf, type BundleManifest } from '@fcv/core'
+import { backgroundOf } from '../background.ts'
 import type { Context, Hono } from 'hono'
 import { z } from 'zod'
 import type { AppEnv, Deps } from '../app-env.ts'
@@ -30,7 +31,7 @@ export async function servingView(
   deps: Deps,
   channel: Channel
 ): Promise<ChannelView & { champion: Slot }> {
-  const view = await deps.serving.view(c.env.BUNDLES, configOf(c.env), channel)
+  const view = await deps.serving.view(c.env.BUNDLES, configOf(c.env), channel, backgroundOf(c))
   if (!view.champion) throw noModel(channel)
   return view as ChannelView & { champion: Slot }
 }
