@@ -75,8 +75,8 @@ export class Serving {
   /**
    * The channel's current view, from memory. Once it is older than MODEL_REFRESH_SECONDS, the
    * request that notices reads the pointers again after its response (`background`); it and the
-   * requests meanwhile get the view in memory, the last good one. A cold isolate, with nothing in
-   * memory, reads before it answers. Never throws: problems are kept in `problem`.
+   * requests meanwhile get the view in memory, the last good one. An isolate without a champion in
+   * memory reads before it answers. Never throws: problems are kept in `problem`.
    */
   async view(
     kv: KVNamespace,
@@ -87,16 +87,17 @@ export class Serving {
     const current = this.views.get(channel)
     if (current && this.now() - current.checkedAt < config.modelRefreshMs) return current
     if (current && this.refreshing.has(channel)) return current
-    if (current) {
-      // Stale while revalidating: no request waits on KV once the isolate has a view. When requests
-      // awaited the read under load, local workerd reset bursts of connections (bench/README.md).
+    if (current?.champion) {
+      // Stale while revalidating: no request waits on KV once the isolate has a champion. When
+      // requests awaited the read under load, local workerd reset bursts of connections
+      // (bench/README.md). Without a champion (only a canary pushed here) this request reads.
       this.refreshing.add(channel)
       background.waitUntil(
         this.refresh(kv, config, channel).finally(() => this.refreshing.delete(channel))
       )
       return current
     }
-    // Nothing in memory yet (a cold isolate): every request reads for itself until one has.
+    // No champion in memory yet (a cold isolate): every request reads for itself until one has.
     this.refreshing.add(channel)
     try {
       return await this.refresh(kv, config, channel)

@@ -309,6 +309,14 @@ describe('keeping the last good model', () => {
     expect((await call(app, bindings, `/v1/bundle/${other.digest}`)).status).toBe(404)
   })
 
+  it('an isolate with only a canary in memory reads the champion before it answers', async () => {
+    await push(createApp(), bindings, v1, 'edge') // the champion, through another isolate
+    const res = await push(app, bindings, v2, 'edge', 'canary', { 'x-fcv-canary-share': '0.1' })
+    expect(res.status).toBe(200)
+    const body = await modelOf(app, bindings)
+    expect(body.champion.version).toBe('1')
+  })
+
   it('reads KV at most once per MODEL_REFRESH_SECONDS per channel, after the response', async () => {
     let now = 1_000_000
     const clocked = createApp({ now: () => now })
