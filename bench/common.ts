@@ -274,3 +274,12 @@ export function quantile(sorted: ArrayLike<number>, q: number): number {
   if (sorted.length === 0) return Number.NaN
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
 }
+
+export const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
+
+/** The sample standard deviation (n - 1); NaN for fewer than two values. */
+export function sd(xs: readonly number[]): number {
+  if (xs.length < 2) return Number.NaN
+  const m = mean(xs)
+  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1))
+}

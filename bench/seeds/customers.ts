@@ -5,7 +5,7 @@
 
 import { readFileSync } from 'node:fs'
 import { parseCsvRecord } from '../../trainer/src/sample/csv-records.ts'
-import { StepError } from '../common.ts'
+import { mean, quantile, sd, StepError } from '../common.ts'
 
 export interface CustomerSpread {
   customers: number
@@ -38,9 +38,6 @@ function readPredictions(file: string): Map<string, [number, number]> {
   return out
 }
 
-const sd = (xs: readonly number[], m: number) =>
-  Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1))
-
 /** The spread of one model's predictions across its seeds (files: one predictions.csv per seed). */
 export function customerSpread(files: readonly string[]): CustomerSpread | null {
   if (files.length < 2) return null
@@ -56,11 +53,9 @@ export function customerSpread(files: readonly string[]): CustomerSpread | null 
   for (const customerId of ids) {
     const predictions = runs.map((r) => r.get(customerId)![0])
     const actual = runs[0]!.get(customerId)![1]
-    const m = predictions.reduce((a, b) => a + b, 0) / predictions.length
-    if (m > 0) relative.push(sd(predictions, m) / m)
-    const se = predictions.map((p) => (p - actual) ** 2)
-    const mse = se.reduce((a, b) => a + b, 0) / se.length
-    seVariance.push({ customerId, variance: sd(se, mse) ** 2 })
+    const m = mean(predictions)
+    if (m > 0) relative.push(sd(predictions) / m)
+    seVariance.push({ customerId, variance: sd(predictions.map((p) => (p - actual) ** 2)) ** 2 })
   }
   relative.sort((a, b) => a - b)
   seVariance.sort((a, b) => b.variance - a.variance)
@@ -68,7 +63,7 @@ export function customerSpread(files: readonly string[]): CustomerSpread | null 
   const top = seVariance.slice(0, 3)
   return {
     customers: ids.length,
-    predictionSpreadMedian: relative[Math.floor(relative.length / 2)] ?? Number.NaN,
+    predictionSpreadMedian: quantile(relative, 0.5),
     top3Share: total > 0 ? top.reduce((a, c) => a + c.variance, 0) / total : Number.NaN,
     top: top.map(({ customerId }) => ({
       customerId,

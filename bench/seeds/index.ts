@@ -14,9 +14,11 @@ import {
   CLI,
   log,
   machineInfo,
+  mean,
   REPO_ROOT,
   runStep,
   saveResults,
+  sd,
   targetLine,
   type Target,
 } from '../common.ts'
@@ -55,13 +57,6 @@ interface Spread {
 }
 
 const readJson = <T>(file: string) => JSON.parse(readFileSync(file, 'utf8')) as T
-const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
-/** The sample standard deviation (n - 1). */
-function sd(xs: readonly number[]): number {
-  if (xs.length < 2) return Number.NaN
-  const m = mean(xs)
-  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1))
-}
 
 const sets = (pairs: readonly string[]) => pairs.flatMap((s) => ['--set', s])
 
