@@ -7,6 +7,7 @@
 import type { History } from '../features/history.ts'
 import { transactionProblem, type HistoryTransaction } from '../transaction-wire.ts'
 import { ScoringInputError } from './errors.ts'
+import { StringKeys } from './string-keys.ts'
 
 export type { HistoryTransaction }
 
@@ -14,28 +15,6 @@ export interface HistoryBatch {
   /** The columns; customer c's rows are [offsets[c], offsets[c + 1]). */
   readonly columns: Omit<History, 'start' | 'end'>
   readonly offsets: Int32Array
-}
-
-class Keys {
-  private readonly map = new Map<string, number>()
-  private last: string | undefined
-  private lastKey = -1
-  readonly values: string[] = []
-
-  /** A dense key per distinct non-empty string; -1 for undefined or "". */
-  key(value: string | undefined): number {
-    if (value === undefined || value === '') return -1
-    if (value === this.last) return this.lastKey // lines of one order, one country, come in runs
-    let k = this.map.get(value)
-    if (k === undefined) {
-      k = this.values.length
-      this.map.set(value, k)
-      this.values.push(value)
-    }
-    this.last = value
-    this.lastKey = k
-    return k
-  }
 }
 
 /**
@@ -58,9 +37,9 @@ export function historyBatch(
   const order = new Int32Array(n)
   const product = new Int32Array(n)
   const country = new Int32Array(n)
-  const orders = new Keys()
-  const products = new Keys()
-  const countries = new Keys()
+  const orders = new StringKeys()
+  const products = new StringKeys()
+  const countries = new StringKeys()
   let row = 0
   for (let c = 0; c < lists.length; c++) {
     const list = lists[c]!
