@@ -14,7 +14,7 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import { bytesToBase64 } from '@fcv/core'
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from 'miniflare'
-import { buildDir, wranglerEnv } from '../../edge-worker/local/built-worker.ts'
+import { buildDir, uploadModules, wranglerEnv } from '../../edge-worker/local/built-worker.ts'
 import { log, probe, REPO_ROOT, StepError } from '../common.ts'
 import type { EdgeInputs } from './inputs.ts'
 import { quantile } from '../common.ts'
@@ -106,7 +106,7 @@ async function startTimingWorker(script: string) {
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       name: 'fcv-bench-timing',
-      modules: [{ type: 'ESModule', path: script }],
+      modules: await uploadModules(script),
       modulesRoot: path.dirname(script),
       compatibilityDate: workerOptions.compatibilityDate as string,
       compatibilityFlags: workerOptions.compatibilityFlags as string[] | undefined,

@@ -4,6 +4,7 @@
 // (timing-worker/measure.ts) with performance.now() and prints the TimingResult as JSON.
 
 import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { base64ToBytes, createScorer } from '@fcv/core'
 import { timeScoring, type TimingRequest } from './timing-worker/measure.ts'
 
@@ -14,10 +15,15 @@ const request = JSON.parse(readFileSync(file, 'utf8')) as TimingRequest & {
   weights: string
   version: string
 }
+// The kernel the Worker imports, compiled here from the same file.
+const denseKernel = new WebAssembly.Module(
+  readFileSync(fileURLToPath(import.meta.resolve('@fcv/core/dense-kernel.wasm')))
+)
 const scorer = await createScorer({
   modelJson: request.modelJson,
   weights: base64ToBytes(request.weights),
   version: request.version,
+  denseKernel,
 })
 const result = await timeScoring(scorer, request, {
   now: () => performance.now(),

@@ -3,7 +3,7 @@
 // integration tests and the edge benchmark; unlike `wrangler dev` there is no proxy worker in front.
 
 import { spawn } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -49,6 +49,21 @@ export async function buildWorker(outDir: string, env = ''): Promise<string> {
   return join(outDir, 'index.js')
 }
 
+/**
+ * The modules of a build for Miniflare: the entry, and each .wasm wrangler wrote next to it (core's
+ * dense kernel), which the entry imports by that name.
+ */
+export async function uploadModules(
+  script: string
+): Promise<{ type: 'ESModule' | 'CompiledWasm'; path: string }[]> {
+  const outDir = dirname(script)
+  const wasm = (await readdir(outDir)).filter((f) => f.endsWith('.wasm')).sort()
+  return [
+    { type: 'ESModule', path: script },
+    ...wasm.map((f) => ({ type: 'CompiledWasm' as const, path: join(outDir, f) })),
+  ]
+}
+
 export interface BuiltWorkerOptions {
   /** The built entry module (buildWorker's result). */
   script: string
@@ -88,7 +103,7 @@ export async function startBuiltWorker(options: BuiltWorkerOptions): Promise<Bui
   // miniflare 5 (what wrangler 4.124 ships) takes a new options shape; the v4 one converts to it.
   const miniflareOptions = convertV4MiniflareOptions({
     name: 'fcv-edge',
-    modules: [{ type: 'ESModule', path: options.script }],
+    modules: await uploadModules(options.script),
     modulesRoot: dirname(options.script),
     compatibilityDate: config.compatibilityDate,
     compatibilityFlags: config.compatibilityFlags ?? [],

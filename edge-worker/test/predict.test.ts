@@ -329,6 +329,7 @@ const fakeScorer =
       featureSpecVersion: 'v2',
       featureNames: ['spend_30d'],
       engine: 'interpreter',
+      kernel: 'js',
       scoreFeatures,
       scoreFeaturesWithVariance: (input) => ({
         predictions: scoreFeatures(input),

@@ -6,6 +6,8 @@
 //                boundary: "timer" | "fetch", echoUrl?}  → TimingResult
 
 import { base64ToBytes, createScorer } from '@fcv/core'
+// As the production Worker (edge-worker/src/index.ts): core's dense layers in WebAssembly SIMD.
+import denseKernel from '@fcv/core/dense-kernel.wasm'
 import { spin, timeScoring, type TimingRequest } from './measure.ts'
 
 interface ClockRequest {
@@ -59,6 +61,7 @@ async function score(body: ScoreRequest) {
     modelJson: body.modelJson,
     weights: base64ToBytes(body.weights),
     version: body.version,
+    denseKernel,
   })
   const boundary = body.boundary === 'fetch' && body.echoUrl ? fetchTo(body.echoUrl) : timer
   return timeScoring(scorer, body, { now: () => Date.now(), boundary })

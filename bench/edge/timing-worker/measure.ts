@@ -51,7 +51,7 @@ export async function timeScoring(
   }
   const p = last[0]!
   return {
-    engine: scorer.engine,
+    engine: scorer.kernel ? `${scorer.engine}, ${scorer.kernel} kernel` : scorer.engine,
     samples,
     empty,
     expectedSum: last.reduce((a, q) => a + q.expected, 0),

@@ -40,7 +40,7 @@ const SELU_ALPHA = 1.6732632423543772
 const SELU_SCALE = 1.0507009873554805
 
 /** Applies an activation to buf[from, to) in place. */
-type Apply = (buf: Float64Array, from: number, to: number) => void
+export type Apply = (buf: Float64Array, from: number, to: number) => void
 
 const APPLY: Record<DenseActivation, Apply | null> = {
   linear: null,
@@ -95,7 +95,16 @@ function transpose(m: Float32Array, rows: number): Float64Array {
   return t
 }
 
-interface DenseStep {
+/** DenseModel's layers computed elsewhere (dense-simd.ts): the same floats as denseRows. */
+export interface LayerKernel {
+  forward(x: Float32Array, rows: number, inputActivations: readonly Apply[]): Float64Array
+}
+export type KernelFactory = (
+  steps: readonly DenseStep[],
+  inputWidth: number
+) => Promise<LayerKernel>
+
+export interface DenseStep {
   name: string
   inputs: number
   units: number
@@ -274,6 +283,8 @@ export class DenseModel implements ForwardModel {
   private readonly maxUnits: number
   private a = new Float64Array(0)
   private b = new Float64Array(0)
+  /** The layers in core's WebAssembly SIMD kernel, once useKernel() has run. */
+  private simd: LayerKernel | null = null
 
   private constructor(
     chain: LayerDef[],
@@ -370,12 +381,26 @@ export class DenseModel implements ForwardModel {
     return new DenseModel(chain.layers, steps, inputActivations, inputWidth)
   }
 
+  /** 'wasm-simd' once useKernel() has run: the same floats as 'js'. */
+  get kernel(): 'js' | 'wasm-simd' {
+    return this.simd ? 'wasm-simd' : 'js'
+  }
+
+  /**
+   * Computes the layers with core's dense kernel instead of denseRows: `make` is dense-simd.ts's
+   * simdLayers(module), passed in so that a bundle without the kernel (the widget) leaves it out.
+   */
+  async useKernel(make: KernelFactory): Promise<void> {
+    this.simd = await make(this.steps, this.inputWidth)
+  }
+
   forward(x: Float32Array, rows: number): Float64Array {
     if (!(Number.isInteger(rows) && rows >= 0 && x.length >= rows * this.inputWidth)) {
       throw new RangeError(
         `forward: ${rows} rows need ${rows * this.inputWidth} inputs, got ${x.length}`
       )
     }
+    if (this.simd) return this.simd.forward(x, rows, this.inputActivations)
     const size = rows * this.maxUnits
     if (this.a.length < size) {
       this.a = new Float64Array(size)
@@ -399,5 +424,6 @@ export class DenseModel implements ForwardModel {
   dispose(): void {
     this.a = new Float64Array(0)
     this.b = new Float64Array(0)
+    this.simd = null
   }
 }

@@ -7,7 +7,7 @@
 
 import { computeFeatures, type FeatureVector } from '../features/compute.ts'
 import { FEATURE_COLUMNS, FEATURE_SPEC_VERSION } from '../features/spec.ts'
-import { DenseModel, type ForwardModel } from './dense-model.ts'
+import { DenseModel, type ForwardModel, type KernelFactory } from './dense-model.ts'
 import { EncodingError, FeatureEncoder } from './encoding.ts'
 import {
   ModelFormatError,
@@ -36,10 +36,12 @@ export async function loadScorerParts(
   doc: ModelJsonDocument,
   metadata: ScoringMetadata,
   weights: Uint8Array,
-  version: string
+  version: string,
+  /** The interpreter's layers in core's WebAssembly SIMD kernel (dense-simd.ts simdLayers). */
+  denseKernel?: KernelFactory
 ): Promise<ScorerParts> {
   const encoder = encoderFor(metadata)
-  const model = await forwardModel(doc, weights)
+  const model = await forwardModel(doc, weights, denseKernel)
   const problem =
     model.inputWidth !== encoder.width
       ? `takes ${model.inputWidth} inputs, the encoding gives ${encoder.width}`
@@ -85,9 +87,14 @@ function encoderFor(metadata: ScoringMetadata): FeatureEncoder {
   }
 }
 
-async function forwardModel(doc: ModelJsonDocument, weights: Uint8Array): Promise<ForwardModel> {
+async function forwardModel(
+  doc: ModelJsonDocument,
+  weights: Uint8Array,
+  denseKernel: KernelFactory | undefined
+): Promise<ForwardModel> {
+  let dense: DenseModel
   try {
-    return DenseModel.fromModelJson(doc, weights)
+    dense = DenseModel.fromModelJson(doc, weights)
   } catch (e) {
     if (!(e instanceof UnsupportedModelError)) throw e
     try {
@@ -100,6 +107,8 @@ async function forwardModel(doc: ModelJsonDocument, weights: Uint8Array): Promis
       )
     }
   }
+  if (denseKernel) await dense.useKernel(denseKernel)
+  return dense
 }
 
 /** Scores raw histories: features by core, then the model's encoding, network and head. */
@@ -108,6 +117,7 @@ export class ModelScorer implements HistoryScorer {
   readonly featureSpecVersion: string
   readonly featureNames: readonly string[]
   readonly engine: 'interpreter' | 'tfjs'
+  readonly kernel: 'js' | 'wasm-simd' | null
   protected readonly metadata: ScoringMetadata
   private readonly encoder: FeatureEncoder
   private readonly model: ForwardModel
@@ -125,6 +135,7 @@ export class ModelScorer implements HistoryScorer {
     this.model = model
     this.featureSpecVersion = metadata.featureSpec.version
     this.engine = model.engine
+    this.kernel = model instanceof DenseModel ? model.kernel : null
     this.featureNames = metadata.featureSpec.features.map((f) => f.name)
     this.btydAt = metadata.stack ? this.featureNames.indexOf('btyd_value') : -1
     if (metadata.stack && this.btydAt < 0) {
