@@ -73,6 +73,9 @@ const APPLY: Record<DenseActivation, Apply | null> = {
   },
 }
 
+/** denseRows' ReLU: the one activation dense-simd.ts asks the kernel to apply itself. */
+export const RELU = APPLY.relu!
+
 function activationOf(layer: LayerDef): DenseActivation {
   const a = layer.config['activation'] ?? 'linear'
   if (typeof a !== 'string' || !(DENSE_ACTIVATIONS as readonly string[]).includes(a)) {

@@ -92,7 +92,7 @@ export interface ScorerInput {
   version: string
   /**
    * core's dense-kernel.wasm (`@fcv/core/dense-kernel.wasm`) compiled by the runtime: the
-   * interpreter then computes its layers in WebAssembly SIMD, the same floats about 2.3x faster.
+   * interpreter then computes its layers in WebAssembly SIMD, the same floats about 5x faster.
    * Without it, plain TypeScript (what the widget runs).
    */
   denseKernel?: WebAssembly.Module
