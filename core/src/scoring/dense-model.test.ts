@@ -4,7 +4,14 @@ import { DENSE_ACTIVATIONS, DenseModel } from './dense-model.ts'
 import { ModelFormatError, UnsupportedModelError } from './errors.ts'
 import { maxAbsDiff, predictionParity } from './parity.ts'
 import { parseModelJson, type ModelJsonDocument } from './model-json.ts'
-import { copyDoc, randomInputs, saveModel, tfjsPredict, zilnNetwork } from './test-models.ts'
+import {
+  copyDoc,
+  fusedEnsemble,
+  randomInputs,
+  saveModel,
+  tfjsPredict,
+  zilnNetwork,
+} from './test-models.ts'
 import { loadTfjs } from './tfjs-fallback.ts'
 
 const interpret = (doc: ModelJsonDocument, weights: Uint8Array) =>
@@ -46,22 +53,7 @@ describe('DenseModel', () => {
   it("skips a fused ensemble's zero blocks and zero inputs, giving the full sums' floats bit for bit", async () => {
     // 4 members of [8, 3] fused as the trainer fuses them: hidden_2 block-diagonal (blocks of 3
     // units, so some of denseRows' pairs of units straddle two members and sum over both spans)
-    const members = 4
-    const { tf, tfl } = await loadTfjs()
-    const model = tfl.sequential({
-      layers: [
-        tfl.layers.dense({ name: 'h1', units: 8 * members, activation: 'relu', inputShape: [6] }),
-        tfl.layers.dense({ name: 'h2', units: 3 * members, activation: 'relu' }),
-        tfl.layers.dense({ name: 'head', units: 3 }),
-      ],
-    })
-    const h2 = model.getLayer('h2')
-    const [kernel, bias] = h2.getWeights()
-    const k = kernel!.dataSync().slice() as Float32Array
-    for (let i = 0; i < 8 * members; i++)
-      for (let j = 0; j < 3 * members; j++)
-        if (Math.floor(i / 8) !== Math.floor(j / 3)) k[i * 3 * members + j] = 0
-    h2.setWeights([tf.tensor(k, kernel!.shape), bias!])
+    const model = await fusedEnsemble(4, 6, [8, 3])
     const { doc, weights } = await saveModel(model)
     const x = randomInputs(37, 6, 5)
     // zero inputs as encoded features have them: a one-hot tail (columns 3-5; none hot on every

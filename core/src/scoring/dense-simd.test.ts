@@ -6,7 +6,14 @@ import { simdLayers } from './dense-simd.ts'
 import kernelDataUrl from './dense-kernel.wasm?inline'
 import { parseModelJson, type ModelJsonDocument } from './model-json.ts'
 import { createScorer } from './scorer.ts'
-import { AS_OF, randomHistories, randomInputs, saveModel, zilnNetwork } from './test-models.ts'
+import {
+  AS_OF,
+  fusedEnsemble,
+  randomHistories,
+  randomInputs,
+  saveModel,
+  zilnNetwork,
+} from './test-models.ts'
 import { loadTfjs } from './tfjs-fallback.ts'
 
 const kernel = new WebAssembly.Module(
@@ -43,22 +50,7 @@ describe('the dense kernel (dense-kernel.wasm)', () => {
   it("gives a fused ensemble's floats bit for bit, at every row count", async () => {
     // 4 members of [7, 3] fused as the trainer fuses them: hidden_2 block-diagonal with blocks of
     // 3 units (pairs straddle members), 7 and 3 units per member and a 3-unit head (odd counts)
-    const members = 4
-    const { tf, tfl } = await loadTfjs()
-    const model = tfl.sequential({
-      layers: [
-        tfl.layers.dense({ name: 'h1', units: 7 * members, activation: 'relu', inputShape: [9] }),
-        tfl.layers.dense({ name: 'h2', units: 3 * members, activation: 'relu' }),
-        tfl.layers.dense({ name: 'head', units: 3 }),
-      ],
-    })
-    const h2 = model.getLayer('h2')
-    const [kernelW, bias] = h2.getWeights()
-    const k = kernelW!.dataSync().slice() as Float32Array
-    for (let i = 0; i < 7 * members; i++)
-      for (let j = 0; j < 3 * members; j++)
-        if (Math.floor(i / 7) !== Math.floor(j / 3)) k[i * 3 * members + j] = 0
-    h2.setWeights([tf.tensor(k, kernelW!.shape), bias!])
+    const model = await fusedEnsemble(4, 9, [7, 3])
     const { doc, weights } = await saveModel(model)
     const { js, simd } = await pair(doc, weights)
     const x = encodedRows(1001, 9, 3)

@@ -137,6 +137,39 @@ export async function zilnNetwork(o: NetworkOptions = {}): Promise<LayersModel> 
   return model
 }
 
+/**
+ * `members` networks of [h1, h2] ReLU units on `inputs` inputs, fused as the trainer fuses a seed
+ * ensemble: hidden layers members x wide, the second block-diagonal (a unit reads its own member's
+ * units only), one linear 3-unit head. Layers h1, h2, head.
+ */
+export async function fusedEnsemble(
+  members: number,
+  inputs: number,
+  [h1, h2]: [number, number]
+): Promise<LayersModel> {
+  const { tf, tfl } = await loadTfjs()
+  const model = tfl.sequential({
+    layers: [
+      tfl.layers.dense({
+        name: 'h1',
+        units: h1 * members,
+        activation: 'relu',
+        inputShape: [inputs],
+      }),
+      tfl.layers.dense({ name: 'h2', units: h2 * members, activation: 'relu' }),
+      tfl.layers.dense({ name: 'head', units: 3 }),
+    ],
+  })
+  const layer = model.getLayer('h2')
+  const [kernel, bias] = layer.getWeights()
+  const k = kernel!.dataSync().slice() as Float32Array
+  for (let i = 0; i < h1 * members; i++)
+    for (let j = 0; j < h2 * members; j++)
+      if (Math.floor(i / h1) !== Math.floor(j / h2)) k[i * h2 * members + j] = 0
+  layer.setWeights([tf.tensor(k, kernel!.shape), bias!])
+  return model
+}
+
 export interface SavedModel {
   /** model.json as parsed JSON (stringify it for createScorer). */
   doc: ModelJsonDocument
