@@ -111,7 +111,7 @@ export class SimdLayers implements LayerKernel {
     let input = a
     let width = this.inputWidth
     const first = new Float64Array(buffer, a, rows * width)
-    for (let i = 0; i < first.length; i++) first[i] = x[i] as number
+    first.set(x.subarray(0, first.length)) // float32 to float64: exact
     for (const apply of inputActivations) apply(first, 0, first.length)
     for (const { step, w, spans, bias, relu, after } of this.layers) {
       const out = input === a ? b : a
