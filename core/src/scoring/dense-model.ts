@@ -12,6 +12,8 @@ import { layerChain, type LayerDef } from './topology.ts'
 /** What the scorer runs: the interpreter, or tfjs when the interpreter cannot. */
 export interface ForwardModel {
   readonly engine: 'interpreter' | 'tfjs'
+  /** How the interpreter computes its layers (DenseModel.kernel); null for tfjs. */
+  readonly kernel: 'js' | 'wasm-simd' | null
   readonly inputWidth: number
   readonly outputWidth: number
   /** The name of the layer whose output the model returns. */

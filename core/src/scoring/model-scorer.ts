@@ -135,7 +135,7 @@ export class ModelScorer implements HistoryScorer {
     this.model = model
     this.featureSpecVersion = metadata.featureSpec.version
     this.engine = model.engine
-    this.kernel = model instanceof DenseModel ? model.kernel : null
+    this.kernel = model.kernel
     this.featureNames = metadata.featureSpec.features.map((f) => f.name)
     this.btydAt = metadata.stack ? this.featureNames.indexOf('btyd_value') : -1
     if (metadata.stack && this.btydAt < 0) {

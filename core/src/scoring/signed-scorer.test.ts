@@ -63,7 +63,7 @@ describe('createSignedScorer', () => {
     }))
     const scorable = items.filter((_, i) => viaSchema.historyFeatures([items[i]!], AS_OF)[0])
     expect(scorable.length).toBeGreaterThan(20)
-    expect(viaSigned.engine).toBe('interpreter')
+    expect([viaSigned.engine, viaSigned.kernel]).toEqual(['interpreter', 'js'])
     expect(viaSigned.version).toBe('12')
     expect(viaSigned.scoreHistories(scorable, AS_OF)).toEqual(
       viaSchema.scoreHistories(scorable, AS_OF)

@@ -84,6 +84,7 @@ export async function loadTfjsModel(
   const outputLayer = model.outputs[0]!.sourceLayer.name
   return {
     engine: 'tfjs',
+    kernel: null,
     inputWidth,
     outputWidth,
     outputLayer,
