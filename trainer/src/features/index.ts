@@ -114,7 +114,7 @@ export async function runFeatures(
     })
     if (passes === 1 && !shard) kept = read
   }
-  const fits = cutoffs.map((c, k) => fitForFeature(summaries[k]!, formatDay(c.t0)))
+  const fits = cutoffs.map((c, k) => fitForFeature(summaries[k]!, formatDay(c.t0), p.horizon_days))
   const btydParams = fits.map((f) => f?.params ?? null)
   const penalised = cutoffs
     .filter((_, k) => (fits[k]?.penalizer ?? 0) > 0)
