@@ -20,10 +20,17 @@ export interface QualityBar {
   ok: boolean
 }
 
-type Metrics = Exclude<MetricsReport['models'][string], { error: string }>
+/** What the bar reads of a model's metrics. */
+export interface BarMetrics {
+  gini: number | null
+  rmse: number | null
+  sum_ratio: number | null
+}
 
-function metricsOf(report: MetricsReport, name: string): Metrics | null {
-  const m = report.models[name]
+type ModelMetrics = Readonly<Record<string, BarMetrics | { error: string }>>
+
+function metricsOf(models: ModelMetrics, name: string): BarMetrics | null {
+  const m = models[name]
   return m === undefined || 'error' in m ? null : m
 }
 
@@ -31,12 +38,17 @@ const inBand = (r: number | null): r is number =>
   r !== null && r >= SUM_RATIO_BAND[0] && r <= SUM_RATIO_BAND[1]
 
 export function qualityBar(report: MetricsReport): QualityBar {
-  const model = metricsOf(report, MODEL_NAME)
+  return qualityBarOf(report.models)
+}
+
+/** The bar over models' metrics by name (MODEL_NAME, the baselines, BTYD_NAME among them). */
+export function qualityBarOf(models: ModelMetrics): QualityBar {
+  const model = metricsOf(models, MODEL_NAME)
   // Baselines: every other model but the registered champions (not scored in a backtest anyway).
-  const baselines = Object.keys(report.models)
+  const baselines = Object.keys(models)
     .filter((n) => n !== MODEL_NAME && !n.startsWith('champion'))
     .flatMap((name) => {
-      const m = metricsOf(report, name)
+      const m = metricsOf(models, name)
       return m ? [{ name, m }] : []
     })
   let bestGini: NamedValue | null = null
@@ -54,7 +66,7 @@ export function qualityBar(report: MetricsReport): QualityBar {
   const gini = model?.gini ?? null
   const giniOk = gini !== null && (bestGini === null || gini >= bestGini.value)
   const rmse = model?.rmse ?? null
-  const btydRmse = metricsOf(report, BTYD_NAME)?.rmse ?? null
+  const btydRmse = metricsOf(models, BTYD_NAME)?.rmse ?? null
   const rmseOk = rmse !== null && (btydRmse === null || rmse <= btydRmse)
   const sum = model?.sum_ratio ?? null
   const applies = inBand(bestSum?.value ?? null)

@@ -16,6 +16,7 @@ import { runTrain } from '../model/index.ts'
 import type { TF } from '../model/tf.ts'
 import { DataParamsSchema, storeData, type BacktestStore, type Params } from '../params/schema.ts'
 import { qualityBar, type QualityBar } from './backtest-bar.ts'
+import { barUnderResampling, type BarConfidence } from './backtest-resample.ts'
 import { backtestCharts, backtestSummaryMarkdown, summaryLine } from './backtest-summary.ts'
 import { runEvaluate, type MetricsReport } from './index.ts'
 import { METRICS, spreadOf, type Spread } from './spread.ts'
@@ -49,6 +50,8 @@ export interface BacktestCase {
   /** How the model was calibrated (train's metadata.levelAdjustment), for the record. */
   calibration: unknown
   bar: QualityBar
+  /** The bar again on resamples of the case's customers (backtest-resample.ts). */
+  confidence: BarConfidence
 }
 
 export interface BacktestReport {
@@ -158,7 +161,11 @@ export async function runBacktest(
       await runFeatures(p, { log: quiet })
       await runTrain(p, { tf: options.tf, backend: options.backend, log: quiet })
       // No champion here: one trained on later data says nothing about an earlier cutoff.
-      const { report } = await runEvaluate(p, { tf: options.tf, log: quiet, champion: false })
+      const { report, scored, actual } = await runEvaluate(p, {
+        tf: options.tf,
+        log: quiet,
+        champion: false,
+      })
       const metadata = JSON.parse(await readFile(join(p.train.out_dir, 'model.json'), 'utf8')) as {
         userDefinedMetadata?: { fcv?: { levelAdjustment?: unknown } }
       }
@@ -168,6 +175,10 @@ export async function runBacktest(
         report,
         calibration: metadata.userDefinedMetadata?.fcv?.levelAdjustment ?? null,
         bar: qualityBar(report),
+        confidence: barUnderResampling(
+          actual,
+          scored.flatMap((m) => (m.yhat ? [{ name: m.name, yhat: m.yhat }] : []))
+        ),
       }
       cases.push(c)
       log(`backtest: ${summaryLine(c)}`)

@@ -63,6 +63,8 @@ export interface ScoredModel {
   evaluation: RegressionEvaluation | null
   /** Why the model could not be scored (a BTYD fit that failed), else null. */
   error: string | null
+  /** The predictions evaluated, one per test row (not kept for the champions). */
+  yhat?: ArrayLike<number>
 }
 
 export interface MetricsReport {
@@ -165,6 +167,7 @@ export async function runEvaluate(params: Params, options: EvaluateOptions) {
     description: 'ZILN network',
     evaluation: candidate.evaluation,
     error: null,
+    yhat: predictions.expected,
   })
   const histories = await testHistories(params, test)
   const champions = await championsFor(params, options, log)
@@ -185,6 +188,7 @@ export async function runEvaluate(params: Params, options: EvaluateOptions) {
       description: b.description,
       evaluation: evaluateRegression({ y, yhat }),
       error: null,
+      yhat,
     })
   }
   try {
@@ -195,6 +199,7 @@ export async function runEvaluate(params: Params, options: EvaluateOptions) {
       description: 'BG/NBD x Gamma-Gamma (fitted on the pre-cutoff history)',
       evaluation: evaluateRegression({ y, yhat }),
       error: null,
+      yhat,
     })
   } catch (e) {
     // The probabilistic baseline cannot always be fitted (too few repeat buyers, no convergence, a
@@ -228,7 +233,7 @@ export async function runEvaluate(params: Params, options: EvaluateOptions) {
     predictionsCsv(test, predictions)
   )
   log(comparisonTable(scored))
-  return { report, scored }
+  return { report, scored, actual: y }
 }
 
 /** The model's prediction for every test customer beside what they then spent. */

@@ -362,6 +362,14 @@ describe('fcv backtest', () => {
       const ziln = c.report.models[MODEL_NAME] as { gini: number; rmse: number }
       expect(c.bar.gini.model).toBe(ziln.gini)
       expect(c.bar.rmse.ok).toBe(ziln.rmse <= (c.bar.rmse.btyd ?? Infinity))
+      // The bar on resamples of the customers: shares, the whole bar never more often than a part.
+      const r = c.confidence
+      expect(r.resamples).toBe(300)
+      for (const share of [r.gini, r.rmse, r.sum_ratio, r.all]) {
+        expect(share).toBeGreaterThanOrEqual(0)
+        expect(share).toBeLessThanOrEqual(1)
+      }
+      expect(r.all).toBeLessThanOrEqual(Math.min(r.gini, r.rmse, r.sum_ratio))
     }
     const gini = report.models[MODEL_NAME]!['gini']!
     expect(gini.values).toHaveLength(3)
@@ -371,6 +379,8 @@ describe('fcv backtest', () => {
     const summary = await readFile(join(out, 'summary.md'), 'utf8')
     expect(summary).toContain('## cohort at 2022-03-01')
     expect(summary).toContain('Store absent was skipped')
+    expect(summary).toMatch(/\| bar \| resamples \|/)
+    expect(summary).toMatch(/Summed over the cases, \d+\.\d would be expected to meet the bar/)
     expect(JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')).bar).toEqual(report.bar)
     for (const chart of ['summary-rmse.svg', 'summary-sum.svg']) {
       expect(await readFile(join(out, chart), 'utf8')).toMatch(/<svg[^]*cohort 22-03[^]*<\/svg>/)
