@@ -27,7 +27,7 @@ export function summaryLine(c: BacktestCase): string {
     `${c.store} at ${c.test_cutoff}: Gini ${fmt(b.gini.model)} (best baseline ${fmt(b.gini.best?.value)}), ` +
     `RMSE ${fmt(b.rmse.model)} (BG/NBD x GG ${fmt(b.rmse.btyd)}), sum ratio ${fmt(b.sumRatio.model)} ` +
     `(best baseline ${fmt(b.sumRatio.best?.value)}): ${b.ok ? 'meets the bar' : 'misses the bar'} ` +
-    `(and on ${percent(c.confidence.all)} of ${c.confidence.resamples} resamples of its customers)`
+    `(the bar holds on ${percent(c.confidence.all)} of ${c.confidence.resamples} resamples of its customers)`
   )
 }
 
