@@ -5,6 +5,7 @@
 #   - the pinned Python tools (DVC, pandas for the benchmark reference) in .venv/
 #   - PostgreSQL from Debian (scripts/postgres.sh), for the control plane's storage tests
 #   - Chromium from Debian, for the browser tests (playwright-core drives /usr/bin/chromium)
+#   - Prometheus, promtool and Alertmanager (amtool) from Debian, for k8s/monitoring's checks
 #   - the bundled CLI, trainer/dist/ (fcv.mjs and a few chunks start in 0.1 s instead of 0.4 s)
 # Safe to source repeatedly; every step is skipped when already done.
 
@@ -119,9 +120,28 @@ fcv_ensure_chromium() {
   fcv_log "warning: Chromium install failed (above); the browser tests need it (apt-get install -y chromium)"
 }
 
+# promtool and amtool check k8s/monitoring/ (rules, their unit tests, scrape and Alertmanager
+# configs) offline; the end-to-end test starts prometheus and alertmanager on loopback. Without
+# recommends: they would pull in node-exporter and a web UI build. In CI a failed install fails
+# setup; elsewhere those tests fail later, naming the packages.
+fcv_ensure_prometheus() {
+  if command -v promtool >/dev/null && command -v prometheus >/dev/null &&
+    command -v amtool >/dev/null && command -v prometheus-alertmanager >/dev/null; then
+    return 0
+  fi
+  fcv_log "installing Prometheus and Alertmanager from Debian (the monitoring checks)"
+  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+    --no-install-recommends prometheus prometheus-alertmanager; } >&2 && return 0
+  if [ "${CI:-}" = true ]; then
+    fcv_log "Prometheus/Alertmanager install failed (above); CI requires them"
+    return 1
+  fi
+  fcv_log "warning: Prometheus/Alertmanager install failed (above); the monitoring checks need them (apt-get install -y --no-install-recommends prometheus prometheus-alertmanager)"
+}
+
 fcv_build() {
   (cd "$FCV_ROOT" && npm run build --silent >/dev/null) || { fcv_log "npm run build failed"; return 1; }
 }
 
 fcv_ensure_node && fcv_ensure_npm_packages && fcv_ensure_python && fcv_ensure_tfjs_node &&
-  fcv_ensure_postgres && fcv_ensure_chromium && fcv_build
+  fcv_ensure_postgres && fcv_ensure_chromium && fcv_ensure_prometheus && fcv_build

@@ -116,7 +116,7 @@ export function createApp(
   docsRoutes(app)
   tokenRoutes(app, s, auth)
   modelRoutes(app, s, auth)
-  deploymentRoutes(app, s, auth)
+  deploymentRoutes(app, s, auth, metrics.promotions)
   publishTargetRoutes(app, s, auth)
   bundleRoutes(app, s)
   auditRoutes(app, s, auth)

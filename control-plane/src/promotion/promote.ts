@@ -132,6 +132,16 @@ export class CalibratedWindowPassedError extends ApiError {
   }
 }
 
+/**
+ * How a promotion that threw ended, for fcv_promotions_total: refused when it was answered with a
+ * client error (a gate, a validation such as a version that is not ready or cannot be scored, or a
+ * conflict with another change said no), failed for anything else (a push target refused the
+ * bundle, MLflow or the database was unavailable, a bug): the latter is what pages.
+ */
+export function outcomeOfFailure(e: unknown): 'refused' | 'failed' {
+  return e instanceof ApiError && e.status >= 400 && e.status < 500 ? 'refused' : 'failed'
+}
+
 /** Resumes or replays an earlier request with the same key; null when there was none. */
 async function earlier(
   s: Services,

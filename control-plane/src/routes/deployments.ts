@@ -4,8 +4,9 @@ import type { AppEnv } from '../app-env.ts'
 import { requires, type TokenLookup } from '../auth/middleware.ts'
 import { listDeploymentRevisions, listDeployments } from '../db/index.ts'
 import { rollback, setCanaryShare, setShadow, type ChangeRequest } from '../promotion/change.ts'
-import { gateReport, promote, stateOf } from '../promotion/promote.ts'
+import { gateReport, outcomeOfFailure, promote, stateOf } from '../promotion/promote.ts'
 import { CHANNELS, type Channel } from '../db/schema.ts'
+import type { Metrics } from '../metrics.ts'
 import type { Services } from '../services.ts'
 import {
   bearer,
@@ -86,7 +87,12 @@ function change(
   return { model, channel, actor: c.get('actor')!, reason, requestId: c.get('requestId') }
 }
 
-export function deploymentRoutes(app: OpenAPIHono<AppEnv>, s: Services, auth: TokenLookup): void {
+export function deploymentRoutes(
+  app: OpenAPIHono<AppEnv>,
+  s: Services,
+  auth: TokenLookup,
+  promotions: Metrics['promotions']
+): void {
   const admin = requires('administer', auth)
   const bundleUrl = (digest: string) => `/v1/bundles/sha256/${digest}`
 
@@ -122,12 +128,18 @@ export function deploymentRoutes(app: OpenAPIHono<AppEnv>, s: Services, auth: To
       const { name } = c.req.valid('param')
       const body = c.req.valid('json')
       const key = c.req.valid('header')['idempotency-key']
+      const counted = (outcome: string) => promotions.inc({ channel: body.channel, outcome })
       const { result, replayed } = await promote(s, name, body, c.get('actor')!, {
         idempotencyKey: key,
         requestId: c.get('requestId'),
         bundleUrl,
+      }).catch((e: unknown) => {
+        counted(outcomeOfFailure(e))
+        throw e
       })
+      // A replay is the same promotion again: counted once, when it ran.
       if (replayed) c.header('idempotent-replayed', 'true')
+      else counted('succeeded')
       return c.json(result, 200)
     }
   )

@@ -143,8 +143,8 @@ export class EdgeTelemetry {
       model
     )
     this.predictedPBuy = histogram(
-      'fcv_edge_predicted_pbuy',
-      'Predicted probability of buying at the edge, by model version and variant',
+      'fcv_edge_predicted_pbuy_ratio',
+      'Predicted probability of buying (a ratio, 0..1) at the edge, by model version and variant',
       model
     )
     this.feature = histogram(

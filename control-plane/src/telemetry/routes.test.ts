@@ -219,9 +219,9 @@ describe('POST /v1/telemetry', () => {
       `fcv_edge_predicted_value_bucket{${model},le="+Inf"} 4`,
       `fcv_edge_predicted_value_sum{${model}} 90`,
       `fcv_edge_predicted_value_count{${model}} 4`,
-      `fcv_edge_predicted_pbuy_bucket{${model},le="0.2"} 1`,
-      `fcv_edge_predicted_pbuy_bucket{${model},le="0.95"} 2`,
-      `fcv_edge_predicted_pbuy_bucket{${model},le="1"} 4`,
+      `fcv_edge_predicted_pbuy_ratio_bucket{${model},le="0.2"} 1`,
+      `fcv_edge_predicted_pbuy_ratio_bucket{${model},le="0.95"} 2`,
+      `fcv_edge_predicted_pbuy_ratio_bucket{${model},le="1"} 4`,
       'fcv_edge_feature_bucket{feature_spec="v2",feature="recency_days",le="-1"} 1',
       'fcv_edge_feature_bucket{feature_spec="v2",feature="recency_days",le="10"} 1',
       'fcv_edge_feature_bucket{feature_spec="v2",feature="recency_days",le="100"} 2',
@@ -229,7 +229,7 @@ describe('POST /v1/telemetry', () => {
     ]) {
       expect(lines).toContain(line)
     }
-    expect(samples.get(`fcv_edge_predicted_pbuy_sum{${model}}`)).toBeCloseTo(2.67, 12)
+    expect(samples.get(`fcv_edge_predicted_pbuy_ratio_sum{${model}}`)).toBeCloseTo(2.67, 12)
     // The categorical feature's empty numeric histogram makes no series.
     expect(lines.some((l) => l.includes('feature="country",le='))).toBe(false)
     const last = samples.get('fcv_edge_last_report_timestamp_seconds')!
