@@ -8,6 +8,7 @@ export default defineConfig({
       '*/vitest.config.ts',
       'edge-worker/vitest.node.config.ts',
       'web-widget/vitest.e2e.config.ts',
+      'k8s/monitoring/vitest.config.ts',
     ],
   },
 })
