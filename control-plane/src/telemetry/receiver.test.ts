@@ -85,7 +85,9 @@ describe('EdgeTelemetry', () => {
     expect(s.get('fcv_edge_predictions_total{model_version="3",variant="champion"}')).toBe(1)
     expect(s.has('fcv_edge_predictions_total{model_version="4",variant="champion"}')).toBe(false)
     expect(s.get('fcv_edge_predicted_value_count{model_version="1",variant="champion"}')).toBe(3)
-    expect(s.has('fcv_edge_predicted_pbuy_ratio_count{model_version="4",variant="champion"}')).toBe(false)
+    expect(s.has('fcv_edge_predicted_pbuy_ratio_count{model_version="4",variant="champion"}')).toBe(
+      false
+    )
     // 2 over the cap in each of predictions, errors, predicted value and pBuy.
     expect(s.get('fcv_edge_telemetry_dropped_total{kind="labels"}')).toBe(8)
   })
