@@ -98,9 +98,9 @@ beforeEach(() => {
 const bundle = (version: string, profile?: TrainingProfile) =>
   signedBundle(signer, version, { modelJson: modelJson() }, profile ? { profile } : {})
 
-async function predictHistories(of: readonly ParityCustomer[]): Promise<void> {
+async function predictHistories(of: readonly ParityCustomer[], asOf = parity.asOf): Promise<void> {
   const res = await postPredict(app, bindings, {
-    asOf: new Date(parity.asOf).toISOString(),
+    asOf: new Date(asOf).toISOString(),
     customers: of.map(({ customerId, transactions }) => ({ customerId, transactions })),
   })
   expect(res.status, await res.clone().text()).toBe(200)
@@ -131,6 +131,28 @@ describe("features bucketed by the serving model's training profile", () => {
     expect(country).not.toHaveProperty('modelVersion')
     expect(Object.values(country.categories).reduce((a, b) => a + b, 0)).toBe(customers.length)
     expect(features().filter((f) => f.modelVersion === undefined)).toEqual([country])
+  })
+
+  it('shows a shifted population as drift: the same customers half a year later (PSI > 0.2)', async () => {
+    await push(app, bindings, await bundle('7', PROFILE), 'edge')
+    // Their histories up to the profile's cutoff only: nobody bought since.
+    const past = customers.map((c) => ({
+      ...c,
+      transactions: c.transactions.filter((t) => t.timestamp < parity.asOf),
+    }))
+    await predictHistories(past, parity.asOf + 182 * 86_400_000)
+    const psi = (name: string) => {
+      const live = features().find((f) => f.name === name && f.modelVersion === '7')!
+      return populationStabilityIndex(
+        PROFILE.features.find((f) => f.name === name)!.counts,
+        live.numeric.counts
+      )
+    }
+    // every recency is 182 days longer, the last 30 days' spend all zero
+    expect(psi('recency_days')).toBeGreaterThan(0.2)
+    expect(psi('spend_30d')).toBeGreaterThan(0.2)
+    // the lifetime totals do not move
+    expect(psi('spend_total')).toBe(0)
   })
 
   it('keys each version’s features by it; a model without a profile keeps the fixed bounds; the shadow adds none', async () => {

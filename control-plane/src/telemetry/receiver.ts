@@ -153,7 +153,7 @@ export class EdgeTelemetry {
     // series are bounded like every family's, by maxSeries (26 per version for spec v2).
     this.feature = histogram(
       'fcv_edge_feature',
-      'Numeric input feature values at the edge, by feature spec version and name; model_version when bucketed by that model’s training profile',
+      "Numeric input feature values at the edge, by feature spec version and name; model_version when bucketed by that model's training profile",
       ['feature_spec', 'feature', 'model_version']
     )
     this.widget = new WidgetMetrics(registry, o.maxSeries, {
