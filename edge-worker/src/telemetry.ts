@@ -31,13 +31,17 @@ export { TELEMETRY_SCHEMA }
 export type { Histogram, Outcome, TelemetryPayload, Variant }
 
 const MAX_PREDICTED_SERIES = 8
-const MAX_FEATURES = 64
+// A spec's 26 numeric features per profiled model version (champion and canary, and the next
+// champion within a window), and the unprofiled series.
+const MAX_FEATURES = 128
 const MAX_CATEGORIES = 32
 const MAX_WIDGET_SERIES = 32
 const OTHER = '__other__'
 
 interface FeatureSeries {
   featureSpecVersion: string
+  /** Set when numeric is bucketed by this model's training profile. */
+  modelVersion?: string
   name: string
   numeric: Buckets
   categories: Map<string, number>
@@ -47,6 +51,12 @@ export interface ScoredBatch {
   modelVersion: string
   variant: Variant
   values: readonly { expected: number; pBuy: number }[]
+}
+
+/** A model's training profile bounds by feature name (core's profileBoundsOf). */
+export interface ProfiledModel {
+  modelVersion: string
+  bounds: ReadonlyMap<string, readonly number[]>
 }
 
 export interface TelemetryTarget {
@@ -142,17 +152,23 @@ export class Telemetry {
 
   /**
    * Each scored customer's features: vectors in the order of `names` (the scorer's spec), or rows
-   * by name as sent. The series are looked up once per batch, not once per value.
+   * by name as sent. A feature `profiled` has bounds for is bucketed by them in a series of that
+   * model version, so it compares with the model's training histogram; any other (a model without
+   * a profile, a categorical feature) by TELEMETRY_BOUNDS.feature in the spec version's series.
+   * The series are looked up once per batch, not once per value.
    */
   featureVectors(
     featureSpecVersion: string,
     names: readonly string[],
-    rows: readonly FeatureValues[]
+    rows: readonly FeatureValues[],
+    profiled: ProfiledModel | null = null
   ): void {
     if (!rows.length) return
     this.open()
     names.forEach((name, j) => {
-      const key = `${featureSpecVersion}\u0000${name}`
+      const bounds = profiled?.bounds.get(name)
+      const modelVersion = bounds ? profiled!.modelVersion : undefined
+      const key = `${featureSpecVersion}\u0000${modelVersion ?? ''}\u0000${name}`
       const series =
         this.features.get(key) ??
         this.capped(
@@ -160,8 +176,9 @@ export class Telemetry {
           key,
           () => ({
             featureSpecVersion,
+            ...(modelVersion === undefined ? {} : { modelVersion }),
             name,
-            numeric: new Buckets(TELEMETRY_BOUNDS.feature),
+            numeric: new Buckets(bounds ?? TELEMETRY_BOUNDS.feature),
             categories: new Map<string, number>(),
           }),
           MAX_FEATURES,
@@ -233,6 +250,7 @@ export class Telemetry {
       })),
       features: [...this.features.values()].map((f) => ({
         featureSpecVersion: f.featureSpecVersion,
+        ...(f.modelVersion === undefined ? {} : { modelVersion: f.modelVersion }),
         name: f.name,
         numeric: f.numeric.snapshot(),
         categories: Object.fromEntries(f.categories),

@@ -1,4 +1,4 @@
-import { TelemetryPayloadSchema, WIDGET_BEACON_BOUNDS } from '@fcv/core'
+import { TELEMETRY_BOUNDS, TelemetryPayloadSchema, WIDGET_BEACON_BOUNDS } from '@fcv/core'
 import { describe, expect, it } from 'vitest'
 import { Telemetry, type TelemetryPayload, type TelemetryTarget } from '../src/telemetry.ts'
 
@@ -132,6 +132,37 @@ describe('Telemetry', () => {
     expect(sent.map((s) => s.payload.dropped.flushFailures)).toEqual([0, 1, 1])
   })
 
+  it("buckets a profiled model's features by its bounds under its version, the rest as before", () => {
+    const t = new Telemetry(() => 0)
+    const names = ['spend_30d', 'recency_days', 'country']
+    const profiled = { modelVersion: '7', bounds: new Map([['spend_30d', [0, 10, 100]]]) }
+    const rows = [
+      [0, 3, 'GB'],
+      [12, 40, 'FR'],
+      [500, 9, 'GB'],
+    ]
+    t.featureVectors('v2', names, rows, profiled)
+    t.featureVectors('v2', names, rows.slice(0, 1), { ...profiled, modelVersion: '8' })
+    t.featureVectors('v2', names, rows.slice(0, 2)) // a model without a profile
+    const p = t.drain()
+    const key = (f: TelemetryPayload['features'][number]) => `${f.modelVersion ?? '-'}/${f.name}`
+    expect(p.features.map(key)).toEqual([
+      '7/spend_30d',
+      '-/recency_days',
+      '-/country',
+      '8/spend_30d',
+      '-/spend_30d',
+    ])
+    const [s7, recency, country, s8, spend] = p.features
+    expect(s7!.numeric).toEqual({ bounds: [0, 10, 100], counts: [1, 0, 1, 1], sum: 512, n: 3 })
+    expect(s8!.numeric).toEqual({ bounds: [0, 10, 100], counts: [1, 0, 0, 0], sum: 0, n: 1 })
+    // unprofiled series are shared by every model of the spec version, on the fixed bounds
+    expect(recency!.numeric).toMatchObject({ bounds: [...TELEMETRY_BOUNDS.feature], n: 6 })
+    expect(spend!.numeric).toMatchObject({ bounds: [...TELEMETRY_BOUNDS.feature], n: 2, sum: 12 })
+    expect(country!.categories).toEqual({ GB: 4, FR: 2 })
+    expect(TelemetryPayloadSchema.safeParse(JSON.parse(JSON.stringify(p))).success).toBe(true)
+  })
+
   it('stays bounded: series and categories over their caps are counted, not kept', () => {
     const t = new Telemetry(() => 0)
     for (let v = 0; v < 20; v++) {
@@ -141,7 +172,7 @@ describe('Telemetry', () => {
         values: [{ expected: 1, pBuy: 0.1 }],
       })
     }
-    const wide = Array.from({ length: 100 }, (_, i) => i)
+    const wide = Array.from({ length: 200 }, (_, i) => i)
     t.featureVectors(
       'v2',
       wide.map((i) => `f${i}`),
@@ -154,7 +185,7 @@ describe('Telemetry', () => {
     )
     const p = t.drain()
     expect(p.predicted).toHaveLength(8)
-    expect(p.features.length).toBeLessThanOrEqual(64)
+    expect(p.features.length).toBe(128)
     expect(p.dropped.series).toBeGreaterThan(0)
     expect(JSON.stringify(p).length).toBeLessThan(64_000)
   })

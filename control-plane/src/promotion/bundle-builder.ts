@@ -5,6 +5,7 @@ import {
   type MlflowClient,
   type ModelVersion,
   type SigningKey,
+  type TrainingProfile,
   windowOf,
 } from '@fcv/core'
 import { ApiError } from '../errors.ts'
@@ -27,7 +28,8 @@ export function tagsOf(v: ModelVersion): Record<string, string> {
 /**
  * Builds the signed bundle of a registered version: its model.json and weights.bin from MLflow
  * (through the artifact proxy), the manifest from what the model and its tags say (the calibrated
- * window from model.json, so what serving flags is what the model itself records).
+ * window and the training profile from model.json, so what serving flags and drift is measured
+ * against is what the model itself records).
  */
 export async function buildVersionBundle(
   mlflow: MlflowClient,
@@ -63,6 +65,8 @@ export async function buildVersionBundle(
   const tags = tagsOf(version)
   // Checked by checkServable (core's ScoringMetadataSchema); a model trained before has none.
   const calibratedWindow = windowOf(meta)
+  // Checked by the same schema; the histograms drift is measured against, signed with the rest.
+  const profile = meta['profile'] as TrainingProfile | undefined
   return await buildBundle(
     {
       manifest: {
@@ -76,6 +80,7 @@ export async function buildVersionBundle(
         model: { format: 'fcv-ziln', formatVersion: Number(meta['formatVersion']) },
         metrics: metricsOfTags(tags),
         ...(calibratedWindow ? { calibratedWindow } : {}),
+        ...(profile ? { profile } : {}),
         mlflow: {
           runId: version.run_id ?? '',
           modelVersion: version.version,

@@ -34,6 +34,17 @@ describe('rebucket', () => {
 })
 
 describe('PrebucketedHistogram', () => {
+  it('leaves a label with an empty value out, as Prometheus reads it', async () => {
+    const { h, exposed } = family()
+    h.add({ variant: '' }, { bounds: [1], counts: [1, 0], sum: 1 })
+    expect(await exposed()).toEqual([
+      'fcv_edge_test_bucket{le="1"} 1',
+      'fcv_edge_test_bucket{le="+Inf"} 1',
+      'fcv_edge_test_sum 1',
+      'fcv_edge_test_count 1',
+    ])
+  })
+
   it('exposes cumulative buckets, +Inf, _sum and _count per label set', async () => {
     const { h, registry, exposed } = family()
     expect(h.add({ variant: 'champion' }, { bounds: [1, 2.5], counts: [1, 2, 3], sum: 20 })).toBe(

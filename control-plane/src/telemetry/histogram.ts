@@ -105,7 +105,11 @@ export class PrebucketedHistogram<L extends string> {
     const s = this.series.get(key)
     if (!s) {
       if (this.series.size >= this.maxSeries) return 'dropped'
-      const own = Object.fromEntries(this.labelNames.map((n) => [n, labels[n]]))
+      // An empty value is no label to Prometheus: left out, a series that does not have one
+      // reads exactly as it did before the label was added.
+      const own = Object.fromEntries(
+        this.labelNames.filter((n) => labels[n] !== '').map((n) => [n, labels[n]])
+      )
       this.series.set(key, {
         labels: own,
         bounds: [...h.bounds],

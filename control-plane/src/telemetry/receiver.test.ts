@@ -148,6 +148,42 @@ describe('EdgeTelemetry', () => {
     expect(s.get('fcv_edge_telemetry_rejected_total{reason="bounds_changed"}')).toBe(1)
   })
 
+  it('keeps a series per model version for features bucketed by its training profile, each on its own bounds', async () => {
+    const { edge, samples } = receiver()
+    const recency = (
+      values: number[],
+      modelVersion?: string,
+      bounds: readonly number[] = FEATURE
+    ) => ({
+      featureSpecVersion: 'v2',
+      ...(modelVersion ? { modelVersion } : {}),
+      name: 'recency_days',
+      numeric: histogram(bounds, values),
+      categories: {},
+    })
+    // champion 7 and canary 8 profiled on different deciles, and a model without a profile
+    const report1 = report('a', 0, {
+      features: [recency([3, 40], '7', [5, 30, 90]), recency([3], '8', [10, 60]), recency([12])],
+    })
+    edge.ingest(report1)
+    edge.ingest(report('b', 0, { features: [recency([100], '7', [5, 30, 90]), recency([7])] }))
+    const s = await samples()
+    const bucket = (labels: string) => s.get(`fcv_edge_feature_bucket{${labels}}`)
+    const v = (mv: string, le: string) =>
+      bucket(`feature_spec="v2",feature="recency_days",model_version="${mv}",le="${le}"`)
+    expect([v('7', '5'), v('7', '30'), v('7', '90'), v('7', '+Inf')]).toEqual([1, 1, 2, 3])
+    expect([v('8', '10'), v('8', '60'), v('8', '+Inf')]).toEqual([1, 1, 1])
+    expect(
+      s.get('fcv_edge_feature_sum{feature_spec="v2",feature="recency_days",model_version="7"}')
+    ).toBe(143)
+    // the shared series has no model_version label at all, as before the label existed
+    expect(bucket('feature_spec="v2",feature="recency_days",le="10"')).toBe(1)
+    expect(bucket('feature_spec="v2",feature="recency_days",le="+Inf"')).toBe(2)
+    expect([...s.keys()].some((k) => k.includes('model_version=""'))).toBe(false)
+    // different bounds per version are not a change of bounds
+    expect(s.get('fcv_edge_telemetry_rejected_total{reason="bounds_changed"}')).toBe(0)
+  })
+
   it('counts the isolates that reported in the last 5 minutes, and when the last report came', async () => {
     let now = 1_000_000
     const { edge, samples } = receiver({ now: () => now })

@@ -53,7 +53,7 @@ export class EdgeTelemetry {
   private readonly duration: PrebucketedHistogram<never>
   private readonly predictedValue: PrebucketedHistogram<'model_version' | 'variant'>
   private readonly predictedPBuy: PrebucketedHistogram<'model_version' | 'variant'>
-  private readonly feature: PrebucketedHistogram<'feature_spec' | 'feature'>
+  private readonly feature: PrebucketedHistogram<'feature_spec' | 'feature' | 'model_version'>
   /** Category values kept per feature (only those the family accepted, so bounded by maxSeries). */
   private readonly categoryValues = new Map<string, Set<string>>()
   private readonly recentReports: RecentKeys
@@ -147,10 +147,14 @@ export class EdgeTelemetry {
       'Predicted probability of buying (a ratio, 0..1) at the edge, by model version and variant',
       model
     )
+    // model_version: the model whose training profile bounds the Worker bucketed by (so each
+    // version's series keeps its own bounds, and compares with that profile for drift); "" (no
+    // label in the exposition) for the fixed bounds every model without a profile shares. Its
+    // series are bounded like every family's, by maxSeries (26 per version for spec v2).
     this.feature = histogram(
       'fcv_edge_feature',
-      'Numeric input feature values at the edge, by feature spec version and name',
-      ['feature_spec', 'feature']
+      "Numeric input feature values at the edge, by feature spec version and name; model_version when bucketed by that model's training profile",
+      ['feature_spec', 'feature', 'model_version']
     )
     this.widget = new WidgetMetrics(registry, o.maxSeries, {
       counted: (kept) => {
@@ -193,9 +197,12 @@ export class EdgeTelemetry {
       this.observe(this.predictedPBuy.add(labels, x.pBuy))
     }
     for (const f of p.features) {
-      this.observe(
-        this.feature.add({ feature_spec: f.featureSpecVersion, feature: f.name }, f.numeric)
-      )
+      const labels = {
+        feature_spec: f.featureSpecVersion,
+        feature: f.name,
+        model_version: f.modelVersion ?? '',
+      }
+      this.observe(this.feature.add(labels, f.numeric))
       for (const [value, n] of Object.entries(f.categories)) {
         if (n > 0) this.category(f.featureSpecVersion, f.name, value, n)
       }

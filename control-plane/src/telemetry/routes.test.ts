@@ -248,6 +248,33 @@ describe('POST /v1/telemetry', () => {
     expect(samples.get('fcv_edge_telemetry_rejected_total{reason="bounds_changed"}')).toBe(1)
   })
 
+  it("takes features bucketed by a model's training profile, a series per model version", async () => {
+    const profiled = {
+      featureSpecVersion: 'v2',
+      modelVersion: '7',
+      name: 'recency_days',
+      numeric: histogram([5, 30, 90], [3, 40, 40]),
+      categories: {},
+    }
+    expect((await send(report('p', 0, { features: [profiled] }))).status).toBe(202)
+    const twice = await send(report('p', 1, { features: [profiled, profiled] }))
+    expect(twice.status).toBe(400)
+    expect(twice.body.error.message).toBe(
+      'body.features.1: repeats a feature of that spec and model version'
+    )
+    const { lines } = await metrics()
+    const labels = 'feature_spec="v2",feature="recency_days",model_version="7"'
+    for (const line of [
+      `fcv_edge_feature_bucket{${labels},le="5"} 1`,
+      `fcv_edge_feature_bucket{${labels},le="90"} 3`,
+      `fcv_edge_feature_count{${labels}} 3`,
+      // the fixed-bounds series of the reports before, unchanged beside it
+      'fcv_edge_feature_sum{feature_spec="v2",feature="recency_days"} 9',
+    ]) {
+      expect(lines).toContain(line)
+    }
+  })
+
   it('lets admin report too, and is in the OpenAPI document', async () => {
     expect((await send(report('d', 0), ADMIN_TOKEN)).status).toBe(202)
     const doc = (await t.call('GET', '/openapi.json', { token: null })).body

@@ -63,6 +63,13 @@ export function withWindow(window: CalibratedWindow): {
   }
 }
 
+/** The fixture's model.json with a training profile in its fcv metadata, as `fcv train` writes it. */
+export function withProfile(profile: unknown): Uint8Array {
+  const doc = JSON.parse(readFileSync(join(FIXTURE_MODEL, 'model.json'), 'utf8'))
+  doc.userDefinedMetadata.fcv.profile = profile
+  return new TextEncoder().encode(JSON.stringify(doc))
+}
+
 export async function registerVersion(
   client: MlflowClient,
   name: string,

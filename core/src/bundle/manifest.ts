@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { CalibratedWindowSchema } from '../serving/calibrated-window-schema.ts'
+import { TrainingProfileSchema } from '../serving/training-profile-schema.ts'
 import { isBase64 } from './encoding.ts'
 import { BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, BUNDLE_SIGNATURE_ALG } from './format.ts'
 
@@ -44,6 +45,11 @@ export const BundleManifestSchema = z.object({
    * (serving/calibrated-window.ts); absent for a model trained before windows were recorded.
    */
   calibratedWindow: CalibratedWindowSchema.optional(),
+  /**
+   * The training histograms drift is measured against, from its model.json
+   * (serving/training-profile.ts); absent for a model trained before profiles were recorded.
+   */
+  profile: TrainingProfileSchema.optional(),
   mlflow: z.strictObject({
     runId: NonEmptySchema,
     modelVersion: NonEmptySchema,

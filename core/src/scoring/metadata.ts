@@ -7,6 +7,7 @@
 import { z } from 'zod'
 import { describeIssues } from '../bundle/errors.ts'
 import { CalibratedWindowSchema } from '../serving/calibrated-window-schema.ts'
+import { TrainingProfileSchema } from '../serving/training-profile-schema.ts'
 import { ModelFormatError } from './errors.ts'
 import { SCORING_FORMAT, SCORING_FORMAT_VERSIONS } from './metadata-format.ts'
 import type { ModelJsonDocument } from './model-json.ts'
@@ -65,6 +66,11 @@ export const ScoringMetadataSchema = z.looseObject({
    * in models trained before it was recorded: they have no window, and nothing is checked for them.
    */
   calibratedWindow: CalibratedWindowSchema.optional(),
+  /**
+   * The training histograms drift is measured against (serving/training-profile.ts); scoring does
+   * not read it. Absent in models trained before it was recorded.
+   */
+  profile: TrainingProfileSchema.optional(),
 })
 export type ScoringMetadata = z.infer<typeof ScoringMetadataSchema>
 

@@ -111,6 +111,16 @@ describe('TelemetryPayloadSchema', () => {
     expect(TelemetryPayloadSchema.parse(p)).toEqual(p)
   })
 
+  it("accepts a feature per model version, bucketed by each one's training profile", () => {
+    const p = drained()
+    const recency = p.features[0]!
+    p.features.push(
+      { ...recency, modelVersion: '7', numeric: histogram([5, 30, 90], [-3, 0, 12, 400]) },
+      { ...recency, modelVersion: '8', numeric: histogram([10, 60], [12, 400]) }
+    )
+    expect(TelemetryPayloadSchema.parse(p)).toEqual(p)
+  })
+
   it('accepts an empty window (a drain with nothing recorded)', () => {
     const at = '2026-08-01T10:00:00.000Z'
     const empty: TelemetryPayload = {
@@ -224,6 +234,24 @@ describe('TelemetryPayloadSchema', () => {
       'an empty feature spec',
       (p: any) => (p.features[0].featureSpecVersion = ''),
       /^features\.0\.featureSpecVersion: /,
+    ],
+    [
+      'a feature bucketed by a model version that is not an id',
+      (p: any) => (p.features[0].modelVersion = 'v 7'),
+      /^features\.0\.modelVersion: must be 1 to 64/,
+    ],
+    [
+      'a repeated feature',
+      (p: any) => p.features.push({ ...p.features[0] }),
+      /^features\.2: repeats a feature of that spec and model version$/,
+    ],
+    [
+      'a repeated feature of one model version',
+      (p: any) => {
+        p.features[0].modelVersion = '7'
+        p.features.push({ ...p.features[0] })
+      },
+      /^features\.2: repeats a feature of that spec and model version$/,
     ],
     [
       'too many prediction series',

@@ -68,6 +68,12 @@ export interface TelemetryPayload {
    */
   features: {
     featureSpecVersion: string
+    /**
+     * The model whose training profile's bounds `numeric` is bucketed by (its manifest.profile),
+     * so it compares with that profile for drift; absent: TELEMETRY_BOUNDS.feature, shared by
+     * every model of the spec version without a profile.
+     */
+    modelVersion?: string
     name: string
     numeric: Histogram
     categories: Record<string, number>
@@ -106,7 +112,7 @@ export interface WidgetTelemetry {
 
 /**
  * What the receiver accepts: at or above the worker's own caps (64 prediction series, 8 predicted
- * series, 64 features, 32 categories and "__other__", 15 bounds).
+ * series, 128 features, 32 categories and "__other__", 15 bounds).
  */
 export const TELEMETRY_LIMITS = {
   predictions: 64,
@@ -260,13 +266,19 @@ const schema = z.strictObject({
     .array(
       z.strictObject({
         featureSpecVersion: z.string().min(1).max(TELEMETRY_LIMITS.featureSpecVersion),
+        modelVersion: ModelVersion.optional(),
         name: z.string().min(1).max(TELEMETRY_LIMITS.featureName),
         numeric: TelemetryHistogramSchema,
         categories: Categories,
       })
     )
     .max(TELEMETRY_LIMITS.features)
-    .superRefine(unique((f) => `${f.featureSpecVersion}\u0000${f.name}`, 'a feature')),
+    .superRefine(
+      unique(
+        (f) => `${f.featureSpecVersion}\u0000${f.modelVersion ?? ''}\u0000${f.name}`,
+        'a feature of that spec and model version'
+      )
+    ),
   dropped: z.strictObject({ series: Count, categories: Count, flushFailures: Count }),
   widget: WidgetSchema.optional(),
 })

@@ -8,6 +8,7 @@
 import {
   describeUnits,
   inCanary,
+  profileBoundsOf,
   sameUnits,
   ScoringInputError,
   unitsOf,
@@ -205,7 +206,14 @@ export function predictRoutes(app: Hono<AppEnv>, deps: Deps): void {
           variant,
           values: scored.filter(isScored),
         })
-        telemetry?.featureVectors(scorer.featureSpecVersion, scorer.featureNames, vectors)
+        // By the model's training profile when it has one, so drift compares like with like.
+        const bounds = profileBoundsOf(slot.bundle.manifest)
+        telemetry?.featureVectors(
+          scorer.featureSpecVersion,
+          scorer.featureNames,
+          vectors,
+          bounds && { modelVersion: scorer.version, bounds }
+        )
       }
 
       if (canary && groups.canary.length) {

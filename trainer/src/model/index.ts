@@ -2,7 +2,8 @@
 // networks (ensemble.ts) with early stopping on the validation split, picks its blend with
 // btyd_value there (core's stack.ts), sets its total for the horizon after the test cutoff
 // (level.ts: reads the test rows' features, known at the cutoff, never their labels), and saves it
-// (layers format, with spec, encoding and calibrated window) to params.train.out_dir.
+// (layers format, with spec, encoding, calibrated window and the test rows' training profile for
+// drift, profile.ts) to params.train.out_dir.
 
 import { join } from 'node:path'
 import { calibratedWindowOf, DAY_MS, formatDay, parseInstant } from '@fcv/core'
@@ -12,6 +13,7 @@ import { encodeTable, fitEncoding, type FeatureEncoding } from './encoding.ts'
 import { readFeatureSets } from './feature-sets.ts'
 import { saveModel, type ModelMetadata, type ValidationLevel } from './model-files.ts'
 import { predictTable } from './predict.ts'
+import { trainingProfile } from './profile.ts'
 import { baggedBlendWeight } from './blend.ts'
 import { levelAdjustment } from './level.ts'
 import { HEAD_LAYER, buyerLogStats, headBiasFor, updateHeadBias } from './network.ts'
@@ -347,6 +349,14 @@ export async function runTrain(params: Params, options: TrainOptions): Promise<T
         : `train: level as the network learned it: ${a.reason}`
     )
   }
+  // What drift is measured against: the test cutoff's rows as the final model scores them.
+  if (sets.test.rows > 0) {
+    metadata.profile = trainingProfile(
+      spec,
+      sets.test,
+      predictTable(tf, model, metadata, sets.test)
+    )
+  } else log('train: the test set has no rows: the model carries no training profile for drift')
   await saveModel(tf, model, p.out_dir, metadata, result)
   model.dispose()
   return {

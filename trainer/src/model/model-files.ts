@@ -6,7 +6,7 @@
 
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { BtydParams, CalibratedWindow, FeatureSpec, Stack } from '@fcv/core'
+import type { BtydParams, CalibratedWindow, FeatureSpec, Stack, TrainingProfile } from '@fcv/core'
 import type { LayersModel, io } from '@tensorflow/tfjs'
 import { writeDirAtomically } from '../io/atomic-dir.ts'
 import type { FeatureEncoding } from './encoding.ts'
@@ -50,6 +50,11 @@ export interface ModelMetadata {
    * `fcv train` always writes it; models trained before have none.
    */
   calibratedWindow?: CalibratedWindow
+  /**
+   * The test cutoff's features and the model's predictions on them, bucketed: what drift is
+   * measured against (profile.ts). `fcv train` writes it; models trained before have none.
+   */
+  profile?: TrainingProfile
   /** The network's total at the validation cutoff before the refit, against the labels'. */
   validationLevel: ValidationLevel | null
 }

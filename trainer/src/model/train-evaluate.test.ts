@@ -2,6 +2,14 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { cp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import {
+  histogramOf,
+  parseModelJson,
+  profileBounds,
+  readScoringMetadata,
+  TELEMETRY_BOUNDS,
+  type TrainingProfile,
+} from '@fcv/core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { parse as parseYaml } from 'yaml'
 import { runBacktest } from '../evaluate/backtest.ts'
@@ -9,6 +17,7 @@ import { BTYD_NAME, MODEL_NAME, runEvaluate, type MetricsReport } from '../evalu
 import { SVG_NS } from '../evaluate/svg-chart.ts'
 import { SIMPLE_BASELINES } from '../baselines/simple.ts'
 import { runFeatures } from '../features/index.ts'
+import { readFeatureTable } from '../features/read-table.ts'
 import { runIngest } from '../ingest/index.ts'
 import { loadParams, ParamsError } from '../params/load.ts'
 import type { Params } from '../params/schema.ts'
@@ -16,6 +25,8 @@ import { loadTensorFlow, type LoadedTensorFlow } from './backend.ts'
 import { FeatureSetError } from './feature-sets.ts'
 import { runTrain } from './index.ts'
 import { loadModel } from './model-files.ts'
+import { predictTable } from './predict.ts'
+import { PROFILE_BINS } from './profile.ts'
 import { memberSeeds } from './ensemble.ts'
 import { HEAD_LAYER } from './network.ts'
 
@@ -120,6 +131,45 @@ describe('fcv train', () => {
     const { model } = await loadModel(loaded.tf, join(work, 'model'))
     expect(model.outputs[0]!.shape).toEqual([null, 3])
     model.dispose()
+  })
+
+  it("carries the training profile of the test cutoff's rows, as recomputing it from them gives", async () => {
+    const text = readFileSync(join(work, 'model/model.json'), 'utf8')
+    const profile = JSON.parse(text).userDefinedMetadata.fcv.profile as TrainingProfile
+    // what the bundle's readers check it with
+    expect(readScoringMetadata(parseModelJson(text)).profile).toEqual(profile)
+    const test = await readFeatureTable(join(work, 'processed/test.arrow'))
+    expect(profile.cutoff).toBe(params().features.test_cutoff)
+    expect(profile.rows).toBe(test.rows)
+    const spec = JSON.parse(readFileSync(join(work, 'processed/schema.json'), 'utf8')).feature_spec
+    const numeric = spec.features
+      .filter((f: { kind: string }) => f.kind === 'numeric')
+      .map((f: { name: string }) => f.name)
+    expect(profile.features.map((f) => f.name)).toEqual(numeric)
+    for (const f of profile.features) {
+      const values = Array.from(test.numeric[f.name]!)
+      expect(f.bounds, f.name).toEqual(profileBounds(values, PROFILE_BINS))
+      expect(f.counts.length, f.name).toBeLessThanOrEqual(PROFILE_BINS)
+      expect({ name: f.name, ...histogramOf(f.bounds, values) }).toEqual(f)
+      expect(f.n, f.name).toBe(test.rows)
+    }
+    // deciles: spend in the last 30 days is 0 for most customers, so its zeros make one bucket
+    const spend30 = profile.features.find((f) => f.name === 'spend_30d')!
+    expect(spend30.bounds[0]).toBe(0)
+    expect(spend30.counts[0]! / spend30.n).toBeGreaterThan(0.5)
+    // the final model's predictions on those rows, on the Worker's bounds
+    const { model, metadata } = await loadModel(loaded.tf, join(work, 'model'))
+    const predicted = predictTable(loaded.tf, model, metadata, test)
+    model.dispose()
+    expect(profile.predicted.value).toEqual(
+      histogramOf(TELEMETRY_BOUNDS.expected, Array.from(predicted.expected))
+    )
+    expect(profile.predicted.pBuy).toEqual(
+      histogramOf(TELEMETRY_BOUNDS.pBuy, Array.from(predicted.pBuy))
+    )
+    expect(profile.predicted.value.n).toBe(test.rows)
+    // small beside the rest of model.json
+    expect(JSON.stringify(profile).length).toBeLessThan(12_000)
   })
 
   it('blends with btyd_value at the fixed weight, or at one picked on the validation rows', async () => {
