@@ -1,7 +1,9 @@
 import { ThresholdsMode } from '@grafana/schema'
-import { readFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parse } from 'yaml'
+import { parse, stringify } from 'yaml'
 import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 import { DASHBOARDS, dashboardExpressions, panelsOf, substitute } from './dashboards.ts'
@@ -163,6 +165,30 @@ describe('dashboards', () => {
       })
     })
   }
+
+  it("has PromQL that Prometheus' own parser accepts (promtool check rules)", () => {
+    const exprs = dashboardExpressions({
+      ...BUILTIN,
+      channel: '.*',
+      model_version: '.*',
+      job: 'fcv-control-plane',
+      route: '.*',
+    })
+    const rules = exprs.map((e, i) => ({ record: `dashboard:query_${i}`, expr: e.expr }))
+    const dir = mkdtempSync(join(tmpdir(), 'fcv-dashboards-'))
+    try {
+      writeFileSync(join(dir, 'queries.yml'), stringify({ groups: [{ name: 'q', rules }] }))
+      const r = spawnSync('promtool', ['check', 'rules', 'queries.yml'], {
+        cwd: dir,
+        encoding: 'utf8',
+      })
+      expect(r.error, 'promtool (apt-get install prometheus)').toBeUndefined()
+      expect(r.status, `${r.stdout}${r.stderr}`).toBe(0)
+      expect(r.stdout).toContain(`${rules.length} rules found`)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
 
   it('lists every query with the variables a caller chooses, and names a missing one', () => {
     const values = { ...BUILTIN, channel: 'edge', model_version: '7', job: 'fcv', route: '.*' }
