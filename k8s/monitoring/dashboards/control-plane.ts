@@ -155,10 +155,6 @@ export function controlPlane(): dashboard.Dashboard {
             `sum by (target, outcome) (rate(fcv_publish_reconciliations_total{${JOB}}${RATE}))`,
             '{{target}} {{outcome}}',
           ],
-          [
-            `time() - max by (target) (fcv_publish_target_last_in_sync_timestamp_seconds{${JOB}}) > 3600`,
-            '{{target}} out of sync for over an hour',
-          ],
         ],
       })
     )
