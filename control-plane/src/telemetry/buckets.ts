@@ -52,12 +52,14 @@ export interface BucketRow {
 }
 
 /**
- * The minute a report is summed into: its window's end, but never later than when it arrived, so
- * a worker with a clock running ahead cannot write into the future.
+ * The minute a report is summed into: that of its window's last millisecond (a window ending on
+ * the minute belongs to the minute before), but never later than when it arrived, so a worker
+ * whose clock runs ahead cannot write into the future.
  */
 export function bucketStartOf(p: TelemetryPayload, receivedAt: number): Date {
-  const end = Math.min(Date.parse(p.window.end), receivedAt)
-  return new Date(Math.floor(end / BUCKET_MS) * BUCKET_MS)
+  const start = Date.parse(p.window.start)
+  const last = Math.min(Math.max(start, Date.parse(p.window.end) - 1), receivedAt)
+  return new Date(Math.floor(last / BUCKET_MS) * BUCKET_MS)
 }
 
 /** The rows of one report (empty series left out: they would add nothing). */
