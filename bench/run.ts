@@ -8,6 +8,7 @@ import { seedsBenchmark } from './seeds/index.ts'
 import { controlPlaneBenchmark } from './control-plane/index.ts'
 import { edgeBenchmark } from './edge/index.ts'
 import { widgetBenchmark } from './widget/index.ts'
+import { telemetryBenchmark } from './telemetry/index.ts'
 import { StepError } from './common.ts'
 
 interface Benchmark {
@@ -36,6 +37,11 @@ const BENCHMARKS: Record<string, Benchmark> = {
     description:
       'built Worker in workerd vs Flask + RandomForest(1000): req/s, p50/p99 (autocannon), in-worker scoring time',
     run: edgeBenchmark,
+  },
+  telemetry: {
+    description:
+      'POST /v1/telemetry into the durable store, PostgreSQL and PGlite: reports/s, events/s, p50/p99, rows and transactions/s',
+    run: telemetryBenchmark,
   },
   widget: {
     description:

@@ -18,7 +18,7 @@ import { modelRoutes } from './routes/models.ts'
 import { publishTargetRoutes } from './routes/publish-targets.ts'
 import { tokenRoutes } from './routes/tokens.ts'
 import type { Services } from './services.ts'
-import { telemetryRoutes } from './telemetry/index.ts'
+import { telemetryRoutes, TelemetryStore } from './telemetry/index.ts'
 import { validationHook } from './validation.ts'
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/
@@ -42,6 +42,16 @@ export function tokenLookup(s: Services): TokenLookup {
       return { name: t.name, role: t.role }
     },
   }
+}
+
+/** The durable telemetry store of this app (its metrics on the app's registry). */
+function telemetryStore(s: Services, metrics: Metrics): TelemetryStore {
+  const c = s.config
+  return new TelemetryStore(s.db.db, metrics.edge, metrics.registry, {
+    maxBatch: c.FCV_TELEMETRY_MAX_BATCH,
+    maxDelayMs: c.FCV_TELEMETRY_BATCH_DELAY_MS,
+    maxPending: c.FCV_TELEMETRY_MAX_PENDING,
+  })
 }
 
 /** The control plane's HTTP API, documented by the same schemas that validate it. */
@@ -120,7 +130,7 @@ export function createApp(
   publishTargetRoutes(app, s, auth)
   bundleRoutes(app, s)
   auditRoutes(app, s, auth)
-  telemetryRoutes(app, auth, metrics.edge)
+  telemetryRoutes(app, auth, metrics.edge, telemetryStore(s, metrics))
   adminRoutes(app, s)
   app.get('/metrics', async (c) =>
     c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType })

@@ -51,6 +51,14 @@ export const ConfigSchema = z.object({
   FCV_RECONCILE_INTERVAL_SECONDS: z.coerce.number().finite().min(1).max(86_400).default(30),
   /** A promotion interrupted by a crash may be resumed (same Idempotency-Key) after this long. */
   FCV_PROMOTION_LEASE_MS: z.coerce.number().int().min(100).default(30_000),
+  /** Telemetry store: reports per transaction at most... */
+  FCV_TELEMETRY_MAX_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
+  /** ...how long the first report of a batch waits for more (ms)... */
+  FCV_TELEMETRY_BATCH_DELAY_MS: z.coerce.number().int().min(0).max(1000).default(5),
+  /** ...and reports waiting at most; more are refused (503 too_busy) until the queue drains. */
+  FCV_TELEMETRY_MAX_PENDING: z.coerce.number().int().min(1).default(20_000),
+  /** Telemetry buckets and report keys are deleted after this many days. */
+  FCV_TELEMETRY_RETENTION_DAYS: z.coerce.number().finite().positive().max(3650).default(14),
   FCV_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })

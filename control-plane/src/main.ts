@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The control plane process: configuration, database (migrated), services, HTTP server, the
-// reconciler (push targets and MLflow aliases), and a graceful stop on SIGTERM/SIGINT that lets
-// in-flight requests finish.
+// reconciler (push targets and MLflow aliases), the telemetry retention, and a graceful stop on
+// SIGTERM/SIGINT that lets in-flight requests finish.
 
 import { serve } from '@hono/node-server'
 import { createApp } from './app.ts'
@@ -44,6 +44,7 @@ async function main(): Promise<void> {
     )
     services.reconciler.start()
     services.aliasSync.start()
+    services.telemetryRetention.start()
   })
   server.once('error', (e: NodeJS.ErrnoException) => {
     // Before anything was served: release the database (and its folder's lock), then say why.
@@ -71,7 +72,11 @@ async function main(): Promise<void> {
     }, config.FCV_SHUTDOWN_GRACE_MS)
     force.unref()
     server.close(async () => {
-      await Promise.all([services.reconciler.stop(), services.aliasSync.stop()])
+      await Promise.all([
+        services.reconciler.stop(),
+        services.aliasSync.stop(),
+        services.telemetryRetention.stop(),
+      ])
       await services.db.close().catch(() => undefined)
       log.info('stopped')
       process.exit(0)

@@ -8,6 +8,7 @@ import type { Publisher } from './publish/publisher.ts'
 import { Reconciler } from './publish/reconciler.ts'
 import type { GateThresholds } from './promotion/gates.ts'
 import { AliasSync } from './registry/alias-sync.ts'
+import { TelemetryRetention } from './telemetry/retention.ts'
 
 /** Everything a request handler needs, created once at start. */
 export interface Services {
@@ -26,6 +27,8 @@ export interface Services {
   reconciler: Reconciler
   /** Keeps the per-channel MLflow aliases as the deployments say (started with the reconciler). */
   aliasSync: AliasSync
+  /** Deletes telemetry past FCV_TELEMETRY_RETENTION_DAYS (started by main.ts, not by tests). */
+  telemetryRetention: TelemetryRetention
   gates: GateThresholds
   /** How long a promotion owns its model before a retry may take it over. */
   promotionLeaseMs: number
@@ -94,6 +97,9 @@ export async function createServices(
       { intervalMs }
     ),
     aliasSync: new AliasSync({ db: db.db, mlflow, log }, { intervalMs }),
+    telemetryRetention: new TelemetryRetention(db.db, log, {
+      retentionDays: config.FCV_TELEMETRY_RETENTION_DAYS,
+    }),
     gates: gateThresholds(config),
     promotionLeaseMs: config.FCV_PROMOTION_LEASE_MS,
     now: Date.now,

@@ -2,8 +2,12 @@
 // histograms for drift, and the widget beacons summed per model version, variant and outcome,
 // kept in fixed-size memory and flushed to the control plane with
 // ctx.waitUntil after a response, every TELEMETRY_FLUSH_SECONDS or TELEMETRY_FLUSH_PREDICTIONS.
-// Nothing here can fail or slow a response: recording is arithmetic on preallocated arrays, a
-// flush is never awaited by a request, and a failed flush is counted and dropped (no retry queue).
+// Nothing here can fail or slow a response: recording is arithmetic on preallocated arrays, and a
+// flush is never awaited by a request. A window the control plane did not accept (network error,
+// 5xx: its store was down) is kept, up to MAX_UNSENT windows, and sent again at the next flush,
+// unchanged: the same isolate and window make the resend idempotent on the control plane. The
+// oldest kept window is dropped beyond that, and a window the control plane refuses as such (400,
+// 413, 415, 422) is not kept; both count in dropped.flushFailures (windows lost).
 //
 // Caveats: workerd's clock only advances on I/O, so latencies are wall time around the request's
 // I/O (KV reads), not CPU time; an isolate that goes idle keeps its last partial window until the
@@ -36,6 +40,10 @@ const MAX_PREDICTED_SERIES = 8
 const MAX_FEATURES = 128
 const MAX_CATEGORIES = 32
 const MAX_WIDGET_SERIES = 32
+/** Windows kept for a resend after failed flushes (each at most a few tens of kB). */
+export const MAX_UNSENT = 4
+/** Answers that refuse the report itself: sending it again cannot help. */
+const REFUSED = new Set([400, 413, 415, 422])
 const OTHER = '__other__'
 
 interface FeatureSeries {
@@ -88,6 +96,8 @@ export class Telemetry {
   private widgetSeries = new Map<string, WidgetTelemetrySeries>()
   private scored = 0
   private dropped = { series: 0, categories: 0, flushFailures: 0 }
+  /** Drained windows not accepted yet, oldest first. */
+  private unsent: TelemetryPayload[] = []
 
   private readonly now: () => number
   private readonly send: typeof fetch
@@ -221,14 +231,41 @@ export class Telemetry {
   }
 
   /**
-   * After a response: when the window is due, drains it and returns the POST for the caller to
-   * hand to ctx.waitUntil; null when nothing is due. The promise never rejects.
+   * After a response: when the window is due, drains it and returns the POSTs (windows kept from
+   * failed flushes first, then this one) for the caller to hand to ctx.waitUntil; null when
+   * nothing is due. The promise never rejects.
    */
   flushIfDue(target: TelemetryTarget | null): Promise<void> | null {
     if (!target || this.windowStart === null) return null
     const age = this.now() - this.windowStart
     if (age < target.flushMs && this.scored < target.flushPredictions) return null
-    return this.post(target, this.drain())
+    this.unsent.push(this.drain())
+    return this.sendUnsent(target)
+  }
+
+  /** Windows waiting for a resend (tests, and the worker's own health). */
+  get unsentWindows(): number {
+    return this.unsent.length
+  }
+
+  /**
+   * Sends the kept windows in order; at the first one to fail for a reason that may pass, keeps it
+   * and the rest for the next flush. Taken out of `unsent` while sending, so two flushes at once
+   * never send the same window twice.
+   */
+  private async sendUnsent(target: TelemetryTarget): Promise<void> {
+    const queue = this.unsent
+    this.unsent = []
+    for (let i = 0; i < queue.length; i++) {
+      if ((await this.post(target, queue[i]!)) === 'retry') {
+        this.unsent = [...queue.slice(i), ...this.unsent]
+        break
+      }
+    }
+    while (this.unsent.length > MAX_UNSENT) {
+      this.unsent.shift()
+      this.dropped.flushFailures++
+    }
   }
 
   /** The current window as a payload; starts a new one. */
@@ -283,7 +320,10 @@ export class Telemetry {
     return payload
   }
 
-  private async post(target: TelemetryTarget, payload: TelemetryPayload): Promise<void> {
+  private async post(
+    target: TelemetryTarget,
+    payload: TelemetryPayload
+  ): Promise<'sent' | 'refused' | 'retry'> {
     try {
       const res = await this.send(target.url, {
         method: 'POST',
@@ -295,9 +335,12 @@ export class Telemetry {
         signal: AbortSignal.timeout(10_000),
       })
       await res.body?.cancel()
-      if (!res.ok) this.dropped.flushFailures++
-    } catch {
+      if (res.ok) return 'sent'
+      if (!REFUSED.has(res.status)) return 'retry'
       this.dropped.flushFailures++
+      return 'refused'
+    } catch {
+      return 'retry'
     }
   }
 

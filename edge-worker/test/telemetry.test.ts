@@ -1,6 +1,11 @@
 import { TELEMETRY_BOUNDS, TelemetryPayloadSchema, WIDGET_BEACON_BOUNDS } from '@fcv/core'
 import { describe, expect, it } from 'vitest'
-import { Telemetry, type TelemetryPayload, type TelemetryTarget } from '../src/telemetry.ts'
+import {
+  MAX_UNSENT,
+  Telemetry,
+  type TelemetryPayload,
+  type TelemetryTarget,
+} from '../src/telemetry.ts'
 
 const target: TelemetryTarget = {
   url: 'https://control-plane.test/v1/telemetry',
@@ -115,21 +120,65 @@ describe('Telemetry', () => {
     expect(sent.map((s) => s.payload.requests)).toEqual([[{ outcome: 'no_model', n: 1 }]])
   })
 
-  it('swallows failed flushes and counts them in the next payload', async () => {
+  it('keeps a window the control plane did not accept and sends it again, unchanged, first', async () => {
     let now = 0
-    let fail: 'throw' | 500 | null = 'throw'
+    let fail: 'throw' | 503 | null = 'throw'
     const { sent, send } = recorder(async () => {
       if (fail === 'throw') throw new TypeError('network down')
-      return new Response('no', { status: fail ?? 204 })
+      return new Response('no', { status: fail ?? 202 })
     })
     const t = new Telemetry(() => now, send)
-    for (const mode of ['throw', 500, null] as const) {
+    for (const mode of ['throw', 503, null] as const) {
       fail = mode
       t.request('ok', 1)
       now += 60_000
       await expect(t.flushIfDue(target)).resolves.toBeUndefined()
     }
+    // Flush 1 sends w1 (fails); flush 2 sends w1 again (503: kept, w2 not tried); flush 3 sends
+    // w1, w2, w3 and all are accepted.
+    const windows = sent.map((s) => s.payload.window.start)
+    const [w1, w2, w3] = [0, 60_000, 120_000].map((ms) => new Date(ms).toISOString())
+    expect(windows).toEqual([w1, w1, w1, w2, w3])
+    expect(sent[0]!.payload).toEqual(sent[2]!.payload)
+    expect(new Set(sent.map((s) => s.payload.source.isolate)).size).toBe(1)
+    expect(sent.map((s) => s.payload.dropped.flushFailures)).toEqual([0, 0, 0, 0, 0])
+    expect(t.unsentWindows).toBe(0)
+  })
+
+  it(`keeps at most ${MAX_UNSENT} windows, dropping the oldest and counting it as lost`, async () => {
+    let now = 0
+    let up = false
+    const { sent, send } = recorder(async () => new Response(null, { status: up ? 202 : 503 }))
+    const t = new Telemetry(() => now, send)
+    for (let i = 0; i < MAX_UNSENT + 2; i++) {
+      t.request('ok', 1)
+      now += 60_000
+      await t.flushIfDue(target)
+    }
+    expect(t.unsentWindows).toBe(MAX_UNSENT)
+    up = true
+    sent.length = 0
+    t.request('ok', 1)
+    now += 60_000
+    await t.flushIfDue(target)
+    // The two oldest windows went, and the windows after each loss say so; the kept ones follow.
+    expect(sent.map((s) => Date.parse(s.payload.window.start) / 60_000)).toEqual([2, 3, 4, 5, 6])
+    expect(sent.map((s) => s.payload.dropped.flushFailures)).toEqual([0, 0, 0, 1, 1])
+    expect(t.unsentWindows).toBe(0)
+  })
+
+  it('does not keep a window the control plane refuses as such (400, 413): counted as lost', async () => {
+    let now = 0
+    const statuses = [400, 413, 202]
+    const { sent, send } = recorder(async () => new Response(null, { status: statuses.shift() }))
+    const t = new Telemetry(() => now, send)
+    for (let i = 0; i < 3; i++) {
+      t.request('ok', 1)
+      now += 60_000
+      await t.flushIfDue(target)
+    }
     expect(sent.map((s) => s.payload.dropped.flushFailures)).toEqual([0, 1, 1])
+    expect(t.unsentWindows).toBe(0)
   })
 
   it("buckets a profiled model's features by its bounds under its version, the rest as before", () => {

@@ -52,8 +52,11 @@ async function openPostgres(
   const { drizzle } = await import('drizzle-orm/node-postgres')
   const { migrate } = await import('drizzle-orm/node-postgres/migrator')
   const pool = new pg.Pool({ connectionString: url, max: opts.poolSize })
-  // Without a listener an idle connection's error would crash the process.
+  // Without a listener an idle connection's error would crash the process; so would that of a
+  // checked-out connection the server drops between two statements of a transaction (the pool
+  // listens to idle ones only): the statement that follows fails on its own.
   pool.on('error', (err) => opts.onPoolError?.(err))
+  pool.on('connect', (client) => client.on('error', (err) => opts.onPoolError?.(err)))
   const db = drizzle(pool, { schema })
   return {
     db,

@@ -32,7 +32,7 @@ describe('PostgreSQL migrations', () => {
       a!.db,
       sql`select count(*)::int as n from drizzle.__drizzle_migrations`
     )
-    expect(applied).toEqual([{ n: 1 }])
+    expect(applied).toEqual([{ n: 2 }])
     // The lock is released: another session takes it at once.
     const locked = await queryRows(
       a!.db,

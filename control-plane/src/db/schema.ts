@@ -1,7 +1,7 @@
 // The control plane's one PostgreSQL schema: PostgreSQL in production, PGlite in-process by
 // default, the same migrations for both (control-plane/drizzle/).
 
-import type { Channel } from '@fcv/core'
+import type { Channel, TelemetryServing } from '@fcv/core'
 import { sql } from 'drizzle-orm'
 import {
   bigserial,
@@ -188,4 +188,55 @@ export const auditLog = pgTable(
     requestId: text('request_id'),
   },
   (t) => [index('audit_log_target').on(t.target), index('audit_log_at').on(t.at)]
+)
+
+/**
+ * One row per telemetry report counted (edge worker isolate and window): its key makes a retried
+ * or repeated report a duplicate across replicas; `serving` is what the isolate said it serves.
+ */
+export const telemetryReports = pgTable(
+  'telemetry_reports',
+  {
+    /** JSON [isolate, window start, window end] with the instants as ISO 8601 UTC. */
+    reportKey: text('report_key').primaryKey(),
+    isolate: text('isolate').notNull(),
+    windowStart: timestamp('window_start', { withTimezone: true }).notNull(),
+    windowEnd: timestamp('window_end', { withTimezone: true }).notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+    colo: text('colo'),
+    serving: jsonb('serving').$type<TelemetryServing[]>(),
+  },
+  (t) => [index('telemetry_reports_received_at').on(t.receivedAt)]
+)
+
+/**
+ * Accepted telemetry summed per minute: one row per bucket start, source (edge | widget), channel,
+ * model version, kind, name and bounds, whose counts (and n, sum) every report adds to. '' stands
+ * for a label the kind does not have. The primary key leads with bucket_start, so time ranges and
+ * the retention delete use it.
+ */
+export const telemetryBuckets = pgTable(
+  'telemetry_buckets',
+  {
+    bucketStart: timestamp('bucket_start', { withTimezone: true }).notNull(),
+    source: text('source').notNull(),
+    channel: text('channel').notNull(),
+    modelVersion: text('model_version').notNull(),
+    kind: text('kind').notNull(),
+    name: text('name').notNull(),
+    /** The bounds joined by ","; '' for a plain count. */
+    boundsKey: text('bounds_key').notNull(),
+    bounds: jsonb('bounds').$type<number[]>().notNull(),
+    /** counts[i]: values in (bounds[i-1], bounds[i]]; the last: above all bounds. */
+    counts: doublePrecision('counts').array().notNull(),
+    n: doublePrecision('n').notNull(),
+    /** null: not known (widget beacons carry no sums; plain counts have none). */
+    sum: doublePrecision('sum'),
+  },
+  (t) => [
+    primaryKey({
+      name: 'telemetry_buckets_pk',
+      columns: [t.bucketStart, t.source, t.channel, t.modelVersion, t.kind, t.name, t.boundsKey],
+    }),
+  ]
 )

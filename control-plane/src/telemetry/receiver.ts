@@ -174,12 +174,21 @@ export class EdgeTelemetry {
    * nothing. Synchronous, so two concurrent copies cannot both count.
    */
   ingest(p: TelemetryPayload): { duplicate: boolean } {
-    const now = this.o.now()
     const key = JSON.stringify([p.source.isolate, p.window.start, p.window.end])
     if (this.recentReports.seen(key)) {
       this.rejected('duplicate')
       return { duplicate: true }
     }
+    this.record(p)
+    return { duplicate: false }
+  }
+
+  /**
+   * Counts a report known to be new: the durable store (store.ts) calls it once the report's
+   * transaction committed, which decides duplicates across replicas.
+   */
+  record(p: TelemetryPayload): void {
+    const now = this.o.now()
     this.reports.inc()
     this.isolates.report(p.source.isolate, now)
     this.lastReport.set(now / 1000)
@@ -211,7 +220,6 @@ export class EdgeTelemetry {
     this.dropped.inc({ kind: 'categories' }, p.dropped.categories)
     this.dropped.inc({ kind: 'flush_failures' }, p.dropped.flushFailures)
     if (p.widget) this.widget.ingest(p.widget)
-    return { duplicate: false }
   }
 
   private count<L extends string>(c: CappedCounter<L>, labels: Record<L, string>, n: number) {

@@ -279,7 +279,7 @@ describe('POST /v1/telemetry', () => {
     expect((await send(report('d', 0), ADMIN_TOKEN)).status).toBe(202)
     const doc = (await t.call('GET', '/openapi.json', { token: null })).body
     const op = doc.paths['/v1/telemetry'].post
-    expect(Object.keys(op.responses)).toEqual(['202', '400', '401', '403', '413'])
+    expect(Object.keys(op.responses)).toEqual(['202', '400', '401', '403', '413', '422', '503'])
     expect(op.security).toEqual([{ bearer: [] }])
     expect(doc.components.schemas.TelemetryPayload).toBeDefined()
   })

@@ -7,6 +7,11 @@ import { requires, type TokenLookup } from '../auth/middleware.ts'
 import { ApiError } from '../errors.ts'
 import { bearer, errorResponses } from '../routes/schemas.ts'
 import type { EdgeTelemetry, RejectReason } from './receiver.ts'
+import {
+  TelemetryReportUnstorableError,
+  TelemetryStoreError,
+  type TelemetryStore,
+} from './store.ts'
 
 /** A report is about 20 kB at the worker's caps; this leaves room and still bounds the parse. */
 export const TELEMETRY_BODY_LIMIT = 1024 * 1024
@@ -35,7 +40,8 @@ const Accepted = z
 export function telemetryRoutes(
   app: OpenAPIHono<AppEnv>,
   auth: TokenLookup,
-  edge: EdgeTelemetry
+  edge: EdgeTelemetry,
+  store: TelemetryStore
 ): void {
   // Outermost, so it sees the status of a refusal from the middleware and validators below.
   const countRejections = createMiddleware<AppEnv>(async (c, next) => {
@@ -60,12 +66,15 @@ export function telemetryRoutes(
       method: 'post',
       path: '/v1/telemetry',
       tags: ['telemetry'],
-      summary: 'Receive an edge worker’s telemetry window into the fcv_edge_* metrics',
+      summary: 'Store an edge worker’s telemetry window and count it in the fcv_edge_* metrics',
       description:
         `A \`${TELEMETRY_SCHEMA}\` report, as the edge worker flushes it (role reporter or admin). ` +
         `Bodies over ${TELEMETRY_BODY_LIMIT} bytes answer 413 before they are parsed. ` +
-        'A retry of a report already counted (same isolate and window) answers 202 with ' +
-        '`duplicate: true` and counts nothing. The sums appear on GET /metrics.',
+        '202 means the report is committed to the database (per-minute buckets, the fleet’s ' +
+        'aggregates) and counted once in GET /metrics of the replica that committed it. ' +
+        'A retry of a report already stored (same isolate and window, on any replica) answers ' +
+        '202 with `duplicate: true` and counts nothing. 503 (`telemetry_store_unavailable` or ' +
+        '`too_busy`, with Retry-After) means nothing of it was stored: resend the same report.',
       security: bearer,
       middleware: [countRejections, requires('report', auth), limit] as const,
       request: {
@@ -81,12 +90,23 @@ export function telemetryRoutes(
           description: 'counted (or a duplicate, not counted again)',
           content: { 'application/json': { schema: Accepted } },
         },
-        ...errorResponses(400, 401, 403, 413),
+        ...errorResponses(400, 401, 403, 413, 422, 503),
       },
     }),
-    (c) => {
-      const { duplicate } = edge.ingest(c.req.valid('json'))
-      return c.json({ accepted: true as const, duplicate }, 202)
+    async (c) => {
+      try {
+        const { duplicate } = await store.ingest(c.req.valid('json'))
+        return c.json({ accepted: true as const, duplicate }, 202)
+      } catch (e) {
+        if (e instanceof TelemetryStoreError) {
+          c.header('retry-after', String(e.retryAfterSeconds))
+          throw new ApiError(503, e.code, e.message)
+        }
+        if (e instanceof TelemetryReportUnstorableError) {
+          throw new ApiError(422, 'telemetry_unstorable', e.message)
+        }
+        throw e
+      }
     }
   )
 }

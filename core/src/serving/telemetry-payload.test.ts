@@ -82,6 +82,10 @@ function drained(): TelemetryPayload {
         },
       ],
     },
+    serving: [
+      { channel: 'edge', variant: 'champion', modelVersion: '7' },
+      { channel: 'widget', variant: 'champion', modelVersion: '7' },
+    ],
   }
 }
 
@@ -108,6 +112,7 @@ describe('TelemetryPayloadSchema', () => {
   it('accepts a report without the widget section (older workers, windows without beacons)', () => {
     const p = drained()
     delete p.widget
+    delete p.serving
     expect(TelemetryPayloadSchema.parse(p)).toEqual(p)
   })
 
@@ -316,6 +321,25 @@ describe('TelemetryPayloadSchema', () => {
           modelVersion: String(i),
         }))),
       /^widget\.series: Too big/,
+    ],
+    [
+      'an unknown serving channel',
+      (p: any) => (p.serving[0].channel = 'batch'),
+      /^serving\.0\.channel: /,
+    ],
+    [
+      'a repeated serving entry',
+      (p: any) => p.serving.push({ ...p.serving[0] }),
+      /^serving\.2: repeats a channel, variant and model version$/,
+    ],
+    [
+      'too many serving entries',
+      (p: any) =>
+        (p.serving = [...Array(9).keys()].map((i) => ({
+          ...p.serving[0],
+          modelVersion: String(i),
+        }))),
+      /^serving: Too big/,
     ],
     ['an unknown widget field', (p: any) => (p.widget.extra = 1), /^widget: Unrecognized key/],
     [

@@ -82,6 +82,18 @@ export interface TelemetryPayload {
   dropped: { series: number; categories: number; flushFailures: number }
   /** The widget's beacons (POST /v1/beacon); only when the window saw any. */
   widget?: WidgetTelemetry
+  /**
+   * What the isolate serves now, per channel and variant (optional, at most 8): the control plane
+   * keeps it with the report key to see versions still served after a deployment changed.
+   */
+  serving?: TelemetryServing[]
+}
+
+/** A model version an isolate serves on a channel as a variant. */
+export interface TelemetryServing {
+  channel: 'edge' | 'widget'
+  variant: Variant
+  modelVersion: string
 }
 
 /** What POST /v1/beacon did with a beacon: folded into the window, or refused and why. */
@@ -127,6 +139,8 @@ export const TELEMETRY_LIMITS = {
   colo: 16,
   /** Widget series per report (the worker keeps 32). */
   widgetSeries: 64,
+  /** Served versions per report (channel x variant is at most 6). */
+  serving: 8,
 } as const
 
 const ModelVersion = IdSchema
@@ -281,6 +295,22 @@ const schema = z.strictObject({
     ),
   dropped: z.strictObject({ series: Count, categories: Count, flushFailures: Count }),
   widget: WidgetSchema.optional(),
+  serving: z
+    .array(
+      z.strictObject({
+        channel: z.enum(['edge', 'widget']),
+        variant: z.enum(VARIANTS),
+        modelVersion: ModelVersion,
+      })
+    )
+    .max(TELEMETRY_LIMITS.serving)
+    .superRefine(
+      unique(
+        (s) => `${s.channel}\u0000${s.variant}\u0000${s.modelVersion}`,
+        'a channel, variant and model version'
+      )
+    )
+    .optional(),
 })
 
 /**
