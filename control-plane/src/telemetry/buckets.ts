@@ -110,9 +110,8 @@ export function bucketRows(p: TelemetryPayload, receivedAt: number): BucketRow[]
     histogram(edge, 'predicted_pbuy', x.modelVersion, x.variant, x.pBuy)
   }
   for (const f of p.features) {
-    // features[].modelVersion comes with the drift work (bounds from that model's profile).
-    const modelVersion = (f as { modelVersion?: string }).modelVersion ?? ''
-    histogram(edge, 'feature', modelVersion, f.name, f.numeric)
+    // modelVersion: bucketed by that model's training profile; '' on the Worker's fixed bounds.
+    histogram(edge, 'feature', f.modelVersion ?? '', f.name, f.numeric)
   }
   if (p.widget) {
     const w = p.widget
