@@ -13,11 +13,14 @@ import { auditRoutes } from './routes/audit.ts'
 import { bundleRoutes } from './routes/bundles.ts'
 import { deploymentRoutes } from './routes/deployments.ts'
 import { docsRoutes } from './routes/docs.ts'
+import { fleetRoutes } from './routes/fleet.ts'
 import { healthRoutes } from './routes/health.ts'
 import { modelRoutes } from './routes/models.ts'
 import { publishTargetRoutes } from './routes/publish-targets.ts'
 import { tokenRoutes } from './routes/tokens.ts'
 import type { Services } from './services.ts'
+import { fleetHealth, fleetOptions } from './telemetry/fleet.ts'
+import { FleetMetrics } from './telemetry/fleet-metrics.ts'
 import { telemetryRoutes, TelemetryStore } from './telemetry/index.ts'
 import { validationHook } from './validation.ts'
 
@@ -131,6 +134,12 @@ export function createApp(
   bundleRoutes(app, s)
   auditRoutes(app, s, auth)
   telemetryRoutes(app, auth, metrics.edge, telemetryStore(s, metrics))
+  fleetRoutes(app, s, auth)
+  new FleetMetrics(metrics.registry, {
+    compute: () => fleetHealth(s.db.db, s.config.FCV_MODEL_NAME, s.now(), fleetOptions(s.config)),
+    refreshMs: s.config.FCV_FLEET_REFRESH_SECONDS * 1000,
+    log: s.log,
+  })
   adminRoutes(app, s)
   app.get('/metrics', async (c) =>
     c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType })

@@ -59,6 +59,17 @@ export const ConfigSchema = z.object({
   FCV_TELEMETRY_MAX_PENDING: z.coerce.number().int().min(1).default(20_000),
   /** Telemetry buckets and report keys are deleted after this many days. */
   FCV_TELEMETRY_RETENTION_DAYS: z.coerce.number().finite().positive().max(3650).default(14),
+  /** Drift compares the live histograms of the last this many seconds with training... */
+  FCV_DRIFT_WINDOW_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 86_400)
+    .default(3600),
+  /** ...a version counts as served when reported within this many seconds... */
+  FCV_STALENESS_WINDOW_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
+  /** ...and the fcv_drift_* and fcv_serving_* gauges are recomputed at most this often. */
+  FCV_FLEET_REFRESH_SECONDS: z.coerce.number().finite().min(0).max(3600).default(15),
   FCV_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })

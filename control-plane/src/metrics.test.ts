@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { startTestApp, type TestApp } from './test-support/harness.ts'
 import { startPushTarget, type PushTarget } from './test-support/push-target.ts'
-import { goodTags, registerVersion } from './test-support/registry.ts'
+import { PROFILE, scoredReport, TRAINING } from './test-support/profile.ts'
+import { goodTags, registerVersion, withProfile } from './test-support/registry.ts'
 import {
   EXPECTED,
   FEATURE,
@@ -30,11 +31,14 @@ beforeAll(async () => {
   t = await startTestApp(inject('mlflowUri'), {
     FCV_MODEL_NAME: MODEL,
     FCV_EDGE_PUBLISH_URLS: edge.url,
+    FCV_FLEET_REFRESH_SECONDS: '0',
   })
   const r = await t.call('POST', '/v1/tokens', { body: { name: 'metrics', role: 'reporter' } })
   expect(r.status).toBe(201)
   reporter = r.body.token
-  version = await registerVersion(t.mlflow, MODEL, goodTags())
+  version = await registerVersion(t.mlflow, MODEL, goodTags(), {
+    'model.json': withProfile(PROFILE),
+  })
 })
 afterAll(async () => {
   await t.services.reconciler.stop()
@@ -119,6 +123,15 @@ describe('/metrics', () => {
     expect(
       (await t.call('POST', '/v1/telemetry', { token: reporter, body: busyMinute(0) })).status
     ).toBe(202)
+    // The fleet gauges: a profiled champion scoring now, and an isolate on a version not deployed.
+    const now = {
+      ...scoredReport('fleet', Date.now(), version, TRAINING, [
+        { channel: 'edge', variant: 'champion', modelVersion: version },
+        { channel: 'edge', variant: 'shadow', modelVersion: '99' },
+      ]),
+      widget: widgetSection({ accepted: 1 }, [widgetSeries(version, 'champion', 'ok', [15], [25])]),
+    }
+    expect((await t.call('POST', '/v1/telemetry', { token: reporter, body: now })).status).toBe(202)
     await t.services.reconciler.reconcileNow()
 
     const text = await scrape()

@@ -36,6 +36,7 @@ const TYPES: Record<string, string> = {
   'audit.js': JS,
   'charts.js': JS,
   'deployments.js': JS,
+  'fleet.js': JS,
   'lib.js': JS,
   'models.js': JS,
   'promote.js': JS,

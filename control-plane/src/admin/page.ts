@@ -34,6 +34,7 @@ export function adminPage(o: { defaultModel: string }): string {
       <li><a href="#models" data-view="models">Models</a></li>
       <li><a href="#promote" data-view="promote">Promote</a></li>
       <li><a href="#deployments" data-view="deployments">Deployments</a></li>
+      <li><a href="#fleet" data-view="fleet">Fleet</a></li>
       <li><a href="#audit" data-view="audit">Audit log</a></li>
     </ul>
   </nav>

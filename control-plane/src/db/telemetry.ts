@@ -3,7 +3,7 @@
 // reads sum buckets over a time range for drift and list what is served for staleness.
 
 import type { TelemetryServing } from '@fcv/core'
-import { and, eq, gte, lt, sql } from 'drizzle-orm'
+import { and, eq, gte, inArray, lt, sql } from 'drizzle-orm'
 import { telemetryBuckets, telemetryReports } from './schema.ts'
 import type { Db } from './types.ts'
 
@@ -160,7 +160,8 @@ export interface ServingReport {
   modelVersion: string
   /** Distinct isolates that reported serving it since the time asked for. */
   isolates: number
-  /** The last report that said so. */
+  /** The first and the last report that said so (since the time asked for). */
+  firstReportedAt: Date
   lastReportedAt: Date
 }
 
@@ -168,7 +169,8 @@ export interface ServingReport {
 export async function listServing(db: Db, since: Date): Promise<ServingReport[]> {
   const rows = (await db.execute(sql`
     select s.channel, s.variant, s."modelVersion" as model_version,
-           count(distinct r.isolate)::int as isolates, max(r.received_at) as last_reported_at
+           count(distinct r.isolate)::int as isolates,
+           min(r.received_at) as first_reported_at, max(r.received_at) as last_reported_at
     from ${telemetryReports} r
     -- the record's columns are named after the JSON keys
     cross join lateral jsonb_to_recordset(r.serving)
@@ -183,8 +185,38 @@ export async function listServing(db: Db, since: Date): Promise<ServingReport[]>
     variant: r['variant'] as ServingReport['variant'],
     modelVersion: String(r['model_version']),
     isolates: Number(r['isolates']),
+    firstReportedAt: new Date(r['first_reported_at'] as string | Date),
     lastReportedAt: new Date(r['last_reported_at'] as string | Date),
   }))
+}
+
+/**
+ * The model versions with rows of any of `kinds` in [from, to) for a source and channel, with the
+ * sum of their `n` (customers scored, calls made) and their first bucket, most first.
+ */
+export async function listBucketVersions(
+  db: Db,
+  q: { source: string; channel: string; kinds: readonly string[]; from: Date; to: Date }
+): Promise<{ modelVersion: string; n: number; firstBucket: Date }[]> {
+  const b = telemetryBuckets
+  const rows = await db
+    .select({
+      modelVersion: b.modelVersion,
+      n: sql<number>`sum(${b.n})`.mapWith(Number),
+      firstBucket: sql<Date>`min(${b.bucketStart})`.mapWith((v: string | Date) => new Date(v)),
+    })
+    .from(b)
+    .where(
+      and(
+        eq(b.source, q.source),
+        eq(b.channel, q.channel),
+        inArray(b.kind, [...q.kinds]),
+        gte(b.bucketStart, q.from),
+        lt(b.bucketStart, q.to)
+      )
+    )
+    .groupBy(b.modelVersion)
+  return rows.sort((x, y) => y.n - x.n || x.modelVersion.localeCompare(y.modelVersion))
 }
 
 /**

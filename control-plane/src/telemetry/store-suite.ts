@@ -285,6 +285,7 @@ export function telemetryStoreSuite(name: string, open: () => Promise<Database>)
       expect(
         (await listServing(database.db, since)).map((s) => ({
           ...s,
+          firstReportedAt: +s.firstReportedAt,
           lastReportedAt: +s.lastReportedAt,
         }))
       ).toEqual([
@@ -293,6 +294,7 @@ export function telemetryStoreSuite(name: string, open: () => Promise<Database>)
           variant: 'champion',
           modelVersion: '7',
           isolates: 3,
+          firstReportedAt: NOON,
           lastReportedAt: NOON,
         },
         {
@@ -300,6 +302,7 @@ export function telemetryStoreSuite(name: string, open: () => Promise<Database>)
           variant: 'champion',
           modelVersion: '6',
           isolates: 1,
+          firstReportedAt: NOON,
           lastReportedAt: NOON,
         },
         {
@@ -307,6 +310,7 @@ export function telemetryStoreSuite(name: string, open: () => Promise<Database>)
           variant: 'champion',
           modelVersion: '7',
           isolates: 2,
+          firstReportedAt: NOON,
           lastReportedAt: NOON,
         },
       ])

@@ -5,6 +5,7 @@
 
 import { viewAudit } from './audit.js'
 import { viewDeployments } from './deployments.js'
+import { viewFleet } from './fleet.js'
 import {
   $,
   api,
@@ -91,6 +92,7 @@ const VIEWS = {
   models: viewModels,
   promote: viewPromote,
   deployments: viewDeployments,
+  fleet: viewFleet,
   audit: viewAudit,
 }
 
