@@ -28,10 +28,11 @@ export interface AppOptions {
  */
 export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   const now = options.now ?? Date.now
+  const serving = new Serving(now)
   const deps: Deps = {
-    serving: new Serving(now),
+    serving,
     scorers: new ScorerCache(options.createScorer ?? null),
-    telemetry: new Telemetry(now, options.fetch),
+    telemetry: new Telemetry(now, options.fetch, () => serving.served()),
     now,
   }
   const app = new Hono<AppEnv>()

@@ -8,11 +8,18 @@
 // while one request refreshes a channel, the others serve the view they already have.
 
 import type { KVNamespace } from '@cloudflare/workers-types'
-import { sha256Hex, verifyBundle, type BundleManifest, type TrustedKeys } from '@fcv/core'
+import {
+  sha256Hex,
+  verifyBundle,
+  type BundleManifest,
+  type TelemetryServing,
+  type TrustedKeys,
+} from '@fcv/core'
 import type { BackgroundContext } from './background.ts'
 import type { Config } from './env.ts'
 import { Lru } from './lru.ts'
 import {
+  CHANNELS,
   getBundleBytes,
   getPointer,
   ROLES,
@@ -120,6 +127,25 @@ export class Serving {
     const loaded = this.bundles.get(digest) ?? (await loadBundle(bytes, digest, trusted))
     this.bundles.set(digest, loaded)
     return loaded
+  }
+
+  /**
+   * What a request would be served now: each loaded champion, canary and shadow of the channels
+   * this isolate has a view of (the views requests last refreshed or an admin push adopted), in
+   * channel and role order; empty until a request has asked for a channel. For telemetry's
+   * `serving`, so the control plane sees versions an isolate still serves after a deployment.
+   */
+  served(): TelemetryServing[] {
+    const served: TelemetryServing[] = []
+    for (const channel of CHANNELS) {
+      const view = this.views.get(channel)
+      for (const role of ROLES) {
+        const slot = view?.[role]
+        if (slot)
+          served.push({ channel, variant: role, modelVersion: slot.bundle.manifest.version })
+      }
+    }
+    return served
   }
 
   /** Takes a bundle this isolate just verified and stored, without waiting for the next refresh. */

@@ -9,6 +9,13 @@
 // oldest kept window is dropped beyond that, and a window the control plane refuses as such (400,
 // 413, 415, 422) is not kept; both count in dropped.flushFailures (windows lost).
 //
+// Each report also says what the isolate serves at the drain (`serving`: per channel it has a view
+// of, the champion, canary and shadow versions), so the control plane sees an isolate still
+// serving a version after a deployment changed. A request that only reads a channel's view (GET
+// /v1/bundle, /v1/model) records nothing else but opens the window (touch), so an isolate whose
+// only traffic is pages fetching the widget bundle still reports, at the flush interval. An
+// isolate without any request sends nothing: it serves nobody, so it cannot be stale in effect.
+//
 // Caveats: workerd's clock only advances on I/O, so latencies are wall time around the request's
 // I/O (KV reads), not CPU time; an isolate that goes idle keeps its last partial window until the
 // next request (or loses it when evicted).
@@ -17,12 +24,14 @@ import {
   emptyWidgetSeries,
   HistogramBuckets as Buckets,
   TELEMETRY_BOUNDS,
+  TELEMETRY_LIMITS,
   TELEMETRY_SCHEMA,
   WIDGET_BEACON_BOUNDS,
   widgetSeriesKey,
   type Histogram,
   type Outcome,
   type TelemetryPayload,
+  type TelemetryServing,
   type Variant,
   type WidgetBeaconResult,
   type WidgetBeaconSeries,
@@ -32,7 +41,7 @@ import type { FeatureValues } from './scoring.ts'
 
 // The payload is a contract with the control plane's receiver, so it lives in core.
 export { TELEMETRY_SCHEMA }
-export type { Histogram, Outcome, TelemetryPayload, Variant }
+export type { Histogram, Outcome, TelemetryPayload, TelemetryServing, Variant }
 
 const MAX_PREDICTED_SERIES = 8
 // A spec's 26 numeric features per profiled model version (champion and canary, and the next
@@ -101,13 +110,17 @@ export class Telemetry {
 
   private readonly now: () => number
   private readonly send: typeof fetch
+  private readonly serving: () => readonly TelemetryServing[]
 
+  /** `serving`: what the isolate would serve now, asked at each drain (Serving.served). */
   constructor(
     now: () => number = Date.now,
-    send: typeof fetch = (input, init) => fetch(input, init)
+    send: typeof fetch = (input, init) => fetch(input, init),
+    serving: () => readonly TelemetryServing[] = () => []
   ) {
     this.now = now
     this.send = send
+    this.serving = serving
   }
 
   get isolate(): string {
@@ -116,6 +129,14 @@ export class Telemetry {
 
   private open(): void {
     this.windowStart ??= this.now()
+  }
+
+  /**
+   * A request answered from a channel's view with nothing else to record (GET /v1/bundle,
+   * /v1/model): the window opens, so its flush reports what the isolate serves.
+   */
+  touch(): void {
+    this.open()
   }
 
   /** `colo` is asked for until it gives one: an isolate runs in one location. */
@@ -272,6 +293,7 @@ export class Telemetry {
   drain(): TelemetryPayload {
     const end = this.now()
     const start = this.windowStart ?? end
+    const serving = this.serving().slice(0, TELEMETRY_LIMITS.serving)
     const payload: TelemetryPayload = {
       schema: TELEMETRY_SCHEMA,
       source: { worker: 'fcv-edge', isolate: this.isolate, colo: this.colo },
@@ -306,6 +328,9 @@ export class Telemetry {
             },
           }
         : {}),
+      // Only once the isolate serves something: an empty list says nothing, and older receivers
+      // take the report without it.
+      ...(serving.length ? { serving: serving.map((s) => ({ ...s })) } : {}),
     }
     this.windowStart = null
     this.requests = new Map()

@@ -4,6 +4,7 @@ import {
   MAX_UNSENT,
   Telemetry,
   type TelemetryPayload,
+  type TelemetryServing,
   type TelemetryTarget,
 } from '../src/telemetry.ts'
 
@@ -39,6 +40,28 @@ describe('Telemetry', () => {
     t.request('ok', 1, colo('LHR'))
     expect(asked).toHaveLength(2)
     expect(t.drain().source.colo).toBe('AMS')
+  })
+
+  it('adds what the provider says is served at each drain, and no section while it says nothing', () => {
+    let served: TelemetryServing[] = []
+    const t = new Telemetry(
+      () => 0,
+      undefined,
+      () => served
+    )
+    t.request('no_model', 1)
+    expect(t.drain()).not.toHaveProperty('serving')
+    served = [
+      { channel: 'edge', variant: 'champion', modelVersion: '7' },
+      { channel: 'widget', variant: 'canary', modelVersion: '8' },
+    ]
+    t.touch()
+    const p = t.drain()
+    expect(p.serving).toEqual(served)
+    expect(p.requests).toEqual([])
+    served = [{ channel: 'edge', variant: 'champion', modelVersion: '9' }]
+    expect(t.drain().serving).toEqual(served) // asked again at every drain, not kept
+    expect(TelemetryPayloadSchema.safeParse(JSON.parse(JSON.stringify(p))).success).toBe(true)
   })
 
   it("skips non-finite values, so every payload passes the control plane's schema", () => {

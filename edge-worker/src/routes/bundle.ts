@@ -9,7 +9,7 @@ import { configOf } from '../env.ts'
 import { ApiError } from '../errors.ts'
 import type { ChannelView, LoadedBundle } from '../serving.ts'
 import { DigestSchema, ROLES } from '../store.ts'
-import { servingView } from './model.ts'
+import { servedView, servingView } from './model.ts'
 
 const IMMUTABLE = 'public, max-age=31536000, immutable'
 const REVALIDATE = 'public, max-age=0, must-revalidate'
@@ -96,6 +96,7 @@ export function bundleRoutes(app: Hono<AppEnv>, deps: Deps): void {
     if (!slot) {
       throw new ApiError(404, 'not_found', `the widget channel has no ${query.data.role}`)
     }
+    servedView(c, deps)
     return send(c, slot.bundle, REVALIDATE, view)
   })
 

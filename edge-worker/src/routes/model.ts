@@ -36,6 +36,17 @@ export async function servingView(
   return view as ChannelView & { champion: Slot }
 }
 
+/**
+ * A channel's view was served (GET /v1/bundle, /v1/model): nothing to count, but the telemetry
+ * window opens, so an isolate whose only traffic is this still reports what it serves.
+ */
+export function servedView(c: Context<AppEnv>, deps: Deps): void {
+  const target = configOf(c.env).telemetry
+  if (!target) return
+  deps.telemetry.touch()
+  backgroundOf(c).waitUntil(deps.telemetry.flushIfDue(target) ?? Promise.resolve())
+}
+
 function describeSlot(slot: Slot) {
   const manifest: Partial<BundleManifest> = { ...slot.bundle.manifest }
   delete manifest.files // digests and sizes of the files: of no use without them
@@ -61,6 +72,7 @@ export function modelRoutes(app: Hono<AppEnv>, deps: Deps): void {
     }
     const { channel } = query.data
     const view = await servingView(c, deps, channel)
+    servedView(c, deps)
     c.header('cache-control', 'no-store')
     return c.json({
       channel,
