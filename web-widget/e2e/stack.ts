@@ -68,14 +68,25 @@ export interface WidgetStack {
   close(): Promise<void>
 }
 
-export async function startWidgetStack(mlflowUri: string, versions = 2): Promise<WidgetStack> {
+export interface WidgetStackOptions {
+  /** Merged into every version's model.json fcv metadata (e.g. a featureSpec and a profile). */
+  fcv?: Record<string, unknown>
+  /** Extra environment of the control plane (e.g. its fleet windows). */
+  controlPlaneEnv?: Record<string, string>
+}
+
+export async function startWidgetStack(
+  mlflowUri: string,
+  versions = 2,
+  options: WidgetStackOptions = {}
+): Promise<WidgetStack> {
   // What is started is stopped again, also when a later step fails.
   const started: (() => Promise<unknown>)[] = []
   const stopAll = async () => {
     for (const stop of started.reverse()) await stop().catch(() => {})
   }
   try {
-    return await start(mlflowUri, versions, started, stopAll)
+    return await start(mlflowUri, versions, options, started, stopAll)
   } catch (e) {
     await stopAll()
     throw e
@@ -85,6 +96,7 @@ export async function startWidgetStack(mlflowUri: string, versions = 2): Promise
 async function start(
   mlflowUri: string,
   versions: number,
+  options: WidgetStackOptions,
   started: (() => Promise<unknown>)[],
   stopAll: () => Promise<void>
 ): Promise<WidgetStack> {
@@ -92,6 +104,13 @@ async function start(
   const client = new MlflowClient(connectionTo(mlflowUri, {}))
   const registered: string[] = []
   const windowed = withWindow(STACK_WINDOW)
+  if (options.fcv) {
+    const doc = JSON.parse(new TextDecoder().decode(windowed.modelJson)) as {
+      userDefinedMetadata: { fcv: Record<string, unknown> }
+    }
+    Object.assign(doc.userDefinedMetadata.fcv, options.fcv)
+    windowed.modelJson = new TextEncoder().encode(JSON.stringify(doc))
+  }
   for (let i = 0; i < versions; i++) {
     registered.push(
       await registerVersion(
@@ -124,6 +143,7 @@ async function start(
     FCV_EDGE_PUBLISH_URLS: edgeUrl,
     FCV_EDGE_PUBLISH_TOKEN: PUBLISHER_TOKEN,
     FCV_RECONCILE_INTERVAL_SECONDS: '2',
+    ...options.controlPlaneEnv,
   })
   started.push(() => controlPlane.kill('SIGTERM'))
   const call = async (path: string, body: unknown, method = 'POST') => {

@@ -220,7 +220,9 @@ export function fleetOverview(): dashboard.Dashboard {
         ],
         queries: [
           [
-            `sum by (model_version) (rate(fcv_widget_scores_total{outcome!="ok", ${MV}}${RATE}))` +
+            // A version with no failure has no failing series: 0, not a gap ("or ... * 0").
+            `(sum by (model_version) (rate(fcv_widget_scores_total{outcome!="ok", ${MV}}${RATE}))` +
+              ` or sum by (model_version) (rate(fcv_widget_scores_total{${MV}}${RATE})) * 0)` +
               ` / sum by (model_version) (rate(fcv_widget_scores_total{${MV}}${RATE}))`,
             '{{model_version}}',
           ],
