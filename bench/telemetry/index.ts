@@ -17,7 +17,7 @@ import { log, machineInfo, saveResults } from '../common.ts'
 import { eventsOf, ISOLATE, reportOf, SIZES } from './reports.ts'
 
 const USAGE =
-  'usage: npm run bench -- telemetry [--duration S (15)] [--connections N (32)] [--database postgres|pglite|both (both)]'
+  'usage: npm run bench -- telemetry [--duration S (15)] [--connections N (32)] [--database postgres|pglite|both (both)] [--customers N[,N...] (5,20,60,150,400,1000: customers per report)]'
 /** The issue's target. */
 const TARGET_EVENTS_PER_S = 20_000
 
@@ -25,10 +25,12 @@ interface Options {
   duration: number
   connections: number
   database: 'postgres' | 'pglite' | 'both'
+  /** Customers per report, one template each (a quiet isolate's report is small). */
+  sizes: readonly number[]
 }
 
 function parse(argv: string[]): Options | null {
-  const o: Options = { duration: 15, connections: 32, database: 'both' }
+  const o: Options = { duration: 15, connections: 32, database: 'both', sizes: SIZES }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     if (a === '--help' || a === '-h') return null
@@ -37,6 +39,13 @@ function parse(argv: string[]): Options | null {
       if (raw !== 'postgres' && raw !== 'pglite' && raw !== 'both')
         throw new Error(`--database is postgres, pglite or both\n${USAGE}`)
       o.database = raw
+      continue
+    }
+    if (a === '--customers') {
+      const sizes = (raw ?? '').split(',').map(Number)
+      if (!sizes.every((n) => Number.isInteger(n) && n > 0 && n <= 1000))
+        throw new Error(`--customers is a list of whole numbers from 1 to 1000\n${USAGE}`)
+      o.sizes = sizes
       continue
     }
     const value = Number(raw)
@@ -90,7 +99,7 @@ async function runOn(kind: 'postgres' | 'pglite', o: Options) {
     const { token } = (await created.json()) as { token: string }
     // One template per size, with and without a widget section; a new isolate per request.
     const windowEnd = Math.floor(Date.now() / 60_000) * 60_000
-    const templates = SIZES.flatMap((size, i) =>
+    const templates = o.sizes.flatMap((size, i) =>
       [false, true].map((widget) => {
         const p = reportOf(size, windowEnd - (i % 3) * 60_000, widget)
         return { body: JSON.stringify(p), events: eventsOf(p) }
@@ -105,7 +114,7 @@ async function runOn(kind: 'postgres' | 'pglite', o: Options) {
       stored: await metric(cp.url, 'fcv_telemetry_store_reports_total', 'outcome="stored"'),
     }
     log(
-      `${kind}: ${o.connections} connections for ${o.duration} s, reports of ${SIZES.join('/')} customers (mean ${round(meanEvents)} events, ${round(meanBytes / 1024, 1)} KiB)`
+      `${kind}: ${o.connections} connections for ${o.duration} s, reports of ${o.sizes.join('/')} customers (mean ${round(meanEvents)} events, ${round(meanBytes / 1024, 1)} KiB)`
     )
     const r = await autocannon({
       url: `${cp.url}/v1/telemetry`,
