@@ -20,6 +20,8 @@ import {
   type WidgetBeacon,
 } from '@fcv/core'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { openDatabase } from '../../control-plane/src/db/open.ts'
+import { listServing } from '../../control-plane/src/db/telemetry.ts'
 import { ADMIN_TOKEN } from '../../control-plane/src/test-support/harness.ts'
 import {
   startControlPlane,
@@ -425,5 +427,48 @@ describe('control plane → Worker', () => {
     expect(res.status).toBe(401)
     const text = await res.text()
     expect(text).not.toContain(PUBLISHER_TOKEN)
+  })
+
+  // Last: it stops the control plane to read its PGlite directory (one process at a time).
+  it('the control plane stores what the Worker serves (telemetry `serving`)', async () => {
+    const [, , v3] = versions as [string, string, string]
+    const edge = await served()
+    const reports = async () => {
+      const text = await (await fetch(`${cp.url}/metrics`)).text()
+      return Number(/^fcv_edge_telemetry_reports_total (\S+)$/m.exec(text)?.[1] ?? 0)
+    }
+    // Earlier tests' flushes may still be on their way: wait until the count settles.
+    let before = await reports()
+    for (let settled = 0; settled < 3;) {
+      await new Promise((r) => setTimeout(r, 200))
+      const now = await reports()
+      settled = now === before ? settled + 1 : 0
+      before = now
+    }
+    const since = new Date()
+    expect(await predictVersions()).toEqual([edge.version, edge.version]) // flushed at once
+    const deadline = Date.now() + 10_000
+    while ((await reports()) <= before && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    expect(await reports()).toBeGreaterThan(before)
+    await cp.kill('SIGTERM')
+    const database = await openDatabase({ dataDir: join(dataDir, 'pglite') })
+    try {
+      const stored = await listServing(database.db, since)
+      // The edge champion it scored with, and the widget champion a page fetched earlier (the
+      // beacon test): this isolate still has that view, so it still reports it.
+      expect(
+        stored.map(({ channel, variant, modelVersion }) => ({ channel, variant, modelVersion }))
+      ).toEqual(
+        expect.arrayContaining([
+          { channel: 'edge', variant: 'champion', modelVersion: edge.version },
+          { channel: 'widget', variant: 'champion', modelVersion: v3 },
+        ])
+      )
+      expect(stored.every((s) => s.isolates >= 1)).toBe(true)
+    } finally {
+      await database.close()
+    }
   })
 })

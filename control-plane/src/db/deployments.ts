@@ -4,6 +4,7 @@
 import { and, asc, desc, eq, sql } from 'drizzle-orm'
 import { RevisionConflictError } from './errors.ts'
 import { deploymentRevisions, deployments, type Channel } from './schema.ts'
+import { transaction } from './transaction.ts'
 import type { Db, Deployment, DeploymentRevision } from './types.ts'
 
 /** The full serving state of a (model, channel); a change writes all of it. */
@@ -60,7 +61,7 @@ export async function writeDeployment(
 ): Promise<{ deployment: Deployment; revision: DeploymentRevision }> {
   const { modelName, channel, expectedRevision, state, cause, actor } = change
   const revision = expectedRevision + 1
-  return db.transaction(async (tx) => {
+  return transaction(db, async (tx) => {
     const values = { ...state, revision, updatedBy: actor, updatedAt: sql`now()` }
     const [deployment] =
       expectedRevision === 0

@@ -3,9 +3,11 @@
 // same migrations (control-plane/drizzle/), and the same drizzle type (Db).
 
 import path from 'node:path'
+import type { PoolClient } from 'pg'
 import { sql } from 'drizzle-orm'
 import { lockDataDir } from './data-dir-lock.ts'
 import * as schema from './schema.ts'
+import { runTransactionsWith } from './transaction.ts'
 import type { Db } from './types.ts'
 
 export interface OpenOptions {
@@ -58,6 +60,27 @@ async function openPostgres(
   pool.on('error', (err) => opts.onPoolError?.(err))
   pool.on('connect', (client) => client.on('error', (err) => opts.onPoolError?.(err)))
   const db = drizzle(pool, { schema })
+  // drizzle 0.45 takes a pool client for db.transaction() and sends BEGIN before the try whose
+  // finally releases it (drizzle-orm#6023, open): a BEGIN on a connection the server dropped (a
+  // restart, a failover) kept the client checked out for good, so pool.end() never returned and
+  // the pool shrank by one each time. So the client is taken and given back here, on every path,
+  // and one whose transaction failed is closed rather than reused: it may be dead, or still in a
+  // statement whose rollback failed. drizzle runs the transaction on that one client.
+  const onClient = new WeakMap<PoolClient, Db>()
+  runTransactionsWith(db, async (fn) => {
+    const client = await pool.connect()
+    let failure: Error | undefined
+    try {
+      let clientDb = onClient.get(client)
+      if (!clientDb) onClient.set(client, (clientDb = drizzle(client, { schema })))
+      return await clientDb.transaction(fn)
+    } catch (err) {
+      failure = err as Error
+      throw err
+    } finally {
+      client.release(failure)
+    }
+  })
   return {
     db,
     kind: 'postgres',

@@ -4,6 +4,7 @@
 import { and, eq, lt, sql } from 'drizzle-orm'
 import { IdempotencyKeyUsedError, PromotionInProgressError, uniqueViolation } from './errors.ts'
 import { promotions, type Channel } from './schema.ts'
+import { transaction } from './transaction.ts'
 import type { Db, Promotion } from './types.ts'
 
 export interface NewPromotion {
@@ -38,7 +39,7 @@ export async function beginPromotion(db: Db, promotion: NewPromotion): Promise<P
   const { leaseMs, ...values } = promotion
   try {
     // A savepoint when `db` is a transaction: the caller's transaction survives the violation.
-    return await db.transaction(async (tx) => {
+    return await transaction(db, async (tx) => {
       const [row] = await tx
         .insert(promotions)
         .values({ ...values, status: 'in_progress', leaseUntil: leaseFromNow(leaseMs) })
