@@ -26,3 +26,31 @@ export function unique<T>(key: (item: T) => string, what: string) {
     })
   }
 }
+
+/**
+ * A histogram as core's bucketOf fills it: bounds increasing, one more count than bounds, and `n`
+ * the sum of the counts (the telemetry payload's and the training profile's).
+ */
+export function checkHistogram(
+  h: { bounds: number[]; counts: number[]; n: number },
+  ctx: z.RefinementCtx
+): void {
+  for (let i = 1; i < h.bounds.length; i++) {
+    if (!(h.bounds[i]! > h.bounds[i - 1]!)) {
+      ctx.addIssue({ code: 'custom', path: ['bounds', i], message: 'bounds must increase' })
+      return
+    }
+  }
+  if (h.counts.length !== h.bounds.length + 1) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['counts'],
+      message: `must have one more entry than bounds (${h.bounds.length + 1}), has ${h.counts.length}`,
+    })
+    return
+  }
+  const total = h.counts.reduce((a, b) => a + b, 0)
+  if (total !== h.n) {
+    ctx.addIssue({ code: 'custom', path: ['n'], message: `must be the sum of counts (${total})` })
+  }
+}

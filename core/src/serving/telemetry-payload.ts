@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { CountSchema as Count, IdSchema, unique } from './schema-parts.ts'
+import { checkHistogram, CountSchema as Count, IdSchema, unique } from './schema-parts.ts'
 import { checkWidgetSeries, widgetSeriesKey } from './widget-beacon-schema.ts'
 import { WIDGET_OUTCOMES, WIDGET_VARIANTS, type WidgetBeaconSeries } from './widget-beacon.ts'
 
@@ -153,26 +153,7 @@ export const TelemetryHistogramSchema = z
     sum: z.number(),
     n: Count,
   })
-  .superRefine((h, ctx) => {
-    for (let i = 1; i < h.bounds.length; i++) {
-      if (!(h.bounds[i]! > h.bounds[i - 1]!)) {
-        ctx.addIssue({ code: 'custom', path: ['bounds', i], message: 'bounds must increase' })
-        return
-      }
-    }
-    if (h.counts.length !== h.bounds.length + 1) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['counts'],
-        message: `must have one more entry than bounds (${h.bounds.length + 1}), has ${h.counts.length}`,
-      })
-      return
-    }
-    const total = h.counts.reduce((a, b) => a + b, 0)
-    if (total !== h.n) {
-      ctx.addIssue({ code: 'custom', path: ['n'], message: `must be the sum of counts (${total})` })
-    }
-  })
+  .superRefine(checkHistogram)
 
 const Bounds = z
   .array(z.number())

@@ -4,43 +4,17 @@
 
 import { z } from 'zod'
 import { PROFILE_MAX_BINS } from './drift.ts'
-import { unique } from './schema-parts.ts'
+import { checkHistogram, CountSchema as Count, unique } from './schema-parts.ts'
 import type { TrainingProfile } from './training-profile.ts'
 
 /** A spec has 26 numeric features today; room for more without letting a profile grow unbounded. */
 export const PROFILE_MAX_FEATURES = 128
-
-const Count = z.number().int('must be a whole number').nonnegative('must not be negative')
 
 const histogram = {
   bounds: z.array(z.number().finite()).max(PROFILE_MAX_BINS - 1),
   counts: z.array(Count).min(1).max(PROFILE_MAX_BINS),
   n: Count,
   sum: z.number().finite(),
-}
-
-function checkHistogram(
-  h: { bounds: number[]; counts: number[]; n: number },
-  ctx: z.RefinementCtx
-): void {
-  for (let i = 1; i < h.bounds.length; i++) {
-    if (!(h.bounds[i]! > h.bounds[i - 1]!)) {
-      ctx.addIssue({ code: 'custom', path: ['bounds', i], message: 'bounds must increase' })
-      return
-    }
-  }
-  if (h.counts.length !== h.bounds.length + 1) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['counts'],
-      message: `must have one more entry than bounds (${h.bounds.length + 1}), has ${h.counts.length}`,
-    })
-    return
-  }
-  const total = h.counts.reduce((a, b) => a + b, 0)
-  if (total !== h.n) {
-    ctx.addIssue({ code: 'custom', path: ['n'], message: `must be the sum of counts (${total})` })
-  }
 }
 
 const HistogramSchema = z.strictObject(histogram).superRefine(checkHistogram)
