@@ -9,6 +9,7 @@ export default defineConfig({
       'edge-worker/vitest.node.config.ts',
       'web-widget/vitest.e2e.config.ts',
       'k8s/monitoring/vitest.config.ts',
+      'k8s/vitest.config.ts',
     ],
   },
 })

@@ -6,6 +6,7 @@
 #   - PostgreSQL from Debian (scripts/postgres.sh), for the control plane's storage tests
 #   - Chromium from Debian, for the browser tests (playwright-core drives /usr/bin/chromium)
 #   - Prometheus, promtool and Alertmanager (amtool) from Debian, for k8s/monitoring's checks
+#   - kustomize, built from the Go module proxy with the machine's Go, for k8s/'s checks
 #   - the bundled CLI, trainer/dist/ (fcv.mjs and a few chunks start in 0.1 s instead of 0.4 s)
 # Safe to source repeatedly; every step is skipped when already done.
 
@@ -139,9 +140,32 @@ fcv_ensure_prometheus() {
   fcv_log "warning: Prometheus/Alertmanager install failed (above); the monitoring checks need them (apt-get install -y --no-install-recommends prometheus prometheus-alertmanager)"
 }
 
+# kustomize renders k8s/overlays/* for the deploy tests. Built with the machine's Go from the module
+# proxy into $FCV_CACHE (v5.8.3 needs Go 1.27; v5.8.2 builds with Go 1.26). In CI a failed build
+# fails setup; elsewhere the deploy tests fail later, naming this function.
+FCV_KUSTOMIZE_VERSION=v5.8.2
+fcv_ensure_kustomize() {
+  local dir="$FCV_CACHE/kustomize-$FCV_KUSTOMIZE_VERSION"
+  local go
+  go="$(command -v go || echo /usr/local/go/bin/go)"
+  if [ ! -x "$dir/kustomize" ]; then
+    fcv_log "building kustomize $FCV_KUSTOMIZE_VERSION with $go (the k8s checks)"
+    GOBIN="$dir" GOPATH="$FCV_CACHE/go" GOFLAGS=-modcacherw GOTOOLCHAIN=local \
+      "$go" install "sigs.k8s.io/kustomize/kustomize/v5@$FCV_KUSTOMIZE_VERSION" >&2 || {
+      if [ "${CI:-}" = true ]; then
+        fcv_log "kustomize build failed (above); CI requires it"
+        return 1
+      fi
+      fcv_log "warning: kustomize build failed (above); the deploy tests need it (fcv_ensure_kustomize)"
+      return 0
+    }
+  fi
+  export PATH="$dir:$PATH"
+}
+
 fcv_build() {
   (cd "$FCV_ROOT" && npm run build --silent >/dev/null) || { fcv_log "npm run build failed"; return 1; }
 }
 
 fcv_ensure_node && fcv_ensure_npm_packages && fcv_ensure_python && fcv_ensure_tfjs_node &&
-  fcv_ensure_postgres && fcv_ensure_chromium && fcv_ensure_prometheus && fcv_build
+  fcv_ensure_postgres && fcv_ensure_chromium && fcv_ensure_prometheus && fcv_ensure_kustomize && fcv_build
