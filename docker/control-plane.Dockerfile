@@ -34,9 +34,10 @@ COPY core/src core/src
 COPY control-plane/package.json control-plane/
 COPY control-plane/drizzle control-plane/drizzle
 COPY control-plane/src control-plane/src
-RUN mkdir -p /var/lib/fcv && chown 1000:1000 /var/lib/fcv
-# uid 1000 is the base image's `node` user; numeric, so Kubernetes' runAsNonRoot can verify it.
-USER 1000:1000
+RUN mkdir -p /var/lib/fcv && chown 10001:10001 /var/lib/fcv
+# A numeric uid above 10000 (no passwd entry needed): Kubernetes' runAsNonRoot can verify it, and it
+# matches no user on the node (checkov CKV_K8S_40); the manifests run it as 10001 too.
+USER 10001:10001
 EXPOSE 8080
 # No curl in slim images: Node's fetch. /healthz is liveness only (the process serves); /readyz
 # (database reachable) is for the orchestrator's readiness probe.

@@ -23,6 +23,11 @@ export interface ImageSpec {
   entrypoint: string[]
   /** ENV the final stage must set. */
   env: Record<string, string>
+  /**
+   * Debian packages the final stage may install, pinned, because the image runs them (the
+   * trainer's python3 for its DVC venv); compilers, pip and network tools never.
+   */
+  runtimePackages?: readonly string[]
 }
 
 export interface Context {
@@ -40,6 +45,22 @@ const SECRET_NAME = /TOKEN|KEY|PASSWORD|SECRET|CREDENTIAL/i
 const BUILD_TOOLS =
   /\b(apt-get install|apt install|apk add|g\+\+|gcc|make|python3?|pip3?|curl|wget|git)\b/
 const NPM_INSTALL = /\bnpm (ci|install|i)\b[^&;|]*/g
+const APT_INSTALL = /\bapt-get install(?: -[-\w]+)*((?: [\w.+-]+=[\w.:~+-]+)+)/
+
+/**
+ * `args` without an `apt-get install` of allowed runtime packages (each pinned) and the apt-get
+ * update and list cleanup around it, so that what is left is checked for build tools.
+ */
+function runtimeInstallsRemoved(args: string, allowed: readonly string[] = []): string {
+  const m = APT_INSTALL.exec(args)
+  if (!m || allowed.length === 0) return args
+  const packages = m[1]!.trim().split(/\s+/)
+  if (!packages.every((p) => allowed.includes(p.slice(0, p.indexOf('='))))) return args
+  return args
+    .replace(m[0], '')
+    .replace(/\bapt-get update\b/, '')
+    .replace(/\brm -rf \/var\/lib\/apt\/lists\/\*/, '')
+}
 
 export function checkImage(dockerfile: string, spec: ImageSpec, ctx: Context): string[] {
   const problems: string[] = []
@@ -137,7 +158,7 @@ export function checkImage(dockerfile: string, spec: ImageSpec, ctx: Context): s
   // Production dependencies only: the final stage installs nothing itself, and every stage it
   // copies node_modules from installs with --omit=dev and without install scripts.
   for (const ins of finalOf('RUN')) {
-    const tool = BUILD_TOOLS.exec(ins.args)?.[0]
+    const tool = BUILD_TOOLS.exec(runtimeInstallsRemoved(ins.args, spec.runtimePackages))?.[0]
     if (tool) problems.push(`line ${ins.line}: final stage runs ${tool} (build stages only)`)
     if (NPM_INSTALL.test(ins.args))
       problems.push(`line ${ins.line}: final stage installs npm packages`)

@@ -31,6 +31,8 @@ const IMAGES: Record<string, ImageSpec> = {
     healthcheck: undefined,
     entrypoint: ['node', 'trainer/dist/fcv.mjs'],
     env: { FCV_BACKEND: 'native', NODE_ENV: 'production' },
+    // The DVC venv's interpreter: the Jobs `dvc pull` before the pipeline.
+    runtimePackages: ['python3'],
   },
 }
 const CONTROL_PLANE = 'docker/control-plane.Dockerfile'
@@ -128,8 +130,8 @@ describe('structure', () => {
       /placeholder/,
     ],
     ['another Node', cp.replaceAll(`node:${NODE_VERSION}-`, 'node:20.19.0-'), /is not node:/],
-    ['root user', cp.replace('USER 1000:1000', 'USER root'), /USER root is not numeric/],
-    ['uid 0', cp.replace('USER 1000:1000', 'USER 0'), /USER 0 is root/],
+    ['root user', cp.replace('USER 10001:10001', 'USER root'), /USER root is not numeric/],
+    ['uid 0', cp.replace('USER 10001:10001', 'USER 0'), /USER 0 is root/],
     ['no user', cp.replace(/^USER .*$/m, ''), /no USER/],
     [
       'user after the entrypoint',
@@ -197,6 +199,21 @@ describe('structure', () => {
       expect(problems.join('\n')).toMatch(message)
     })
   }
+
+  it('lets the trainer install only its pinned runtime packages', () => {
+    const tr = read(TRAINER)
+    const run = (extra: string) =>
+      checkImage(
+        tr.replace('python3=3.11.2-1+b1 \\\n  && rm -rf', `${extra} \\\n  && rm -rf`),
+        IMAGES[TRAINER]!,
+        ctx
+      ).join('\n')
+    expect(run('python3=3.11.2-1+b1')).toBe('')
+    expect(run('python3=3.11.2-1+b1 g++=4:12.2.0-3')).toMatch(/final stage runs apt-get install/)
+    expect(checkImage(tr, { ...IMAGES[TRAINER]!, runtimePackages: [] }, ctx).join('\n')).toMatch(
+      /final stage runs apt-get install/
+    )
+  })
 
   it('fails a trainer with a healthcheck and the wrong entrypoint', () => {
     const text = read(TRAINER)

@@ -44,21 +44,39 @@ COPY scripts/build-tfjs-node.sh scripts/
 RUN FCV_CACHE=/tmp/fcv-cache bash scripts/build-tfjs-node.sh \
   && rm -rf /tmp/fcv-cache node_modules/@fcv node_modules/@tensorflow/tfjs-node/deps/include
 
+# DVC with its S3 remote, in a venv of its own: the Jobs `dvc pull` the tracked log before running
+# the pipeline (the version requirements.txt pins for the developers' machines and CI).
+FROM node:22.23.3-bookworm-slim@sha256:c3de60bf2f9dd0ac6370e6117950ff62d6e339527e7472301c9c78a017978392 AS dvc
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends python3=3.11.2-1+b1 python3-venv=3.11.2-1+b1 \
+  && rm -rf /var/lib/apt/lists/*
+RUN python3 -m venv /opt/dvc \
+  && /opt/dvc/bin/pip install --no-cache-dir 'dvc[s3]==3.67.1'
+
 FROM node:22.23.3-bookworm-slim@sha256:c3de60bf2f9dd0ac6370e6117950ff62d6e339527e7472301c9c78a017978392 AS runtime
+# python3 runs the DVC venv; nothing else of Python is in the image.
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends python3=3.11.2-1+b1 \
+  && rm -rf /var/lib/apt/lists/*
 # FCV_BACKEND=native: a missing or broken addon fails the command instead of training several
 # times slower on pure-JS TensorFlow.js.
 ENV NODE_ENV=production \
-  FCV_BACKEND=native
+  FCV_BACKEND=native \
+  PATH=/opt/dvc/bin:$PATH
 WORKDIR /app
 COPY --from=tfjs-node /app/node_modules ./node_modules
 COPY --from=build /app/trainer/dist trainer/dist
-# params.yaml: the defaults every command reads from the working directory (--params overrides).
-COPY package.json params.yaml ./
+COPY --from=dvc /opt/dvc /opt/dvc
+# params.yaml: the defaults every command reads from the working directory (--params overrides);
+# dvc.yaml, dvc.lock and .dvc/config: the pipeline and its remote, for `dvc pull` and `dvc repro`.
+COPY package.json params.yaml dvc.yaml dvc.lock ./
+COPY .dvc/config .dvc/
 # The outputs params.yaml names (data/, models/, reports/, .mlflow/), writable by the app user;
 # with a read-only root filesystem they are volumes.
-RUN mkdir -p data models reports .mlflow && chown 1000:1000 data models reports .mlflow
-# uid 1000 is the base image's `node` user; numeric, so Kubernetes' runAsNonRoot can verify it.
-USER 1000:1000
+RUN mkdir -p data models reports .mlflow && chown 10001:10001 data models reports .mlflow
+# A numeric uid above 10000 (no passwd entry needed): Kubernetes' runAsNonRoot can verify it, and it
+# matches no user on the node (checkov CKV_K8S_40); the manifests run it as 10001 too.
+USER 10001:10001
 # A batch CLI (ingest, features, train, evaluate, register, pipeline, score, release): no port and
 # no HEALTHCHECK; the Job's exit code is its health.
 # checkov:skip=CKV_DOCKER_2: a batch CLI run by Jobs serves nothing a HEALTHCHECK could probe; its exit code is its health
