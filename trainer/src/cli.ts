@@ -13,6 +13,7 @@ import {
 } from './commands/stages.ts'
 import { mlflowCommand } from './commands/mlflow.ts'
 import { tokensCommand } from './commands/tokens.ts'
+import { releaseCommand, type ReleaseAction, type ReleaseOptions } from './commands/release.ts'
 import { generateCommand, type GenerateFlags } from './commands/generate.ts'
 import { REGIMES } from './generate/index.ts'
 import { exportHistoriesCommand, type ExportHistoriesFlags } from './commands/export-histories.ts'
@@ -256,5 +257,77 @@ program
   .action((action: string, o: { name?: string; role?: string }) =>
     runCommand('tokens', () => tokensCommand(action, o))
   )
+
+const release = program
+  .command('release')
+  .description(
+    'ship a registered model version through the control plane: sync, promote (through the gates, ' +
+      'as champion or canary), canary, rollback, status; FCV_CONTROL_PLANE_URL and FCV_RELEASE_TOKEN'
+  )
+  .addHelpText(
+    'after',
+    `
+Environment:
+  FCV_CONTROL_PLANE_URL  the control plane (default http://127.0.0.1:8080)
+  FCV_RELEASE_TOKEN      its API token: publisher for sync and status, admin for promote, canary
+                         and rollback (read from the environment only; never printed)
+
+Exit codes:
+  0  done
+  1  error (the message names the HTTP status, error code, message and request id)
+  2  usage error (a missing or unknown option)
+  3  gates failed: nothing shipped (promote prints the gate table)
+  4  nothing to do: the deployment is already as asked (e.g. the version is already the champion)`
+  )
+  // Usage errors exit 2 (commander's default is 1, which here means "the release failed"); the
+  // subcommands below inherit this.
+  .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 2))
+
+/** A release subcommand: the model option, and its exit code as the process's. */
+function releaseAction(name: ReleaseAction, description: string): Command {
+  return release
+    .command(name)
+    .description(description)
+    .addOption(
+      new Option('--model <name>', 'registered model name')
+        .env('FCV_MODEL_NAME')
+        .default('fcv-customer-value')
+    )
+    .action((o: ReleaseOptions) =>
+      runCommand(`release ${name}`, async () => {
+        process.exitCode = await releaseCommand(name, o)
+      })
+    )
+}
+
+releaseAction('sync', 'mirror the model\u2019s versions from MLflow into the control plane').option(
+  '--version <n>',
+  'fail unless this version is among them'
+)
+releaseAction(
+  'promote',
+  'promote a version on a channel through the gates, as champion or (--canary-share) canary; ' +
+    'prints the gate table; idempotent (exit 4 when already there, a retry replays or resumes)'
+)
+  .requiredOption('--version <n>', 'the model version')
+  .requiredOption('--channel <channel>', 'edge or widget')
+  .requiredOption('--reason <text>', 'why (audited)')
+  .option('--canary-share <share>', 'make it the canary with this share of traffic, in (0, 1)')
+  .option('--force', 'promote although gates failed (admin, audited as forced)')
+releaseAction('canary', 'widen or narrow the channel\u2019s canary, or stop it with --share 0')
+  .requiredOption('--channel <channel>', 'edge or widget')
+  .requiredOption('--share <share>', 'the new share, in [0, 1); 0 stops the canary')
+  .requiredOption('--reason <text>', 'why (audited)')
+releaseAction('rollback', 'put the previous champion back on a channel')
+  .requiredOption('--channel <channel>', 'edge or widget')
+  .requiredOption('--reason <text>', 'why (audited)')
+  .option(
+    '--from <n>',
+    'only if this version is the champion (exit 4 otherwise): a retried rollback never rolls back twice'
+  )
+releaseAction('status', 'what serves on each channel').option(
+  '--channel <channel>',
+  'only this channel'
+)
 
 await program.parseAsync()

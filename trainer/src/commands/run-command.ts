@@ -26,6 +26,7 @@ const EXPECTED_ERRORS = new Set([
   'RegisterInputError',
   'ModelFileError',
   'TokensCommandError',
+  'ReleaseError',
   'ExportError',
   'ScoreError',
 ])
