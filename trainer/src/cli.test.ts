@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { beforeAll, describe, expect, inject, it } from 'vitest'
@@ -189,5 +189,57 @@ describe('fcv (bundled)', () => {
     const r = fcv('features', '--shard', '3/3')
     expect(r.code).toBe(1)
     expect(r.stderr).toMatch(/shard "3\/3" must be i\/n/)
+  })
+
+  it(
+    'builds features in 3 shards of a generated log and merges them into the unsharded bytes',
+    {
+      timeout: 120_000,
+    },
+    () => {
+      const dir = join(work, 'sharded')
+      const log = join(dir, 'log.csv.gz')
+      mkdirSync(dir)
+      expect(
+        fcv('generate', '--customers', '400', '--years', '2', '--seed', '17', '--out', log).code
+      ).toBe(0)
+      const set = (out: string) =>
+        [
+          `data.path=${log}`,
+          `ingest.out_dir=${join(dir, 'interim')}`,
+          `features.out_dir=${join(dir, out)}`,
+          'features.test_cutoff=2022-09-01',
+          'features.count=4',
+        ].flatMap((s) => ['--set', s])
+      expect(fcv('ingest', ...set('whole')).code).toBe(0)
+      expect(fcv('features', ...set('whole')).code).toBe(0)
+      for (let i = 0; i < 3; i++) {
+        const r = fcv('features', '--shard', `${i}/3`, ...set('merged'))
+        expect(r.code, r.stderr).toBe(0)
+      }
+      const merged = fcv('features', '--merge-shards', '3', ...set('merged'))
+      expect(merged.code, merged.stderr).toBe(0)
+      expect(merged.stdout).toMatch(
+        /merged\/\{train,valid,test\}\.arrow and schema\.json from 3 shards/
+      )
+      for (const f of ['train.arrow', 'valid.arrow', 'test.arrow', 'schema.json']) {
+        expect(
+          readFileSync(join(dir, 'merged', f)).equals(readFileSync(join(dir, 'whole', f))),
+          f
+        ).toBe(true)
+      }
+      const wrong = fcv('features', '--merge-shards', '2', ...set('merged'))
+      expect(wrong.code).toBe(1)
+      expect(wrong.stderr).toMatch(/shard 0\/2 .* is missing/)
+    }
+  )
+
+  it('rejects a malformed shard count, and --shard with --merge-shards', () => {
+    const zero = fcv('features', '--merge-shards', '0')
+    expect(zero.code).toBe(1)
+    expect(zero.stderr).toMatch(/"0" is not a shard count/)
+    const both = fcv('features', '--shard', '0/3', '--merge-shards', '3')
+    expect(both.code).toBe(1)
+    expect(both.stderr).toMatch(/--merge-shards <n>' cannot be used with option '--shard/)
   })
 })

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command, Option } from 'commander'
+import { Command, InvalidArgumentError, Option } from 'commander'
 import { parseShard } from '@fcv/core'
 import { loadParams } from './params/load.ts'
 import type { Params } from './params/schema.ts'
@@ -67,15 +67,35 @@ withParams(program.command('ingest'))
     runCommand('ingest', () => ingestCommand(loadParams(o.params, o.set)))
   )
 
+/** --merge-shards n: the n of the shards' --shard i/n. */
+function parseShardCount(text: string): number {
+  const n = Number(text)
+  if (!/^\d+$/.test(text) || n < 1) {
+    throw new InvalidArgumentError(`"${text}" is not a shard count: a whole number >= 1, e.g. 4`)
+  }
+  return n
+}
+
 withParams(program.command('features'))
   .description('build train/valid/test feature rows at rolling cutoffs into data/processed/')
-  .option('--shard <i/n>', 'only customers whose id hashes to shard i of n')
-  .action((o: StageOptions) =>
+  .option(
+    '--shard <i/n>',
+    'only customers whose id hashes to shard i of n, into data/processed/shards/<i>-of-<n>/'
+  )
+  .addOption(
+    new Option(
+      '--merge-shards <n>',
+      'merge the n shards --shard i/n wrote into the output the unsharded run writes'
+    )
+      .argParser(parseShardCount)
+      .conflicts('shard')
+  )
+  .action((o: StageOptions & { mergeShards?: number }) =>
     runCommand('features', () =>
-      featuresCommand(
-        loadParams(o.params, o.set),
-        o.shard === undefined ? undefined : parseShard(o.shard)
-      )
+      featuresCommand(loadParams(o.params, o.set), {
+        ...(o.shard === undefined ? {} : { shard: parseShard(o.shard) }),
+        ...(o.mergeShards === undefined ? {} : { mergeShards: o.mergeShards }),
+      })
     )
   )
 

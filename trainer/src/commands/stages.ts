@@ -1,5 +1,6 @@
 import type { Shard } from '@fcv/core'
-import { runFeatures } from '../features/index.ts'
+import { runFeatures, shardDir } from '../features/index.ts'
+import { mergeFeatureShards } from '../features/merge-shards.ts'
 import { runIngest } from '../ingest/index.ts'
 import type { Params } from '../params/schema.ts'
 import { runRegister } from '../register/index.ts'
@@ -10,13 +11,19 @@ export async function ingestCommand(params: Params): Promise<void> {
   process.stdout.write(`ingest: wrote ${params.ingest.out_dir}/transactions.arrow\n`)
 }
 
-export async function featuresCommand(params: Params, shard?: Shard): Promise<void> {
-  const report = await runFeatures(params, shard ? { shard } : {})
-  const where = shard
-    ? `${params.features.out_dir}/shards/${shard.index}-of-${shard.count}`
-    : params.features.out_dir
+export async function featuresCommand(
+  params: Params,
+  options: { shard?: Shard; mergeShards?: number } = {}
+): Promise<void> {
+  const { shard, mergeShards } = options
+  const report =
+    mergeShards === undefined
+      ? await runFeatures(params, shard ? { shard } : {})
+      : await mergeFeatureShards(params, mergeShards)
+  const where = shard ? shardDir(params.features.out_dir, shard) : params.features.out_dir
   process.stdout.write(
     `features: wrote ${where}/{train,valid,test}.arrow and schema.json ` +
+      (mergeShards === undefined ? '' : `from ${mergeShards} shards `) +
       `(${report.splits.train.rows} train, ${report.splits.valid.rows} valid, ${report.splits.test.rows} test rows)\n`
   )
 }

@@ -20,7 +20,7 @@ import {
   type Shard,
   type Split,
 } from '@fcv/core'
-import { readInterim, readInterimMeta } from '../interim/index.ts'
+import { readInterim, readInterimMeta, type InterimMeta } from '../interim/index.ts'
 import { writeDirAtomically } from '../io/atomic-dir.ts'
 import type { Params } from '../params/schema.ts'
 import { fitForFeature, type BtydCutoffFit } from './btyd-fits.ts'
@@ -56,18 +56,18 @@ export interface FeaturesReport {
   readonly currency: string
 }
 
-const SPLITS: readonly Split[] = ['train', 'valid', 'test']
+export const SPLITS: readonly Split[] = ['train', 'valid', 'test']
 
-/**
- * `fcv features`: one row per (customer, cutoff) for every customer with a purchase before the
- * cutoff. Memory is bounded by reading the interim log in passes over disjoint customer groups, so
- * it grows with customers (the output), not with transactions.
- */
-export async function runFeatures(
-  params: Params,
-  options: FeaturesOptions = {}
-): Promise<FeaturesReport> {
-  const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'))
+/** What a features run is built on: the interim log, the spec, the cutoffs and the passes. */
+export interface FeaturesPlan {
+  readonly input: string
+  readonly meta: InterimMeta
+  readonly spec: FeatureSpec
+  readonly cutoffs: readonly Cutoff[]
+  readonly passes: number
+}
+
+export async function planFeatures(params: Params): Promise<FeaturesPlan> {
   const p = params.features
   // Features read what ingest wrote: one setting, so the two can never disagree.
   const input = join(params.ingest.out_dir, 'transactions.arrow')
@@ -84,10 +84,31 @@ export async function runFeatures(
     count: p.count,
     horizonDays: p.horizon_days,
   })
-  for (const line of describeCutoffs(cutoffs, p.horizon_days)) log(`features: ${line}`)
   const passes = Math.max(1, Math.ceil(meta.rows / p.max_rows_in_memory))
+  return { input, meta, spec, cutoffs, passes }
+}
+
+/** Where `fcv features --shard i/n` writes: <out_dir>/shards/<i>-of-<n>. */
+export function shardDir(outDir: string, shard: Shard): string {
+  return join(outDir, 'shards', `${shard.index}-of-${shard.count}`)
+}
+
+/**
+ * `fcv features`: one row per (customer, cutoff) for every customer with a purchase before the
+ * cutoff. Memory is bounded by reading the interim log in passes over disjoint customer groups, so
+ * it grows with customers (the output), not with transactions.
+ */
+export async function runFeatures(
+  params: Params,
+  options: FeaturesOptions = {}
+): Promise<FeaturesReport> {
+  const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'))
+  const p = params.features
+  const plan = await planFeatures(params)
+  const { input, spec, cutoffs, passes } = plan
+  for (const line of describeCutoffs(cutoffs, p.horizon_days)) log(`features: ${line}`)
   const shard = options.shard
-  const outDir = shard ? join(p.out_dir, 'shards', `${shard.index}-of-${shard.count}`) : p.out_dir
+  const outDir = shard ? shardDir(p.out_dir, shard) : p.out_dir
   await mkdir(dirname(outDir), { recursive: true })
 
   const t0s = cutoffs.map((c) => c.t0) // ascending (planCutoffs)
@@ -154,39 +175,68 @@ export async function runFeatures(
       )
     }
     for (const w of writers.values()) await w.close()
-    const splits = Object.fromEntries(
-      SPLITS.map((s) => {
-        const rows = writers.get(s)!.rows
-        return [
-          s,
-          { file: `${s}.arrow`, rows, positive_share: rows ? positives.get(s)! / rows : 0 },
-        ]
-      })
-    ) as Record<Split, SplitSummary>
-    const report: FeaturesReport = {
-      feature_spec: spec,
-      cutoffs: cutoffs.map((c, k) => ({
-        t0: formatDay(c.t0),
-        split: c.split,
-        label_window: [formatDay(c.t0), formatDay(addDays(c.t0, p.horizon_days))],
-        rows: perCutoff.get(c.t0) ?? 0,
-        btyd: fits[k]!,
-      })),
-      splits,
+    return writeFeaturesReport(tmp, {
+      plan,
+      horizonDays: p.horizon_days,
+      fits,
+      rows: (s) => writers.get(s)!.rows,
+      positives: (s) => positives.get(s)!,
+      perCutoff,
       customers,
       transactions,
-      passes,
       shard: shard ?? null,
-      currency: meta.currency,
-    }
-    await writeFile(join(tmp, 'schema.json'), JSON.stringify(report, null, 2) + '\n')
-    for (const s of SPLITS) {
-      log(
-        `features: ${s}: ${splits[s].rows} rows, ${(splits[s].positive_share * 100).toFixed(1)}% with a purchase in the label window`
-      )
-    }
-    return report
+      log,
+    })
   })
+}
+
+/** What schema.json is made of, however the rows were written (one run, or merged shards). */
+export interface ReportInputs {
+  readonly plan: FeaturesPlan
+  readonly horizonDays: number
+  readonly fits: readonly (BtydCutoffFit | null)[]
+  readonly rows: (split: Split) => number
+  readonly positives: (split: Split) => number
+  /** Rows per cutoff instant. */
+  readonly perCutoff: ReadonlyMap<number, number>
+  readonly customers: number
+  readonly transactions: number
+  readonly shard: Shard | null
+  readonly log: (line: string) => void
+}
+
+/** Writes `dir`/schema.json and logs each split's size: one code path, so merged output matches. */
+export async function writeFeaturesReport(dir: string, r: ReportInputs): Promise<FeaturesReport> {
+  const { plan, horizonDays, fits } = r
+  const splits = Object.fromEntries(
+    SPLITS.map((s) => {
+      const rows = r.rows(s)
+      return [s, { file: `${s}.arrow`, rows, positive_share: rows ? r.positives(s) / rows : 0 }]
+    })
+  ) as Record<Split, SplitSummary>
+  const report: FeaturesReport = {
+    feature_spec: plan.spec,
+    cutoffs: plan.cutoffs.map((c, k) => ({
+      t0: formatDay(c.t0),
+      split: c.split,
+      label_window: [formatDay(c.t0), formatDay(addDays(c.t0, horizonDays))],
+      rows: r.perCutoff.get(c.t0) ?? 0,
+      btyd: fits[k]!,
+    })),
+    splits,
+    customers: r.customers,
+    transactions: r.transactions,
+    passes: plan.passes,
+    shard: r.shard,
+    currency: plan.meta.currency,
+  }
+  await writeFile(join(dir, 'schema.json'), JSON.stringify(report, null, 2) + '\n')
+  for (const s of SPLITS) {
+    r.log(
+      `features: ${s}: ${splits[s].rows} rows, ${(splits[s].positive_share * 100).toFixed(1)}% with a purchase in the label window`
+    )
+  }
+  return report
 }
 
 type Emit = (
