@@ -106,7 +106,10 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     const mergeArgs = JSON.stringify(allContainers(podSpecOf(merge)!))
     const completions = (shards.spec as { jobTemplate: { spec: { completions: number } } })
       .jobTemplate.spec.completions
-    expect(mergeArgs).toContain(`"--merge-shards","${completions}"`)
+    // After the ingest output it orders rows by (dvc pull ingest), as the shards do.
+    expect(mergeArgs).toContain(
+      `dvc pull ingest && exec node trainer/dist/fcv.mjs features --merge-shards ${completions}`
+    )
   })
 })
 
