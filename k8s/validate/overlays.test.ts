@@ -5,7 +5,14 @@ import { crdViolations, isCustomResource } from './crds.ts'
 import { compareWithExpected, differingPaths } from './diff.ts'
 import { allContainers, podSpecOf } from './pods.ts'
 import { policyViolations } from './policy.ts'
-import { K8S_DIR, OVERLAYS, renderOverlay, type K8sObject, type Overlay } from './render.ts'
+import {
+  K8S_DIR,
+  objectId,
+  OVERLAYS,
+  renderOverlay,
+  type K8sObject,
+  type Overlay,
+} from './render.ts'
 import { checkov, kubernetesValidate } from './tools.ts'
 
 // Every overlay rendered by kustomize and checked as strictly as the real tools allow offline.
@@ -110,6 +117,38 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     expect(mergeArgs).toContain(
       `dvc pull ingest && exec node trainer/dist/fcv.mjs features --merge-shards ${completions}`
     )
+  })
+})
+
+describe('the rendered custom resources', () => {
+  // A rendered object with one field set at `keys`: a misspelt one the API server would prune.
+  const withField = (kind: string, keys: (string | number)[], value: unknown) => {
+    const o = structuredClone(rendered.staging.find((x) => x.kind === kind)!)
+    let node = o as Record<string | number, unknown>
+    for (const key of keys.slice(0, -1)) node = node[key] as Record<string | number, unknown>
+    node[keys.at(-1)!] = value
+    return { o, violations: crdViolations([o]) }
+  }
+
+  it.each([
+    ['ServiceMonitor', ['spec', 'endpoints', 0, 'intervall']],
+    ['ExternalSecret', ['spec', 'target', 'nmae']],
+    ['PrometheusRule', ['spec', 'groups', 0, 'rules', 1, 'forr']],
+    ['ClusterSecretStore', ['spec', 'provider', 'aws', 'regoin']],
+    ['ServiceMonitor', ['bogus']],
+  ])('reject an unknown field in a %s, naming its path %j', (kind, keys) => {
+    const { o, violations } = withField(kind, keys, '5m')
+    expect(violations).toEqual([`${objectId(o)}: unknown field /${keys.join('/')}`])
+  })
+
+  it('keep maps open: any label on the object or on a rule', () => {
+    expect(
+      withField('PrometheusRule', ['metadata', 'labels', 'example.com/team'], 'fcv').violations
+    ).toEqual([])
+    expect(
+      withField('PrometheusRule', ['spec', 'groups', 0, 'rules', 0, 'labels', 'team'], 'fcv')
+        .violations
+    ).toEqual([])
   })
 })
 
