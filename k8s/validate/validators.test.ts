@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { crdViolations } from './crds.ts'
+import { crdViolations, jsPattern, structural } from './crds.ts'
 import { compareWithExpected, differingPaths } from './diff.ts'
 import { imageTag, policyViolations } from './policy.ts'
 import { parseObjects, type K8sObject } from './render.ts'
@@ -76,6 +76,46 @@ describe('crdViolations', () => {
       spec: { secretStoreRef: 'aws', dataFrom: [{ extract: { key: 'k' } }] },
     } as K8sObject
     expect(crdViolations([bad]).join('\n')).toMatch(/ExternalSecret\/x: .*secretStoreRef/)
+  })
+
+  it('names a wrong type and a missing required field by path', () => {
+    const monitor = {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'ServiceMonitor',
+      metadata: { name: 'm' },
+      spec: { endpoints: [{ port: 8080 }] },
+    } as K8sObject
+    expect(crdViolations([monitor]).sort()).toEqual([
+      "ServiceMonitor/m: /spec must have required property 'selector'",
+      'ServiceMonitor/m: /spec/endpoints/0/port must be string',
+    ])
+  })
+})
+
+describe('structural and jsPattern: the schema as the API server reads it', () => {
+  it('closes objects with properties, but not maps nor preserve-unknown-fields', () => {
+    const s = structural({
+      type: 'object',
+      properties: {
+        labels: { type: 'object', additionalProperties: { type: 'string' } },
+        raw: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, properties: {} },
+        port: { 'x-kubernetes-int-or-string': true },
+      },
+    })
+    expect(s['additionalProperties']).toBe(false)
+    const props = s['properties'] as Record<string, Record<string, unknown>>
+    expect(props['labels']!['additionalProperties']).toEqual({ type: 'string' })
+    expect(props['raw']).not.toHaveProperty('additionalProperties')
+    expect(props['raw']).not.toHaveProperty('x-kubernetes-preserve-unknown-fields')
+    expect(props['port']).toEqual({ anyOf: [{ type: 'integer' }, { type: 'string' }] })
+  })
+
+  it("reads RE2's (?i) as both cases for each letter after it", () => {
+    const re = new RegExp(jsPattern('^(?i)(abort|warn)?$'), 'u')
+    for (const ok of ['', 'abort', 'Abort', 'WARN']) expect(re.test(ok), ok).toBe(true)
+    for (const no of ['abortx', 'x']) expect(re.test(no), no).toBe(false)
+    expect(jsPattern('^[a-z]+(?i)x\\d$')).toBe('^[a-z]+[xX]\\d$')
+    expect(jsPattern('^[a-z]+$')).toBe('^[a-z]+$')
   })
 })
 
