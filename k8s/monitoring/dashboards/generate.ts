@@ -2,12 +2,12 @@
 // `node k8s/monitoring/dashboards/generate.ts` writes them; `--check` exits 1 when a committed
 // file differs from what this would write. A test runs the same comparison.
 
-import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { format } from 'prettier'
 import { controlPlane } from './control-plane.ts'
 import { fleetOverview } from './fleet-overview.ts'
+import { writeOrCheck } from '../generated-files.ts'
 
 const DIR = path.dirname(fileURLToPath(import.meta.url))
 
@@ -25,27 +25,9 @@ export async function renderDashboards(): Promise<{ file: string; json: string }
   )
 }
 
-function committed(file: string): string | null {
-  try {
-    return readFileSync(file, 'utf8')
-  } catch {
-    return null
-  }
-}
-
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const check = process.argv.includes('--check')
-  let stale = 0
-  for (const { file, json } of await renderDashboards()) {
-    if (!check) {
-      writeFileSync(file, json)
-      console.log(`wrote ${file}`)
-    } else if (committed(file) === json) {
-      console.log(`${file} is up to date`)
-    } else {
-      console.log(`${file} differs: run without --check`)
-      stale++
-    }
-  }
-  process.exit(stale ? 1 : 0)
+  writeOrCheck(
+    (await renderDashboards()).map(({ file, json }) => ({ file, text: json })),
+    process.argv
+  )
 }

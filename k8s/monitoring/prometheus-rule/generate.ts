@@ -3,11 +3,12 @@
 // tested rules. `node k8s/monitoring/prometheus-rule/generate.ts` writes it; `--check` exits 1 when
 // the committed file differs from what this would write. A test runs the same comparison.
 
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { format, resolveConfig } from 'prettier'
 import { parse, stringify } from 'yaml'
+import { writeOrCheck } from '../generated-files.ts'
 
 const MONITORING = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 export const RULES_DIR = path.join(MONITORING, 'rules')
@@ -50,23 +51,6 @@ export async function renderPrometheusRule(dir = RULES_DIR): Promise<string> {
   return format(HEADER + stringify(rule, { lineWidth: 0 }), { ...options, parser: 'yaml' })
 }
 
-function committed(file: string): string | null {
-  try {
-    return readFileSync(file, 'utf8')
-  } catch {
-    return null
-  }
-}
-
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const text = await renderPrometheusRule()
-  if (!process.argv.includes('--check')) {
-    writeFileSync(PROMETHEUS_RULE_FILE, text)
-    console.log(`wrote ${PROMETHEUS_RULE_FILE}`)
-  } else if (committed(PROMETHEUS_RULE_FILE) === text) {
-    console.log(`${PROMETHEUS_RULE_FILE} is up to date`)
-  } else {
-    console.log(`${PROMETHEUS_RULE_FILE} differs: run without --check`)
-    process.exit(1)
-  }
+  writeOrCheck([{ file: PROMETHEUS_RULE_FILE, text: await renderPrometheusRule() }], process.argv)
 }
