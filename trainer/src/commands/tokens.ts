@@ -1,6 +1,8 @@
 // `fcv tokens create|list|revoke`: manage control-plane API tokens through its API, as an admin.
 // FCV_CONTROL_PLANE_URL (default http://127.0.0.1:8080) and FCV_ADMIN_TOKEN say where and who.
 
+import { callApi, ReleaseError } from '../release/api.ts'
+
 export class TokensCommandError extends Error {
   override name = 'TokensCommandError'
 }
@@ -23,31 +25,15 @@ function target(env: Record<string, string | undefined>): Target {
   }
 }
 
+/** One API call, through the client `fcv release` uses; its errors keep their message. */
 async function call(t: Target, method: string, path: string, body?: unknown): Promise<unknown> {
-  let res: Response
   try {
-    res = await fetch(`${t.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${t.token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(15_000),
-    })
+    const o = body === undefined ? { timeoutMs: 15_000 } : { body, timeoutMs: 15_000 }
+    return (await callApi<unknown>(t, method, path, o)).body
   } catch (e) {
-    throw new TokensCommandError(
-      `cannot reach the control plane at ${t.url}: ${(e as Error).message}`
-    )
+    if (e instanceof ReleaseError) throw new TokensCommandError(e.message)
+    throw e
   }
-  const text = await res.text()
-  const json = text ? (JSON.parse(text) as { error?: { message?: string } }) : {}
-  if (!res.ok) {
-    throw new TokensCommandError(
-      `${method} ${path}: HTTP ${res.status}: ${json.error?.message ?? text.slice(0, 200)}`
-    )
-  }
-  return json
 }
 
 export async function tokensCommand(
