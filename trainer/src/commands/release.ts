@@ -4,7 +4,7 @@
 // retried CI job never changes anything twice.
 
 import { createHash } from 'node:crypto'
-import { canonicalJson } from '@fcv/core'
+import { canonicalJson, CHANNELS, type Channel } from '@fcv/core'
 import {
   apiTarget,
   callApi,
@@ -17,8 +17,8 @@ import { formatGateTable, type Gate } from '../release/gate-table.ts'
 /** The exit codes CI scripts branch on (2 is commander's usage error). */
 export const EXIT = { done: 0, error: 1, gatesFailed: 3, nothingToDo: 4 } as const
 
-export const CHANNELS = ['edge', 'widget'] as const
-export type ReleaseChannel = (typeof CHANNELS)[number]
+/** The serving channels, as the control plane knows them (core's). */
+export type ReleaseChannel = Channel
 
 interface DeploymentState {
   championVersion: string | null
