@@ -1,3 +1,4 @@
+import { rebucket } from '@fcv/core'
 import type { Metric, Registry } from 'prom-client'
 
 // A Prometheus histogram fed with histograms that were bucketed elsewhere (the edge workers'):
@@ -44,25 +45,8 @@ interface Value {
   value: number
 }
 
-/**
- * Counts of `from` re-bucketed into `to`, or null when that is not exact (a bucket of `from` would
- * straddle a bound of `to`): exact iff every bound of `to` is also a bound of `from`.
- */
-export function rebucket(
-  from: readonly number[],
-  counts: readonly number[],
-  to: readonly number[]
-): number[] | null {
-  const out = new Array<number>(to.length + 1).fill(0)
-  let j = 0
-  for (let i = 0; i < to.length; i++) {
-    while (j < from.length && from[j]! < to[i]!) out[i]! += counts[j++]!
-    if (from[j] !== to[i]) return null
-    out[i]! += counts[j++]!
-  }
-  while (j < counts.length) out[to.length]! += counts[j++]!
-  return out
-}
+// Re-bucketing is core's (drift.ts), shared with the drift comparison.
+export { rebucket }
 
 function sameBounds(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i])

@@ -61,6 +61,39 @@ export function populationStabilityIndex(
 }
 
 /**
+ * `counts` on bounds `from` added up onto `to`; where that is not exact (a bound of `to` is not one
+ * of `from`'s, or `to` does not increase) the index of the first such bound of `to`.
+ */
+function regroup(
+  from: readonly number[],
+  counts: readonly number[],
+  to: readonly number[]
+): number[] | number {
+  const out = new Array<number>(to.length + 1).fill(0)
+  let j = 0
+  for (let i = 0; i < to.length; i++) {
+    while (j < from.length && from[j]! < to[i]!) out[i]! += counts[j++]!
+    if (from[j] !== to[i]) return i
+    out[i]! += counts[j++]!
+  }
+  while (j < counts.length) out[to.length]! += counts[j++]!
+  return out
+}
+
+/**
+ * Counts on bounds `from` re-bucketed onto `to`, or null when that is not exact: exact iff every
+ * bound of `to` is also a bound of `from` (finer buckets add up into coarser ones).
+ */
+export function rebucket(
+  from: readonly number[],
+  counts: readonly number[],
+  to: readonly number[]
+): number[] | null {
+  const out = regroup(from, counts, to)
+  return typeof out === 'number' ? null : out
+}
+
+/**
  * The histogram on `bounds`, a subset of its own: each of its buckets added into the coarser
  * bucket that holds it (exact, as every coarse bound is one of its bounds). Other fields (n, sum)
  * are kept: they do not depend on the bounds. A DriftInputError naming the first bound that is not
@@ -77,19 +110,13 @@ export function coarsen<H extends { bounds: readonly number[]; counts: readonly 
       `histogram.counts must have one more entry than its bounds (${from.length + 1}), has ${counts.length}`
     )
   }
-  const out = new Array<number>(bounds.length + 1).fill(0)
-  let j = 0
-  for (let i = 0; i < bounds.length; i++) {
-    while (j < from.length && from[j]! < bounds[i]!) out[i]! += counts[j++]!
-    if (from[j] !== bounds[i]) {
-      throw new DriftInputError(
-        `bounds[${i}] (${bounds[i]}) is not one of the histogram's bounds (${from.join(', ')}) ` +
-          'or the bounds do not increase: coarsen needs a subset of them'
-      )
-    }
-    out[i]! += counts[j++]!
+  const out = regroup(from, counts, bounds)
+  if (typeof out === 'number') {
+    throw new DriftInputError(
+      `bounds[${out}] (${bounds[out]}) is not one of the histogram's bounds (${from.join(', ')}) ` +
+        'or the bounds do not increase: coarsen needs a subset of them'
+    )
   }
-  while (j < counts.length) out[bounds.length]! += counts[j++]!
   return { ...histogram, bounds: [...bounds], counts: out }
 }
 
