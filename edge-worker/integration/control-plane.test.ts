@@ -447,8 +447,19 @@ describe('control plane → Worker', () => {
     }
     const since = new Date()
     expect(await predictVersions()).toEqual([edge.version, edge.version]) // flushed at once
+    // The isolate may first resend a window it kept from a failed flush, whose `serving` is what it
+    // held then: wait until the control plane, reading its own store, has this window's.
+    const servesNow = async () => {
+      const res = await cpCall('GET', `/v1/models/${MODEL}/fleet`)
+      const fleet = res.body as {
+        serving: { versions: { channel: string; modelVersion: string }[] }
+      }
+      return fleet.serving.versions.some(
+        (v) => v.channel === 'edge' && v.modelVersion === edge.version
+      )
+    }
     const deadline = Date.now() + 10_000
-    while ((await reports()) <= before && Date.now() < deadline) {
+    while (!((await reports()) > before && (await servesNow())) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100))
     }
     expect(await reports()).toBeGreaterThan(before)
