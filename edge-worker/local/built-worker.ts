@@ -74,6 +74,8 @@ export interface BuiltWorkerOptions {
   /** Where KV lives on disk; a fresh temporary directory (removed on stop) when omitted. */
   persistDir?: string
   log?: Log
+  /** Where the Worker's own console lines go (default: Miniflare prints them to stdout). */
+  workerLog?: (line: { level: string; message: string }) => void
 }
 
 export interface BuiltWorker {
@@ -117,6 +119,7 @@ export async function startBuiltWorker(options: BuiltWorkerOptions): Promise<Bui
     // Miniflare's own per-request log line (a loopback call per request) is not the Worker's work.
     logRequests: false,
     ...(options.log ? { log: options.log } : {}),
+    ...(options.workerLog ? { handleStructuredLogs: options.workerLog } : {}),
   })
   const miniflare = new Miniflare(miniflareOptions)
   const url = (await miniflare.ready).origin
