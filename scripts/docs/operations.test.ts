@@ -66,7 +66,10 @@ describe(DOC, () => {
     expect(blocks.length).toBeGreaterThan(5)
     const script = [
       'set -euo pipefail',
-      ...blocks.map((b) => `echo ${JSON.stringify(`::: ${DOC} line ${b.line}`)}\n${b.code}`),
+      // A newline first: curl's JSON answers end without one.
+      ...blocks.map(
+        (b) => `printf '\\n%s\\n' ${JSON.stringify(`::: ${DOC} line ${b.line}`)}\n${b.code}`
+      ),
     ].join('\n')
     // Asynchronously: a blocked event loop would leave this process's idle keep-alive sockets to the
     // control plane unread, and the next fetch would reuse one the server has closed meanwhile.
