@@ -73,7 +73,7 @@ export async function checkLoop(
           dir,
           ...sets.flatMap((s) => ['--set', s]),
         ],
-        { cwd: root, out }
+        { cwd: root, env: loop.env, out }
       )
       return readOfflineScores(dir)
     }

@@ -4,7 +4,7 @@
 // it started. main.ts serves it until Ctrl-C or checks it (--check); the e2e test drives it.
 
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { launchChromium, CHROMIUM } from '../../control-plane/src/test-support/chromium.ts'
 import { stopEmbeddedServer } from '../../trainer/src/mlflow/embedded-server.ts'
@@ -19,6 +19,7 @@ import { syncAndPromote } from './promote.ts'
 import { waitUntilServed } from './served.ts'
 import {
   checkPortsFree,
+  type LoopPorts,
   HOST,
   PORTS,
   prometheusInstalled,
@@ -47,6 +48,8 @@ export interface RunningLoop {
   state: StateDir
   secrets: Secrets
   mlflowUrl: string
+  /** The environment the loop's CLI runs get (the check's `fcv score` too). */
+  env: NodeJS.ProcessEnv
   controlPlane: ChildServer
   worker: ChildServer
   demo: DemoServer
@@ -120,13 +123,22 @@ async function reporterToken(url: string, state: StateDir, secrets: Secrets): Pr
   return created.token
 }
 
+export interface LoopOptions {
+  /** The environment of the pipeline and the CLI runs (MLFLOW_TRACKING_URI, ...). */
+  env?: NodeJS.ProcessEnv
+  /** Other ports than PORTS (the e2e test runs beside the README walk, which needs PORTS). */
+  ports?: Partial<LoopPorts>
+}
+
 export async function startLoop(
   root: string,
   args: LoopArgs,
   state: StateDir,
   progress: Progress,
-  env: NodeJS.ProcessEnv = process.env
+  o: LoopOptions = {}
 ): Promise<RunningLoop> {
+  const env = o.env ?? process.env
+  const ports = { ...PORTS, ...o.ports }
   const stops: { name: string; stop: () => Promise<unknown> }[] = []
   const stopAll = async () => {
     for (const s of stops.reverse()) {
@@ -135,7 +147,7 @@ export async function startLoop(
     stops.length = 0
   }
   try {
-    return await start(root, args, state, progress, env, stops, stopAll)
+    return await start(root, args, state, progress, env, ports, stops, stopAll)
   } catch (e) {
     await stopAll()
     throw e
@@ -148,6 +160,7 @@ async function start(
   state: StateDir,
   progress: Progress,
   env: NodeJS.ProcessEnv,
+  ports: LoopPorts,
   stops: { name: string; stop: () => Promise<unknown> }[],
   stopAll: () => Promise<void>
 ): Promise<RunningLoop> {
@@ -158,9 +171,9 @@ async function start(
     )
   }
   const model = params.register.model_name
-  const ports = { ...PORTS } as Record<string, number>
-  if (!args.prometheus || !prometheusInstalled()) delete ports['prometheus']
-  await checkPortsFree(ports)
+  const withPrometheus = args.prometheus && prometheusInstalled()
+  const { prometheus: prometheusPort, ...others } = ports
+  await checkPortsFree(withPrometheus ? { ...others, prometheus: prometheusPort } : others)
   const { secrets, created } = await loadOrCreateSecrets(state)
   progress.info(
     created
@@ -180,11 +193,13 @@ async function start(
   if (!mlflowWasRunning) {
     stops.push({
       name: 'MLflow',
-      stop: () => stopEmbeddedServer(join(root, params.register.embedded.dir)),
+      stop: () => stopEmbeddedServer(resolve(root, params.register.embedded.dir)),
     })
   }
   progress.mark('train')
-  const registration = JSON.parse(readFileSync(join(root, params.register.out_file), 'utf8')) as {
+  const registration = JSON.parse(
+    readFileSync(resolve(root, params.register.out_file), 'utf8')
+  ) as {
     version: string
   }
   const version = String(registration.version)
@@ -192,7 +207,7 @@ async function start(
 
   // 2-3. Control plane (PGlite in the state directory), then the Worker it publishes to.
   const controlPlane = await progress.step(STEPS[1], () =>
-    startControlPlane(root, state, secrets, { modelName: model, mlflowUri: mlflowUrl })
+    startControlPlane(root, state, secrets, { modelName: model, mlflowUri: mlflowUrl, ports })
   )
   stops.push({ name: 'the control plane', stop: () => controlPlane.stop() })
   const cpUrl = controlPlane.url
@@ -208,6 +223,7 @@ async function start(
       trustedKeys: keys,
       telemetryToken,
       controlPlaneUrl: cpUrl,
+      port: ports.worker,
     })
   })
   stops.push({ name: 'the Worker', stop: () => worker.stop() })
@@ -285,7 +301,7 @@ async function start(
     const trustedKeys = Object.entries(keys)
       .map(([id, key]) => `${id}:${key}`)
       .join(',')
-    return startDemoServer({ edgeUrl: worker.url, trustedKeys, port: PORTS.demo, dist })
+    return startDemoServer({ edgeUrl: worker.url, trustedKeys, port: ports.demo, dist })
   })
   stops.push({ name: 'the storefront', stop: () => demo.close() })
 
@@ -320,8 +336,8 @@ async function start(
 
   // 8. Prometheus, when it is installed.
   let prometheus: ChildServer | null = null
-  if ('prometheus' in ports) {
-    prometheus = await progress.step(STEPS[7], () => startPrometheus(root, state))
+  if (withPrometheus) {
+    prometheus = await progress.step(STEPS[7], () => startPrometheus(root, state, ports))
     const p = prometheus
     stops.push({ name: 'Prometheus', stop: () => p.stop() })
   } else {
@@ -339,6 +355,7 @@ async function start(
     state,
     secrets,
     mlflowUrl,
+    env,
     controlPlane,
     worker,
     demo,

@@ -10,7 +10,14 @@ import { startChildServer, type ChildServer } from './child.ts'
 import type { Secrets, StateDir } from './state.ts'
 
 export const HOST = '127.0.0.1'
-export const PORTS = { controlPlane: 8080, worker: 8787, demo: 5173, prometheus: 9090 } as const
+export interface LoopPorts {
+  controlPlane: number
+  worker: number
+  demo: number
+  prometheus: number
+}
+/** Where the loop listens: fixed, so the addresses it prints stay the same run after run. */
+export const PORTS: LoopPorts = { controlPlane: 8080, worker: 8787, demo: 5173, prometheus: 9090 }
 export const PROMETHEUS_BIN = '/usr/bin/prometheus'
 
 export const urlOf = (port: number) => `http://${HOST}:${port}`
@@ -40,9 +47,9 @@ export function startControlPlane(
   root: string,
   state: StateDir,
   secrets: Secrets,
-  o: { modelName: string; mlflowUri: string }
+  o: { modelName: string; mlflowUri: string; ports: LoopPorts }
 ): Promise<ChildServer> {
-  const url = urlOf(PORTS.controlPlane)
+  const url = urlOf(o.ports.controlPlane)
   return startChildServer({
     name: 'the control plane',
     command: process.execPath,
@@ -51,7 +58,7 @@ export function startControlPlane(
     env: {
       ...process.env,
       HOST,
-      PORT: String(PORTS.controlPlane),
+      PORT: String(o.ports.controlPlane),
       LOG_LEVEL: 'info',
       DATABASE_URL: '', // PGlite in the state directory, even when the shell has a DATABASE_URL
       FCV_DATA_DIR: state.path('control-plane'),
@@ -59,7 +66,7 @@ export function startControlPlane(
       FCV_SIGNING_KEY: secrets.signingKey,
       FCV_MODEL_NAME: o.modelName,
       MLFLOW_TRACKING_URI: o.mlflowUri,
-      FCV_EDGE_PUBLISH_URLS: urlOf(PORTS.worker),
+      FCV_EDGE_PUBLISH_URLS: urlOf(o.ports.worker),
       FCV_EDGE_PUBLISH_TOKEN: secrets.publisherToken,
       // Locally a worker restarted or wiped gets the champions back within seconds.
       FCV_RECONCILE_INTERVAL_SECONDS: '5',
@@ -76,9 +83,14 @@ export function startWorker(
   root: string,
   state: StateDir,
   secrets: Secrets,
-  o: { trustedKeys: Record<string, string>; telemetryToken: string; controlPlaneUrl: string }
+  o: {
+    trustedKeys: Record<string, string>
+    telemetryToken: string
+    controlPlaneUrl: string
+    port: number
+  }
 ): Promise<ChildServer> {
-  const url = urlOf(PORTS.worker)
+  const url = urlOf(o.port)
   const bindings = {
     PUBLISHER_TOKEN_SHA256: createHash('sha256').update(secrets.publisherToken).digest('hex'),
     TRUSTED_KEYS: JSON.stringify(o.trustedKeys),
@@ -90,7 +102,7 @@ export function startWorker(
   return startChildServer({
     name: 'the Worker',
     command: process.execPath,
-    args: [join(root, 'scripts/loop/worker-process.ts'), state.dir, String(PORTS.worker)],
+    args: [join(root, 'scripts/loop/worker-process.ts'), state.dir, String(o.port)],
     cwd: root,
     env: { ...process.env, FCV_LOOP_WORKER_BINDINGS: JSON.stringify(bindings) },
     log: join(state.logs, 'worker.log'),
@@ -105,7 +117,11 @@ export function prometheusInstalled(): boolean {
 }
 
 /** Prometheus on 9090, scraping the control plane every 5 s, with fcv's recording and alert rules. */
-export function startPrometheus(root: string, state: StateDir): Promise<ChildServer> {
+export function startPrometheus(
+  root: string,
+  state: StateDir,
+  ports: LoopPorts
+): Promise<ChildServer> {
   const dir = state.path('prometheus')
   mkdirSync(dir, { recursive: true })
   const rules = join(root, 'k8s/monitoring/rules')
@@ -115,20 +131,20 @@ export function startPrometheus(root: string, state: StateDir): Promise<ChildSer
     scrape_configs: [
       {
         job_name: 'fcv-control-plane',
-        static_configs: [{ targets: [`${HOST}:${PORTS.controlPlane}`] }],
+        static_configs: [{ targets: [`${HOST}:${ports.controlPlane}`] }],
       },
     ],
   }
   // JSON is YAML.
   writeFileSync(join(dir, 'prometheus.yml'), JSON.stringify(config, null, 2))
-  const url = urlOf(PORTS.prometheus)
+  const url = urlOf(ports.prometheus)
   return startChildServer({
     name: 'Prometheus',
     command: PROMETHEUS_BIN,
     args: [
       `--config.file=${join(dir, 'prometheus.yml')}`,
       `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=${HOST}:${PORTS.prometheus}`,
+      `--web.listen-address=${HOST}:${ports.prometheus}`,
     ],
     cwd: dir,
     log: join(state.logs, 'prometheus.log'),
