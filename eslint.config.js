@@ -4,7 +4,15 @@ import globals from 'globals'
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', 'data/**', 'models/**', 'reports/**', '.venv/**', '**/dist/**'],
+    ignores: [
+      '**/node_modules/**',
+      '.fcv/**',
+      'data/**',
+      'models/**',
+      'reports/**',
+      '.venv/**',
+      '**/dist/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { shellBlocks } from './blocks.ts'
+import { walkLine } from './walk.ts'
 
 const README = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8')
 
@@ -43,10 +44,23 @@ describe('the README as written', () => {
     expect(code).not.toMatch(/\\?"version\\?":\s*\\?"\d+/)
   })
 
-  it('stops every process it starts in the background', () => {
-    const started = [...code.matchAll(/^(\w+)=\$!$/gm)].map((m) => m[1]!)
-    expect(started.sort()).toEqual(['CONTROL_PLANE', 'DEMO', 'WORKER'])
-    for (const name of started) expect(code).toMatch(new RegExp(`^kill .*\\$${name}\\b`, 'm'))
+  it('starts nothing in the background by hand: the loop does, and Ctrl-C stops it', () => {
+    expect(code).not.toMatch(/&\s*$/m)
+    expect(code).not.toMatch(/\$!/)
     expect(code).toMatch(/fcv -- mlflow stop/)
+  })
+})
+
+describe('walkLine', () => {
+  it('serves `bash scripts/main.sh` in the background, ends it with Ctrl-C before the next one', () => {
+    expect(walkLine('bash scripts/main.sh     # set up; Ctrl-C stops it')).toBe(
+      'fcv_walk_ctrl_c\nfcv_walk_serve bash scripts/main.sh'
+    )
+    expect(walkLine('bash scripts/main.sh --check --data x.csv')).toBe(
+      'fcv_walk_ctrl_c\nbash scripts/main.sh --check --data x.csv'
+    )
+    expect(walkLine('curl -s 127.0.0.1:8787/healthz # bash scripts/main.sh')).toBe(
+      'curl -s 127.0.0.1:8787/healthz # bash scripts/main.sh'
+    )
   })
 })

@@ -10,12 +10,12 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { shellBlocks } from './blocks.ts'
+import { walkScript } from './walk.ts'
 import { makeSandbox, untracked } from './sandbox.ts'
 
 const ROOT = resolve(import.meta.dirname, '../..')
-/** What the README's commands listen on: the control plane and wrangler dev. */
-const PORTS = [8080, 8787, 5173]
+/** What the README's commands listen on: the loop's control plane, Worker, storefront, Prometheus, MLflow. */
+const PORTS = [8080, 8787, 5173, 9090, 5055]
 const WALK_TIMEOUT_MS = 12 * 60_000
 /** Everything the walk printed, kept after the test for a person to read. */
 const LOG = join(tmpdir(), 'fcv-readme-walk.log')
@@ -26,19 +26,6 @@ function free(port: number): Promise<boolean> {
     s.once('error', () => ok(false))
     s.listen(port, '127.0.0.1', () => s.close(() => ok(true)))
   })
-}
-
-/** The walk as one bash script: each block after a line naming where it is in the README. */
-export function walkScript(markdown: string): string {
-  const parts = shellBlocks(markdown).map((b) => {
-    const code = b.code
-      .split('\n')
-      .filter((l) => !/^bash scripts\/test\.sh\b/.test(l))
-      .join('\n')
-    // A newline first: curl's JSON answers end without one.
-    return `printf '\\n%s\\n' ${JSON.stringify(`::: README.md line ${b.line} (${b.section})`)}\n${code}`
-  })
-  return ['set -euo pipefail', ...parts, "printf '\\n%s\\n' '::: walked'", ''].join('\n')
 }
 
 /** A fresh login's environment: Debian's PATH (the system Node first), nothing of fcv's. */
@@ -124,34 +111,48 @@ describe('README', () => {
       )
       expect(code, `the walk stopped in the block at ${last}:\n${tail}`).toBe(0)
 
-      // What the blocks printed: the control plane ready, a promotion pending for the Worker that was
-      // not up yet, the Worker's champion after reconciliation, a prediction with its units, the
-      // Worker's telemetry and its sync state on the control plane's /metrics.
-      const version = JSON.parse(readFileSync(join(dir, 'models/registration.json'), 'utf8'))
-        .version as string
-      expect(output).toMatch(/\{"ready":true/)
-      expect(output).toMatch(
-        /"publish":\[\{"target":"http:\/\/127\.0\.0\.1:8787","outcome":"pending"/
-      )
-      // Forced: the model of a historical log is calibrated for a window long over.
-      expect(output).toMatch(/"role":"champion","forced":true/)
-      expect(output).toMatch(/"gate":"calibrated_window","passed":false,"value":"\[2023-09-01, /)
-      expect(output).toContain(`edge champion: fcv-customer-value version ${version}`)
-      // Scored as of a day before the model's window: answered, and flagged.
-      expect(output).toMatch(
-        /"amountUnit":"major","warnings":\[\{"code":"as_of_outside_calibrated_window","modelVersion":"\d+"/
-      )
-      expect(output).toMatch(/"currency":"GBP","currencyExponent":2,"amountUnit":"major"/)
-      expect(output).toMatch(new RegExp(`"modelVersion":"${version}"`))
+      // What the blocks printed. The loop: trained, promoted (forced: the sample's calibrated window
+      // is long over), served at the edge and in the widget, then stopped by Ctrl-C with exit 0.
+      const served =
+        /^fcv is running: "fcv-customer-value" version (\d+) serves on the edge and widget channels \(forced over failed gates on edge, widget/m.exec(
+          output
+        )
+      expect(served, 'the loop said what it serves').not.toBeNull()
+      const version = served![1]!
+      expect(output).toMatch(/\[loop\] 7\/8 first prediction in the widget: done/)
+      expect(output).toMatch(/"gate":"calibrated_window"|calibrated_window\s+FAIL/)
+      // The README's prediction: answered by the loop's version, in major units, flagged as outside
+      // the model's calibrated window.
       expect(output).toMatch(
         new RegExp(
-          `^fcv_edge_predictions_total\\{model_version="${version}",variant="champion"\\} 1$`,
+          `"amountUnit":"major","warnings":\\[\\{"code":"as_of_outside_calibrated_window","modelVersion":"${version}"`
+        )
+      )
+      expect(output).toMatch(new RegExp(`^x-fcv-version: ${version}\\s*$`, 'im'))
+      expect(output).toMatch(
+        new RegExp(
+          `^fcv_edge_predictions_total\\{model_version="${version}",variant="champion"\\} [1-9]`,
           'm'
         )
       )
       expect(output).toMatch(
         /^fcv_publish_target_in_sync\{target="http:\/\/127\.0\.0\.1:8787"\} 1$/m
       )
+      // Operations: the retrained version as a canary, widened, promoted, rolled back, shadowed.
+      const next = String(Number(version) + 1)
+      expect(output).toMatch(
+        new RegExp(
+          `promoted version ${next} of "fcv-customer-value" to edge canary at 0\\.2 \\(forced`
+        )
+      )
+      expect(output).toMatch(new RegExp(`edge: champion ${version}, shadow ${next}`))
+      expect(output).toMatch(
+        / bootstrap-admin rollback fcv-customer-value\/edge: rehearsing an incident$/m
+      )
+      // Ctrl-C stopped the serving loop cleanly; the check on the synthetic log agreed to the bit.
+      expect(output).toMatch(/::: the loop after Ctrl-C exited 0:\n(.*\n)*\[loop\] stopped/)
+      expect(output).toMatch(/the edge, the widget and the trainer agree to the bit/)
+      expect(output).toMatch(/\[loop\] check passed/)
       // Its stop block stopped everything it started.
       for (let i = 0; i < 100 && !(await Promise.all(PORTS.map(free))).every(Boolean); i++) {
         await new Promise((r) => setTimeout(r, 100))
