@@ -3,13 +3,13 @@
 // the model as a signed bundle through PUT /_admin/bundle with the headers the control plane's
 // HttpPushPublisher sends.
 
-import { appendFileSync } from 'node:fs'
 import path from 'node:path'
 import { buildBundle, generateSigningKey, importSigningKey, type SigningKey } from '@fcv/core'
-import { Log, LogLevel } from 'miniflare'
+import { LogLevel } from 'miniflare'
 import {
   buildDir,
   buildWorker,
+  FileLog,
   startBuiltWorker,
   type BuiltWorker,
 } from '../../edge-worker/local/built-worker.ts'
@@ -25,22 +25,6 @@ export interface RunningWorker {
   /** The bindings given on top of wrangler.toml's. */
   overrides: Record<string, string>
   stop(): Promise<void>
-}
-
-/**
- * Miniflare's warnings and errors to the run's log file instead of the benchmark's output. Not
- * INFO: at INFO Miniflare's entry worker reports every request to Node through its loopback
- * ("POST /v1/predict 200 OK (3ms)"), which costs both processes CPU on every request.
- */
-class FileLog extends Log {
-  private readonly file: string
-  constructor(file: string) {
-    super(LogLevel.WARN)
-    this.file = file
-  }
-  protected override log(message: string): void {
-    appendFileSync(this.file, message + '\n')
-  }
 }
 
 async function pushBundle(
@@ -111,7 +95,10 @@ export async function startWorker(
       MAX_PREDICT_BODY_BYTES: String(64 * 2 ** 20),
       ...extra,
     }
-    worker = await startBuiltWorker({ script, bindings: overrides, log: new FileLog(logFile) })
+    // WARN, not INFO: at INFO Miniflare's entry worker reports every request to Node through its
+    // loopback ("POST /v1/predict 200 OK (3ms)"), which costs both processes CPU on every request.
+    const log = new FileLog(logFile, LogLevel.WARN)
+    worker = await startBuiltWorker({ script, bindings: overrides, log })
     const version = `${model.source}-${path.basename(model.dir)}`
     await pushBundle(worker, model, version, signer)
     const running = worker

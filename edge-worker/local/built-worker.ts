@@ -3,15 +3,30 @@
 // integration tests and the edge benchmark; unlike `wrangler dev` there is no proxy worker in front.
 
 import { spawn } from 'node:child_process'
+import { appendFileSync } from 'node:fs'
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { convertV4MiniflareOptions, Miniflare, type Log } from 'miniflare'
+import type { LogLevel} from 'miniflare';
+import { convertV4MiniflareOptions, Log, Miniflare } from 'miniflare'
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const WRANGLER_TOML = join(ROOT, 'wrangler.toml')
+
+/** Miniflare's log lines appended to a file (colour codes dropped) instead of the console. */
+export class FileLog extends Log {
+  private readonly file: string
+  constructor(file: string, level: LogLevel) {
+    super(level)
+    this.file = file
+  }
+  protected override log(message: string): void {
+    // eslint-disable-next-line no-control-regex
+    appendFileSync(this.file, `${message.replace(/\x1b\[[0-9;]*m/g, '')}\n`)
+  }
+}
 
 /** Keeps wrangler offline and out of the user's home (no metrics, no cf.json fetch). */
 export function wranglerEnv(): NodeJS.ProcessEnv {

@@ -51,40 +51,33 @@ export function stripTicks(cell: string): string {
   return cell.replace(/^`(.*)`$/, '$1')
 }
 
+/** Each line outside code fences, with its 1-based number. */
+function proseLines(markdown: string): { text: string; line: number }[] {
+  let fenced = false
+  return markdown.split('\n').flatMap((text, i) => {
+    if (/^(`{3,}|~{3,})/.test(text)) {
+      fenced = !fenced
+      return []
+    }
+    return fenced ? [] : [{ text, line: i + 1 }]
+  })
+}
+
 /** The contents of every inline code span outside code fences, with its 1-based line. */
 export function codeSpans(markdown: string): { text: string; line: number }[] {
-  const out: { text: string; line: number }[] = []
-  let fenced = false
-  markdown.split('\n').forEach((line, i) => {
-    if (/^(`{3,}|~{3,})/.test(line)) {
-      fenced = !fenced
-      return
-    }
-    if (fenced) return
-    for (const m of line.matchAll(/(`+)(?!`)(.+?)(?<!`)\1(?!`)/g)) {
-      out.push({ text: m[2]!.trim(), line: i + 1 })
-    }
-  })
-  return out
+  return proseLines(markdown).flatMap(({ text, line }) =>
+    [...text.matchAll(/(`+)(?!`)(.+?)(?<!`)\1(?!`)/g)].map((m) => ({ text: m[2]!.trim(), line }))
+  )
 }
 
 /** Targets of `[text](target)` links that are not URLs or in-page anchors, with their line. */
 export function relativeLinks(markdown: string): { target: string; line: number }[] {
-  const out: { target: string; line: number }[] = []
-  let fenced = false
-  markdown.split('\n').forEach((line, i) => {
-    if (/^(`{3,}|~{3,})/.test(line)) {
-      fenced = !fenced
-      return
-    }
-    if (fenced) return
-    for (const m of line.matchAll(/\]\(([^)\s]+)\)/g)) {
-      const target = m[1]!
-      if (/^[a-z]+:/i.test(target) || target.startsWith('#')) continue
-      out.push({ target, line: i + 1 })
-    }
-  })
-  return out
+  return proseLines(markdown).flatMap(({ text, line }) =>
+    [...text.matchAll(/\]\(([^)\s]+)\)/g)]
+      .map((m) => m[1]!)
+      .filter((target) => !/^[a-z]+:/i.test(target) && !target.startsWith('#'))
+      .map((target) => ({ target, line }))
+  )
 }
 
 /** The fenced blocks of one language (```mermaid), with the line of their opening fence. */

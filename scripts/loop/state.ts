@@ -15,6 +15,7 @@ import {
 } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { generateSigningKey } from '@fcv/core'
+import { processAlive } from '../../control-plane/src/db/data-dir-lock.ts'
 
 export interface Secrets {
   /** Ed25519 private key, PKCS#8 base64: FCV_SIGNING_KEY of the control plane. */
@@ -99,21 +100,12 @@ export function writeShellEnv(state: StateDir, vars: Record<string, string>): vo
   )
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
 /** One loop per state directory: main.pid names the one running. */
 export function claimPidFile(state: StateDir): () => void {
   const file = state.path('main.pid')
   if (existsSync(file)) {
     const pid = Number(readFileSync(file, 'utf8').trim())
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
       throw new Error(
         `another scripts/main.sh is running on ${state.dir} (pid ${pid}): stop it (Ctrl-C in its terminal, or kill -INT ${pid})`
       )

@@ -8,21 +8,8 @@
 
 import { appendFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { Log, LogLevel } from 'miniflare'
-import { buildWorker, startBuiltWorker } from '../../edge-worker/local/built-worker.ts'
-
-/** Miniflare's and the Worker's log lines, into the state directory's worker.log. */
-class FileLog extends Log {
-  private readonly file: string
-  constructor(file: string) {
-    super(LogLevel.INFO)
-    this.file = file
-  }
-  protected override log(message: string): void {
-    // eslint-disable-next-line no-control-regex
-    appendFileSync(this.file, `${message.replace(/\x1b\[[0-9;]*m/g, '')}\n`)
-  }
-}
+import { LogLevel } from 'miniflare'
+import { buildWorker, FileLog, startBuiltWorker } from '../../edge-worker/local/built-worker.ts'
 
 const [stateDir, port] = process.argv.slice(2)
 if (!stateDir || !port) {
@@ -42,7 +29,7 @@ const worker = await startBuiltWorker({
   script: await buildWorker(buildOut),
   port: Number(port),
   persistDir: persist,
-  log: new FileLog(logFile),
+  log: new FileLog(logFile, LogLevel.INFO),
   workerLog: (l) => appendFileSync(logFile, `${l.level} ${l.message}\n`),
   bindings,
 })

@@ -9,7 +9,8 @@ export class DataDirInUseError extends Error {
   override name = 'DataDirInUseError'
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (for pid files). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true
@@ -30,7 +31,7 @@ export function lockDataDir(dataDir: string): () => void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
       const pid = Number(readFileSync(lockPath, 'utf8').trim())
-      if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
+      if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) {
         throw new DataDirInUseError(
           `the data folder ${dataDir} is in use by process ${pid} (another control plane?): ` +
             `stop it first (kill ${pid}), or give this one its own FCV_DATA_DIR`
