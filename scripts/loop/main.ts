@@ -107,6 +107,11 @@ async function main(): Promise<number> {
     await new Promise<never>(() => {})
     return 0
   } catch (e) {
+    if (interrupted) {
+      // Ctrl-C while starting: the step it cut short failed because of it, not on its own.
+      await stop('interrupted')
+      return 130
+    }
     const err = e as Error
     const named = err instanceof StepFailed ? `step "${err.stepName}" failed` : 'failed'
     process.stderr.write(
