@@ -187,15 +187,17 @@ async function start(
   const userMlflow = env['MLFLOW_TRACKING_URI']
   const mlflowUrl = userMlflow || `http://${HOST}:${params.register.embedded.port}`
   const mlflowWasRunning = userMlflow ? true : await mlflowAnswers(mlflowUrl)
-  await progress.step(STEPS[0], () =>
-    runToEnd(process.execPath, [cli(root), 'pipeline', ...setArgs], { cwd: root, env, out })
-  )
   if (!mlflowWasRunning) {
+    // Registered first: the pipeline starts it early, and a pipeline that fails after that (or a
+    // Ctrl-C) must not leave it behind.
     stops.push({
       name: 'MLflow',
       stop: () => stopEmbeddedServer(resolve(root, params.register.embedded.dir)),
     })
   }
+  await progress.step(STEPS[0], () =>
+    runToEnd(process.execPath, [cli(root), 'pipeline', ...setArgs], { cwd: root, env, out })
+  )
   progress.mark('train')
   const registration = JSON.parse(
     readFileSync(resolve(root, params.register.out_file), 'utf8')
