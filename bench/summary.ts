@@ -136,7 +136,7 @@ export function renderSummary(results: Record<string, unknown>, quick: boolean):
   const lines = [
     '# Benchmark summary',
     '',
-    `${quick ? 'Quick run' : 'Full run'}: \`${run.command}\`, ${run.benchmarks.length} benchmarks in ` +
+    `${quick ? 'Quick run' : 'Full run'}: \`${run.command}\`, ${run.benchmarks.length} benchmark${run.benchmarks.length === 1 ? '' : 's'} in ` +
       `${minutes(run.seconds)}. Written by the suite (bench/suite.ts) from bench/results.json, ` +
       'where every figure is kept; bench/README.md describes each benchmark.',
     '',
