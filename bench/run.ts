@@ -12,7 +12,7 @@ function usage(): string {
   return [
     'usage: npm run bench -- <benchmark> [options]   (--help after a name for its options)',
     '',
-    'benchmarks (cheapest first):',
+    'benchmarks:',
     ...names,
     '',
     SUITE_USAGE,

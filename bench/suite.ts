@@ -22,7 +22,8 @@ export const SUMMARY_FILE = path.join(REPO_ROOT, 'bench', 'SUMMARY.md')
 
 export const SUITE_USAGE = `usage: npm run bench [-- --quick] [--check] [--only NAME,NAME]
 
-Runs every benchmark, cheapest first (${Object.keys(BENCHMARKS).join(', ')}), each as
+Runs every benchmark, cheapest first (quick: ${suiteOrder(true).join(', ')};
+full: ${suiteOrder(false).join(', ')}), each as
 \`node bench/run.ts <name> [--quick]\`; a benchmark that errors is recorded with its message and the
 suite goes on. Then writes bench/results.json's "suite" key ("suite:quick") and bench/SUMMARY.md:
 the machine, and per benchmark its headline figures and each target's PASS, FAIL or N/A.
@@ -32,6 +33,12 @@ the machine, and per benchmark its headline figures and each target's PASS, FAIL
   --only LIST   just these benchmarks, in the suite's order
 
 Exit code: 0 when every benchmark ran; 1 when one errored (or, with --check, a target failed).`
+
+/** The benchmarks, cheapest first for this mode, so the quick ones report before a long one. */
+export function suiteOrder(quick: boolean): string[] {
+  const cost = (name: string) => BENCHMARKS[name]!.seconds[quick ? 'quick' : 'full']
+  return Object.keys(BENCHMARKS).sort((a, b) => cost(a) - cost(b))
+}
 
 const log = (message: string) => process.stdout.write(`[bench] ${message}\n`)
 
@@ -118,14 +125,14 @@ export async function runSuite(argv: string[]): Promise<number> {
     process.stdout.write(SUITE_USAGE + '\n')
     return 0
   }
-  const all = Object.keys(BENCHMARKS)
+  const quick = o.quick
+  const all = suiteOrder(quick)
   const only = o.only?.split(',').map((s) => s.trim())
   const unknown = only?.filter((n) => !all.includes(n)) ?? []
   if (unknown.length) {
     throw new Error(`--only: unknown benchmark ${unknown.join(', ')}; available: ${all.join(', ')}`)
   }
   const names = only ? all.filter((n) => only.includes(n)) : all
-  const quick = o.quick
   const command = ['npm run bench', ...(argv.length ? ['--', ...argv] : [])].join(' ')
 
   log('describing the machine')
