@@ -23,6 +23,9 @@ export function pipelineTarget(outcomes: readonly BackendOutcome[], quick: boole
 export const logAbsentTarget = (file: string) =>
   notApplicable(NAME, 's', '<', TARGET_WALL_S, `the UCI log is absent (${file})`)
 
+const round = (x: number | null | undefined, digits: number) =>
+  x === null || x === undefined ? null : Number(x.toFixed(digits))
+
 export function trainHeadline(outcomes: readonly BackendOutcome[]): Figure[] {
   return outcomes.flatMap((o) => {
     if (!o.available) return [figure(`${o.backend}: unavailable`, o.reason)]
@@ -31,8 +34,8 @@ export function trainHeadline(outcomes: readonly BackendOutcome[]): Figure[] {
     return [
       figure(`${o.backend}: pipeline wall`, Number(f.total.wallS.toFixed(2)), 's'),
       figure(`${o.backend}: s/epoch`, Number(f.training.secondsPerEpoch.toFixed(3)), 's'),
-      figure(`${o.backend}: ZILN test gini`, m?.gini ?? null),
-      figure(`${o.backend}: ZILN test rmse`, m?.rmse ?? null),
+      figure(`${o.backend}: ZILN test gini`, round(m?.gini, 4)),
+      figure(`${o.backend}: ZILN test rmse`, round(m?.rmse, 1)),
     ]
   })
 }
