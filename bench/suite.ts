@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { BENCHMARKS } from './benchmarks.ts'
-import { REPO_ROOT, RESULTS_FILE, saveResults } from './common.ts'
+import { REPO_ROOT, RESULTS_FILE, saveResults, StepError } from './common.ts'
 import { describeMachine } from './machine.ts'
 import {
   failedTargets,
@@ -130,7 +130,9 @@ export async function runSuite(argv: string[]): Promise<number> {
   const only = o.only?.split(',').map((s) => s.trim())
   const unknown = only?.filter((n) => !all.includes(n)) ?? []
   if (unknown.length) {
-    throw new Error(`--only: unknown benchmark ${unknown.join(', ')}; available: ${all.join(', ')}`)
+    throw new StepError(
+      `--only: unknown benchmark ${unknown.join(', ')}; available: ${all.join(', ')}`
+    )
   }
   const names = only ? all.filter((n) => only.includes(n)) : all
   const command = ['npm run bench', ...(argv.length ? ['--', ...argv] : [])].join(' ')
