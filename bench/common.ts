@@ -1,5 +1,5 @@
 // Helpers shared by the benchmarks: paths, progress lines, child processes with timing and rusage,
-// probes, the Python probe, machine information, targets and results.json.
+// probes, the Python probe, machine information and results.json (targets: targets.ts).
 
 import { spawn, spawnSync } from 'node:child_process'
 import {
@@ -237,25 +237,13 @@ export function machineInfo(py: PythonInfo | undefined): Record<string, unknown>
   }
 }
 
-// ----------------------------------------------------------------------------------------- targets
-
-export interface Target {
-  target: string
-  value: string
-  /** null: not evaluated (see note). */
-  pass: boolean | null
-  note?: string
-}
-
-export function targetLine(t: Target): string {
-  const verdict = t.pass === null ? 'N/A ' : t.pass ? 'PASS' : 'FAIL'
-  return `target ${verdict}  ${t.target}: ${t.value}${t.note ? ` (${t.note})` : ''}`
-}
-
 // ----------------------------------------------------------------------------------------- results
 
-/** Replaces one benchmark's entry in bench/results.json and keeps every other key. */
-export function saveResults(name: string, entry: unknown): void {
+/**
+ * Replaces one benchmark's entry in bench/results.json and keeps every other key. `savedAt` tells
+ * the suite the entry is this run's and not one left from an earlier run.
+ */
+export function saveResults(name: string, entry: Record<string, unknown>): void {
   let all: Record<string, unknown> = {}
   if (existsSync(RESULTS_FILE)) {
     try {
@@ -264,7 +252,7 @@ export function saveResults(name: string, entry: unknown): void {
       log(`${RESULTS_FILE} is not valid JSON; starting it afresh`)
     }
   }
-  all[name] = entry
+  all[name] = { savedAt: new Date().toISOString(), ...entry }
   writeFileSync(RESULTS_FILE, JSON.stringify(all, null, 2) + '\n')
   log(`results written to ${path.relative(REPO_ROOT, RESULTS_FILE)} (key "${name}")`)
 }

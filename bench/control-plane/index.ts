@@ -1,7 +1,7 @@
 // The control-plane benchmark: promotion latency (request to the bundle served) and read API
 // throughput and p99 under autocannon on loopback, with the control plane as its own process on
-// PGlite and on PostgreSQL, against a real MLflow server.
-//   npm run bench -- control-plane [--duration S] [--connections N] [--promotions N]
+// PGlite and on PostgreSQL, against a real MLflow server. The issue sets no target: figures only.
+//   npm run bench -- control-plane [--quick] [--duration S] [--connections N] [--promotions N]
 
 import autocannon from 'autocannon'
 import { mkdtempSync } from 'node:fs'
@@ -17,22 +17,28 @@ import {
 import { goodTags, registerVersion } from '../../control-plane/src/test-support/registry.ts'
 import { startTestServer } from '../../trainer/src/mlflow/test-server.ts'
 import { log, machineInfo, saveResults } from '../common.ts'
+import { figure } from '../targets.ts'
 
 const USAGE =
-  'usage: npm run bench -- control-plane [--duration S (10)] [--connections N (16)] [--promotions N (20)]'
+  'usage: npm run bench -- control-plane [--quick (3 s, 5 promotions; key "control-plane:quick")] [--duration S (10)] [--connections N (16)] [--promotions N (20)]'
 const MODEL = 'bench-model'
 
 interface Options {
+  quick: boolean
   duration: number
   connections: number
   promotions: number
 }
 
 function parse(argv: string[]): Options | null {
-  const o: Options = { duration: 10, connections: 16, promotions: 20 }
+  const quick = argv.includes('--quick') || process.env['FCV_BENCH_QUICK'] === '1'
+  const o: Options = quick
+    ? { quick, duration: 3, connections: 16, promotions: 5 }
+    : { quick, duration: 10, connections: 16, promotions: 20 }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     if (a === '--help' || a === '-h') return null
+    if (a === '--quick') continue
     const value = Number(argv[++i])
     if (!Number.isInteger(value) || value <= 0)
       throw new Error(`${a} needs a positive integer\n${USAGE}`)
@@ -185,16 +191,43 @@ export async function controlPlaneBenchmark(argv: string[]): Promise<number> {
         '',
       ].join('\n')
     )
-    saveResults('control-plane', { machine: machineInfo(undefined), options: o, ...results })
-    const failed = Object.values(results).some(
-      (r) =>
+    const headline = (['pglite', 'postgres'] as const).flatMap((k) => {
+      const r = results[k]
+      return [
+        figure(`${k}: promotion to served, p50`, r.promotion.p50_ms, 'ms'),
+        figure(`${k}: promotion to served, max`, r.promotion.max_ms, 'ms'),
+        figure(
+          `${k}: GET deployments`,
+          `${r.read.deployments.requests_per_s} req/s, p99 ${r.read.deployments.p99_ms} ms`
+        ),
+        figure(
+          `${k}: GET bundles/edge/current`,
+          `${r.read.bundle_current.requests_per_s} req/s, p99 ${r.read.bundle_current.p99_ms} ms`
+        ),
+      ]
+    })
+    // Smoke runs (--quick) go under their own key so they never replace the full figures.
+    saveResults(o.quick ? 'control-plane:quick' : 'control-plane', {
+      machine: machineInfo(undefined),
+      options: o,
+      ...results,
+      headline,
+      targets: [],
+    })
+    const failed = Object.entries(results).filter(
+      ([, r]) =>
         r.read.deployments.non2xx +
           r.read.bundle_current.non2xx +
           r.read.deployments.errors +
           r.read.bundle_current.errors >
         0
     )
-    return failed ? 1 : 0
+    if (failed.length) {
+      process.stderr.write(
+        `bench control-plane: FAILED: requests not answered 2xx under load on ${failed.map(([k]) => k).join(', ')}\n`
+      )
+    }
+    return failed.length ? 1 : 0
   } finally {
     await mlflowServer.stop()
   }

@@ -19,7 +19,7 @@ import { inWorkerTiming } from './in-worker.ts'
 import { CUSTOMERS, readInputs } from './inputs.ts'
 import { runLoad } from './load.ts'
 import { parseEdgeOptions, USAGE } from './options.ts'
-import { answersCheck, printSummary, targets, type LoadRow } from './report.ts'
+import { answersCheck, edgeHeadline, printSummary, targets, type LoadRow } from './report.ts'
 import {
   checkAnswers,
   flaskBodies,
@@ -228,6 +228,7 @@ export async function edgeBenchmark(argv: string[]): Promise<number> {
       ratios,
       inWorker,
       httpHistories,
+      headline: edgeHeadline({ rows, inWorker, httpHistories }),
       targets: t,
     })
     // Failed requests fail the benchmark with or without --check: the figures rest on them.
@@ -238,7 +239,7 @@ export async function edgeBenchmark(argv: string[]): Promise<number> {
       )
       return 1
     }
-    return o.check && t.some((x) => x.pass === false) ? 1 : 0
+    return o.check && t.some((x) => x.passed === false) ? 1 : 0
   } finally {
     await stopAll.run()
   }

@@ -1,6 +1,13 @@
 // The edge benchmark's targets and printed summary.
 
-import { targetLine, type Target } from '../common.ts'
+import {
+  figure,
+  notApplicable,
+  target,
+  targetLine,
+  type Figure,
+  type TargetRecord,
+} from '../targets.ts'
 import type { InWorkerFigures } from './in-worker.ts'
 import type { LoadFigures } from './load.ts'
 
@@ -24,7 +31,7 @@ export interface Summary {
   ratios: Record<number, number>
   inWorker: InWorkerFigures
   httpHistories: { median_ms: number; runs: number }
-  targets: Target[]
+  targets: TargetRecord[]
 }
 
 export function targets(
@@ -32,58 +39,71 @@ export function targets(
   ratios: Record<number, number>,
   inWorker: InWorkerFigures,
   quick: boolean
-): Target[] {
+): TargetRecord[] {
   const note = quick ? '--quick: short runs' : undefined
-  const withNote = (t: Target): Target => (note && t.pass !== null ? { ...t, note } : t)
   const b1 = rows.find((r) => r.name === 'worker features' && r.batch === 1)?.figures
-  const out: Target[] = []
+  const out: TargetRecord[] = []
+  const rps = 'worker requests/s at batch 1'
+  const p99 = 'worker p99 at batch 1'
   if (b1) {
-    out.push({
-      target: `worker ≥ ${TARGETS.batch1RequestsPerS} requests/s at batch 1`,
-      value: `${b1.requests_per_s} req/s`,
-      pass: b1.requests_per_s >= TARGETS.batch1RequestsPerS,
-    })
-    out.push({
-      target: `worker p99 < ${TARGETS.batch1P99Ms} ms at batch 1`,
-      value: `${b1.p99_ms} ms`,
-      pass: b1.p99_ms < TARGETS.batch1P99Ms,
-    })
+    out.push(target(rps, b1.requests_per_s, 'req/s', '>=', TARGETS.batch1RequestsPerS, note))
+    out.push(target(p99, b1.p99_ms, 'ms', '<', TARGETS.batch1P99Ms, note))
+  } else {
+    out.push(notApplicable(rps, 'req/s', '>=', TARGETS.batch1RequestsPerS, 'not run'))
+    out.push(notApplicable(p99, 'ms', '<', TARGETS.batch1P99Ms, 'not run'))
   }
-  out.push({
-    target: `1,000 customers from raw histories < ${TARGETS.histories1000Ms} ms in the worker (median)`,
-    value: `${inWorker.workerd.median_ms} ms (p90 ${inWorker.workerd.p90_ms} ms)`,
-    pass: inWorker.workerd.median_ms < TARGETS.histories1000Ms,
-  })
+  const p90 = `p90 ${inWorker.workerd.p90_ms} ms`
+  out.push(
+    target(
+      '1,000 customers from raw histories in the worker (median)',
+      inWorker.workerd.median_ms,
+      'ms',
+      '<',
+      TARGETS.histories1000Ms,
+      note ? `${p90}; ${note}` : p90
+    )
+  )
   for (const batch of [1, 100]) {
+    const name = `worker / Flask requests/s at batch ${batch}`
     const ratio = ratios[batch]
     out.push(
       ratio === undefined
-        ? {
-            target: `worker ≥ ${TARGETS.flaskRatio}x Flask's requests/s at batch ${batch}`,
-            value: 'n/a',
-            pass: null,
-            note: 'Flask not run: --skip-flask',
-          }
-        : {
-            target: `worker ≥ ${TARGETS.flaskRatio}x Flask's requests/s at batch ${batch}`,
-            value: `${ratio}x`,
-            pass: ratio >= TARGETS.flaskRatio,
-          }
+        ? notApplicable(name, 'x', '>=', TARGETS.flaskRatio, 'Flask not run: --skip-flask')
+        : target(name, ratio, 'x', '>=', TARGETS.flaskRatio, note)
     )
   }
-  return out.map(withNote)
+  return out
 }
 
 /** Not a target of the issue but a condition of every figure: each request answered 2xx. */
-export function answersCheck(rows: readonly LoadRow[]): Target {
+export function answersCheck(rows: readonly LoadRow[]): TargetRecord {
   const failed = rows.filter((r) => r.figures.failed > 0)
-  return {
-    target: 'every request under load answered 2xx (warm-ups included)',
-    value: failed.length
+  const total = rows.reduce((a, r) => a + r.figures.requests, 0)
+  return target(
+    'requests under load not answered 2xx (warm-ups included)',
+    failed.reduce((a, r) => a + r.figures.failed, 0),
+    'requests',
+    '=',
+    0,
+    failed.length
       ? failed.map((r) => `${r.name} b${r.batch}: ${r.figures.failed} failed`).join('; ')
-      : `${rows.reduce((a, r) => a + r.figures.requests, 0)} requests, 0 failed`,
-    pass: failed.length === 0,
-  }
+      : `of ${total.toLocaleString('en')}`
+  )
+}
+
+/** The figures SUMMARY.md shows for this benchmark. */
+export function edgeHeadline(s: Pick<Summary, 'rows' | 'inWorker' | 'httpHistories'>): Figure[] {
+  return [
+    ...s.rows.map((r) =>
+      figure(
+        `${r.name}${r.batch ? ` b${r.batch}` : ''}`,
+        `${r.figures.requests_per_s} req/s, p99 ${r.figures.p99_ms} ms`
+      )
+    ),
+    figure('in-worker 1,000 histories, median', s.inWorker.workerd.median_ms, 'ms'),
+    figure('in Node, same loop, median', s.inWorker.node.median_ms, 'ms'),
+    figure('1,000 histories in one POST, median', s.httpHistories.median_ms, 'ms'),
+  ]
 }
 
 const pad = (s: string | number, n: number) => String(s).padStart(n)

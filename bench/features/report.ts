@@ -2,13 +2,13 @@
 // the targets' verdicts and the overall agreement verdict.
 
 import { textTable } from '../../trainer/src/io/text-table.ts'
-import { targetLine, type Target } from '../common.ts'
+import { targetLine, type TargetRecord } from '../targets.ts'
 import type { Input } from './inputs.ts'
 
 export function printSummary(
   tableRows: string[][],
   inputs: readonly Input[],
-  targets: readonly Target[],
+  targets: readonly TargetRecord[],
   agreementOk: boolean
 ): void {
   process.stdout.write(

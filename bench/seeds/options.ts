@@ -20,6 +20,9 @@ per seed and their spread; target: the ensemble's sd of RMSE across seeds at mos
 network's. Outputs under bench/out/seeds/; figures: bench/results.json (key "seeds"; --quick:
 "seeds:quick").`
 
+/** The development log's test cutoffs (cases), when the log is present and not --quick. */
+export const REAL_CUTOFFS = ['2011-03-14', '2011-06-12'] as const
+
 export interface Case {
   id: string
   log: string
@@ -64,7 +67,7 @@ export function parseSeedsOptions(argv: string[]): { help: true } | SeedsOptions
   if (o.help) return { help: true }
   const cases: Case[] = []
   if (!o.quick && existsSync(REAL_LOG)) {
-    for (const cutoff of ['2011-03-14', '2011-06-12'])
+    for (const cutoff of REAL_CUTOFFS)
       cases.push({ id: `online-retail-ii@${cutoff}`, log: REAL_LOG, cutoff })
   }
   cases.push({ id: 'sample@2011-06-12', log: SAMPLE_LOG, cutoff: '2011-06-12' })

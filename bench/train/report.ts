@@ -2,7 +2,7 @@
 // metrics, unavailable backends with their reasons, and the target's verdict.
 
 import { textTable } from '../../trainer/src/io/text-table.ts'
-import { targetLine, type Target } from '../common.ts'
+import { targetLine, type TargetRecord } from '../targets.ts'
 import type { BackendFigures, BackendOutcome, StageFigures } from './figures.ts'
 import { STAGES } from './pipeline.ts'
 import type { TrainInput } from './input.ts'
@@ -38,7 +38,7 @@ function modelRow(f: BackendFigures): string[] {
 export function printSummary(
   input: TrainInput,
   outcomes: readonly BackendOutcome[],
-  target: Target
+  target: TargetRecord
 ): void {
   const ran = outcomes.flatMap((o) => (o.available ? [o.figures] : []))
   const out = (text: string) => process.stdout.write(text + '\n')
