@@ -25,7 +25,13 @@ const run: SuiteRun = {
   seconds: 400,
   benchmarks: [
     { name: 'edge', key: 'edge:quick', status: 'ok', seconds: 120 },
-    { name: 'control-plane', key: 'control-plane:quick', status: 'ok', seconds: 60 },
+    {
+      name: 'control-plane',
+      key: 'control-plane:quick',
+      status: 'ok',
+      seconds: 60,
+      firstAttemptError: 'exit 1: browser.newContext: Target closed',
+    },
     {
       name: 'features',
       key: 'features:quick',
@@ -87,7 +93,10 @@ describe('renderSummary', () => {
 
   it('counts the verdicts per benchmark and shows an error instead of figures', () => {
     expect(md).toContain('| edge:quick | ok | 2.0 min | 1 pass, 1 fail, 1 N/A |')
-    expect(md).toContain('| control-plane:quick | ok | 60 s | none set |')
+    expect(md).toContain('| control-plane:quick | ok (2nd attempt) | 60 s | none set |')
+    expect(md).toMatch(
+      /## control-plane:quick\n\nIts first attempt errored \(the suite tries again once\):\n\n```\nexit 1: browser\.newContext: Target closed\n```/
+    )
     expect(md).toContain('| features:quick | **error** | 3 s | not measured |')
     expect(md).toMatch(
       /## features:quick\n\n\*\*Errored\*\* after 3 s:\n\n```\nexit 1: bench features: Python not found/

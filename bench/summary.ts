@@ -14,6 +14,8 @@ export interface SuiteBenchmark {
   seconds: number
   /** Why it errored: the exception's message, or the tail of its output. */
   error?: string
+  /** Why its first attempt errored, when the second one ran (the suite retries an error once). */
+  firstAttemptError?: string
 }
 
 export interface SuiteRun {
@@ -80,6 +82,16 @@ function counts(targets: readonly TargetRecord[]): string {
 
 function benchmarkSection(b: SuiteBenchmark, entry: Record<string, unknown> | undefined): string[] {
   const out = [`## ${b.key}`, '']
+  if (b.firstAttemptError) {
+    out.push(
+      'Its first attempt errored (the suite tries again once):',
+      '',
+      '```',
+      b.firstAttemptError,
+      '```',
+      ''
+    )
+  }
   if (b.status === 'error') {
     out.push(`**Errored** after ${b.seconds.toFixed(0)} s:`, '', '```', b.error ?? '', '```', '')
     return out
@@ -150,7 +162,7 @@ export function renderSummary(results: Record<string, unknown>, quick: boolean):
       ['benchmark', 'ran', 'time', 'targets'],
       run.benchmarks.map((b) => [
         b.key,
-        b.status === 'ok' ? 'ok' : '**error**',
+        b.status === 'error' ? '**error**' : b.firstAttemptError ? 'ok (2nd attempt)' : 'ok',
         minutes(b.seconds),
         b.status === 'ok' ? counts(targetsOf(entry(b))) : 'not measured',
       ])

@@ -42,6 +42,9 @@ export async function runPipeline(input: TrainInput, backend: Backend): Promise<
     `features.out_dir=${paths.processed}`,
     `train.out_dir=${paths.model}`,
     `evaluate.out_dir=${paths.reports}`,
+    // The model's pipeline, not MLflow: no champion lookup (it would start the embedded MLflow
+    // server, time it as part of evaluate, and leave it running on 5055).
+    'register.enabled=false',
   ].flatMap((o) => ['--set', o])
   const stages = {} as Record<Stage, StepResult>
   for (const stage of STAGES) {

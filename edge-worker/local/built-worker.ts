@@ -9,7 +9,7 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { LogLevel} from 'miniflare';
+import type { LogLevel } from 'miniflare'
 import { convertV4MiniflareOptions, Log, Miniflare } from 'miniflare'
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
