@@ -10,6 +10,8 @@ import { runToEnd } from './child.ts'
 import type { RunningLoop } from './loop.ts'
 import { readOfflineScores } from './offline-scores.ts'
 import type { Progress } from './progress.ts'
+import { predictAtEdge } from './served.ts'
+import { queryPrometheus } from './services.ts'
 import { widgetPrediction } from './widget-page.ts'
 
 interface EdgePrediction extends Scores {
@@ -27,24 +29,9 @@ export async function checkLoop(
   const out = (l: string) => progress.info(l)
   const { customers, asOf } = loop.customers
   const edge = await progress.step('check: the edge scores the demo customers', async () => {
-    const res = await fetch(`${loop.worker.url}/v1/predict`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        customers: customers.map((c) => ({
-          customerId: c.customerId,
-          transactions: c.transactions,
-        })),
-        asOf,
-      }),
-    })
-    const body = (await res.json()) as { predictions?: EdgePrediction[]; currency?: string }
-    if (!res.ok || !body.predictions)
-      throw new Error(`POST /v1/predict: HTTP ${res.status} ${JSON.stringify(body).slice(0, 400)}`)
-    return {
-      byId: new Map(body.predictions.map((p) => [p.customerId, p])),
-      currency: body.currency ?? '',
-    }
+    const answer = await predictAtEdge(loop.worker.url, customers, asOf)
+    const predictions = answer.predictions as unknown as EdgePrediction[]
+    return { byId: new Map(predictions.map((p) => [p.customerId, p])), currency: answer.currency }
   })
   const widget = await progress.step('check: the widget scores them in Chromium', async () => {
     if (!loop.browser) throw new Error('no browser: the check needs Chromium')
@@ -107,12 +94,10 @@ export async function checkLoop(
     await progress.step('check: Prometheus scrapes the control plane', async () => {
       const deadline = Date.now() + 30_000
       for (;;) {
-        const r = (await fetch(
-          `${p.url}/api/v1/query?query=${encodeURIComponent('up{job="fcv-control-plane"}')}`
-        ).then((x) => x.json())) as { data?: { result?: { value: [number, string] }[] } }
-        if (r.data?.result?.[0]?.value[1] === '1') return
+        const up = await queryPrometheus(p.url, 'up{job="fcv-control-plane"}')
+        if (up[0]?.value === 1) return
         if (Date.now() > deadline)
-          throw new Error(`up{job="fcv-control-plane"} is not 1 after 30 s: ${JSON.stringify(r)}`)
+          throw new Error(`up{job="fcv-control-plane"} is not 1 after 30 s: ${JSON.stringify(up)}`)
         await new Promise((ok) => setTimeout(ok, 1000))
       }
     })

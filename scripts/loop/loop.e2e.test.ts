@@ -15,8 +15,8 @@ import type { RunningServer } from '../../trainer/src/mlflow/embedded-server.ts'
 import { parseLoopArgs } from './args.ts'
 import { startLoop, type RunningLoop } from './loop.ts'
 import { createProgress } from './progress.ts'
-import { prometheusInstalled } from './services.ts'
-import { servedVersions, waitUntilServed } from './served.ts'
+import { prometheusInstalled, queryPrometheus } from './services.ts'
+import { predictAtEdge, servedVersions, waitUntilServed } from './served.ts'
 import { openStateDir } from './state.ts'
 import { widgetPrediction } from './widget-page.ts'
 
@@ -88,30 +88,9 @@ async function alias(name: string): Promise<string | null> {
 
 /** The edge's prediction for every demo customer: versions and values. */
 async function edgeScores(l: RunningLoop) {
-  const res = await fetch(`${l.worker.url}/v1/predict`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      customers: l.customers.customers.map((c) => ({
-        customerId: c.customerId,
-        transactions: c.transactions,
-      })),
-      asOf: l.customers.asOf,
-    }),
-  })
-  expect(res.status).toBe(200)
-  return ((await res.json()) as { predictions: { modelVersion: string; expected: number }[] })
-    .predictions
-}
-
-async function promQuery(
-  expr: string
-): Promise<{ metric: Record<string, string>; value: number }[]> {
-  const res = await fetch(`${loop!.prometheus!.url}/api/v1/query?query=${encodeURIComponent(expr)}`)
-  const body = (await res.json()) as {
-    data: { result: { metric: Record<string, string>; value: [number, string] }[] }
-  }
-  return body.data.result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }))
+  const answer = await predictAtEdge(l.worker.url, l.customers.customers, l.customers.asOf)
+  expect(answer.status).toBe(200)
+  return answer.predictions
 }
 
 beforeAll(async () => {
@@ -172,7 +151,10 @@ describe('the loop (scripts/main.sh)', () => {
     const deadline = Date.now() + 30_000
     let got: { metric: Record<string, string>; value: number }[] = []
     while (Date.now() < deadline) {
-      got = await promQuery('fcv_promotions_total{outcome="succeeded"}')
+      got = await queryPrometheus(
+        loop!.prometheus!.url,
+        'fcv_promotions_total{outcome="succeeded"}'
+      )
       if (got.length === 2) break
       await new Promise((r) => setTimeout(r, 1000))
     }

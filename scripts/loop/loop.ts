@@ -7,16 +7,22 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { join, resolve } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { launchChromium, CHROMIUM } from '../../control-plane/src/test-support/chromium.ts'
+import { callApi, type ApiTarget } from '../../trainer/src/release/api.ts'
 import { stopEmbeddedServer } from '../../trainer/src/mlflow/embedded-server.ts'
 import { loadParams } from '../../trainer/src/params/load.ts'
 import type { Params } from '../../trainer/src/params/schema.ts'
 import { buildWidget } from '../../web-widget/build.ts'
-import { startDemoServer, type DemoServer } from '../../web-widget/demo/serve.ts'
+import {
+  startDemoServer,
+  trustedKeysAttribute,
+  type DemoServer,
+} from '../../web-widget/demo/serve.ts'
 import type { LoopArgs } from './args.ts'
 import { runToEnd, type ChildServer } from './child.ts'
 import type { Progress } from './progress.ts'
 import { syncAndPromote } from './promote.ts'
-import { waitUntilServed } from './served.ts'
+import { predictAtEdge, waitUntilServed } from './served.ts'
+import { widgetPrediction } from './widget-page.ts'
 import {
   checkPortsFree,
   type LoopPorts,
@@ -82,45 +88,23 @@ async function mlflowAnswers(url: string): Promise<boolean> {
   )
 }
 
-async function api<T>(
-  url: string,
-  token: string,
-  method: string,
-  path: string,
-  body?: unknown
-): Promise<T> {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-    signal: AbortSignal.timeout(30_000),
-  })
-  const text = await res.text()
-  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text.slice(0, 500)}`)
-  return JSON.parse(text) as T
-}
-
 /** The Worker's telemetry token: the saved one while the control plane still knows it, else a new one. */
-async function reporterToken(url: string, state: StateDir, secrets: Secrets): Promise<string> {
-  const { tokens } = await api<{ tokens: { name: string; revokedAt: string | null }[] }>(
-    url,
-    secrets.adminToken,
+async function reporterToken(cp: ApiTarget, state: StateDir, secrets: Secrets): Promise<string> {
+  const { body } = await callApi<{ tokens: { name: string; revokedAt: string | null }[] }>(
+    cp,
     'GET',
     '/v1/tokens'
   )
+  const { tokens } = body
   const saved = secrets.reporter
   if (saved && tokens.some((t) => t.name === saved.name && t.revokedAt === null)) return saved.token
   const name = `local-worker-${new Date().toISOString().replace(/[:.]/g, '-')}`
-  const created = await api<{ token: string }>(url, secrets.adminToken, 'POST', '/v1/tokens', {
-    name,
-    role: 'reporter',
+  const created = await callApi<{ token: string }>(cp, 'POST', '/v1/tokens', {
+    body: { name, role: 'reporter' },
   })
-  secrets.reporter = { name, token: created.token }
+  secrets.reporter = { name, token: created.body.token }
   saveSecrets(state, secrets)
-  return created.token
+  return created.body.token
 }
 
 export interface LoopOptions {
@@ -213,14 +197,12 @@ async function start(
   )
   stops.push({ name: 'the control plane', stop: () => controlPlane.stop() })
   const cpUrl = controlPlane.url
+  const cp: ApiTarget = { url: cpUrl, token: secrets.adminToken }
+  // The keys the Worker and the storefront's widget trust: the control plane's, read once.
+  const { keys } = (await callApi<{ keys: Record<string, string> }>(cp, 'GET', '/v1/signing-keys'))
+    .body
   const worker = await progress.step(STEPS[2], async () => {
-    const telemetryToken = await reporterToken(cpUrl, state, secrets)
-    const { keys } = await api<{ keys: Record<string, string> }>(
-      cpUrl,
-      secrets.adminToken,
-      'GET',
-      '/v1/signing-keys'
-    )
+    const telemetryToken = await reporterToken(cp, state, secrets)
     return startWorker(root, state, secrets, {
       trustedKeys: keys,
       telemetryToken,
@@ -247,7 +229,7 @@ async function start(
       out,
     })
     // Pushed at promotion; a reconciliation pass covers a push that found the Worker busy.
-    await api(cpUrl, secrets.adminToken, 'POST', '/v1/publish-targets/reconcile')
+    await callApi(cp, 'POST', '/v1/publish-targets/reconcile')
     await waitUntilServed(worker.url, version)
     return r
   })
@@ -269,23 +251,15 @@ async function start(
   }
   writeFileSync(state.path('demo', 'predict-request.json'), JSON.stringify(request, null, 2) + '\n')
   await progress.step(STEPS[4], async () => {
-    const res = await fetch(`${worker.url}/v1/predict`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(request),
-    })
-    const body = (await res.json()) as {
-      predictions?: { expected?: number; modelVersion?: string }[]
-    }
-    const p = body.predictions?.[0]
-    if (!res.ok || typeof p?.expected !== 'number') {
+    const p = (await predictAtEdge(worker.url, [first], customers.asOf)).predictions[0]
+    if (typeof p?.['expected'] !== 'number') {
       throw new Error(
-        `POST /v1/predict answered ${res.status}: ${JSON.stringify(body).slice(0, 400)}`
+        `POST /v1/predict gave no prediction for ${first.customerId}: ${JSON.stringify(p)}`
       )
     }
     progress.mark('first edge prediction')
     out(
-      `customer ${first.customerId}: expected ${p.expected.toFixed(2)} over the next 90 days (version ${p.modelVersion})`
+      `customer ${first.customerId}: expected ${p['expected'].toFixed(2)} over the next 90 days (version ${p.modelVersion})`
     )
   })
 
@@ -294,15 +268,7 @@ async function start(
     const dist = state.path('widget')
     await buildWidget(dist)
     copyFileSync(customersFile, join(dist, 'demo', 'customers.json'))
-    const { keys } = await api<{ keys: Record<string, string> }>(
-      cpUrl,
-      secrets.adminToken,
-      'GET',
-      '/v1/signing-keys'
-    )
-    const trustedKeys = Object.entries(keys)
-      .map(([id, key]) => `${id}:${key}`)
-      .join(',')
+    const trustedKeys = trustedKeysAttribute(keys)
     return startDemoServer({ edgeUrl: worker.url, trustedKeys, port: ports.demo, dist })
   })
   stops.push({ name: 'the storefront', stop: () => demo.close() })
@@ -319,7 +285,6 @@ async function start(
     const b = browser
     stops.push({ name: 'Chromium', stop: () => b.close() })
     await progress.step(STEPS[6], async () => {
-      const { widgetPrediction } = await import('./widget-page.ts')
       const d = await widgetPrediction(b, demo.url, 0)
       progress.mark('first widget prediction')
       out(

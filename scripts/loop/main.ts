@@ -5,7 +5,7 @@
 import { resolve } from 'node:path'
 import { parseLoopArgs, USAGE, UsageError } from './args.ts'
 import { checkLoop, CheckFailed } from './check.ts'
-import { addresses, startLoop, STEPS, writeLoopJson, type RunningLoop } from './loop.ts'
+import { addresses, startLoop, STEPS, type RunningLoop } from './loop.ts'
 import { createProgress, StepFailed } from './progress.ts'
 import { GatesRefused } from './promote.ts'
 import { claimPidFile, openStateDir } from './state.ts'
@@ -86,12 +86,10 @@ async function main(): Promise<number> {
     }
     if (args.check) {
       await checkLoop(ROOT, loop, args.sets, progress)
-      writeLoopJson(loop, progress)
       say(`[loop] check passed; timings since main.sh started: ${timings(progress.marks)}`)
       await stop('check done')
       return 0
     }
-    writeLoopJson(loop, progress)
     say(`[loop] timings since main.sh started: ${timings(progress.marks)}`)
     banner(loop)
     const running = loop

@@ -37,3 +37,30 @@ export async function waitUntilServed(
     await new Promise((r) => setTimeout(r, 500))
   }
 }
+
+export interface EdgeAnswer {
+  status: number
+  currency: string
+  predictions: ({ customerId: string; modelVersion: string } & Record<string, unknown>)[]
+}
+
+/** One POST /v1/predict of customers' histories as of a date; a non-2xx answer is an error. */
+export async function predictAtEdge(
+  workerUrl: string,
+  customers: readonly { customerId: string; transactions: unknown[] }[],
+  asOf: string
+): Promise<EdgeAnswer> {
+  const res = await fetch(`${workerUrl}/v1/predict`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      customers: customers.map((c) => ({ customerId: c.customerId, transactions: c.transactions })),
+      asOf,
+    }),
+  })
+  const body = (await res.json()) as Partial<EdgeAnswer>
+  if (!res.ok || !Array.isArray(body.predictions)) {
+    throw new Error(`POST /v1/predict: HTTP ${res.status} ${JSON.stringify(body).slice(0, 400)}`)
+  }
+  return { status: res.status, currency: body.currency ?? '', predictions: body.predictions }
+}

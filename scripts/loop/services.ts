@@ -22,7 +22,8 @@ export const PROMETHEUS_BIN = '/usr/bin/prometheus'
 
 export const urlOf = (port: number) => `http://${HOST}:${port}`
 
-function portFree(port: number): Promise<boolean> {
+/** Whether nothing listens on 127.0.0.1:port. */
+export function portFree(port: number): Promise<boolean> {
   return new Promise((ok) => {
     const s = createServer()
     s.once('error', () => ok(false))
@@ -151,4 +152,21 @@ export function startPrometheus(
     readyUrl: `${url}/-/ready`,
     url,
   })
+}
+
+/** One instant query of Prometheus's HTTP API: each sample's labels and value. */
+export async function queryPrometheus(
+  url: string,
+  expr: string
+): Promise<{ metric: Record<string, string>; value: number }[]> {
+  const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`)
+  const body = (await res.json()) as {
+    status?: string
+    error?: string
+    data?: { result?: { metric: Record<string, string>; value: [number, string] }[] }
+  }
+  if (body.status !== 'success' || !body.data?.result) {
+    throw new Error(`Prometheus refused ${expr}: ${body.error ?? `HTTP ${res.status}`}`)
+  }
+  return body.data.result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }))
 }

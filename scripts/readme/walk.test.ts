@@ -6,10 +6,10 @@
 
 import { execFileSync, spawn } from 'node:child_process'
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { portFree } from '../loop/services.ts'
 import { walkScript } from './walk.ts'
 import { makeSandbox, untracked } from './sandbox.ts'
 
@@ -19,14 +19,6 @@ const PORTS = [8080, 8787, 5173, 9090, 5055]
 const WALK_TIMEOUT_MS = 12 * 60_000
 /** Everything the walk printed, kept after the test for a person to read. */
 const LOG = join(tmpdir(), 'fcv-readme-walk.log')
-
-function free(port: number): Promise<boolean> {
-  return new Promise((ok) => {
-    const s = createServer()
-    s.once('error', () => ok(false))
-    s.listen(port, '127.0.0.1', () => s.close(() => ok(true)))
-  })
-}
 
 /** A fresh login's environment: Debian's PATH (the system Node first), nothing of fcv's. */
 function userEnv(): NodeJS.ProcessEnv {
@@ -73,7 +65,7 @@ describe('README', () => {
     async () => {
       for (const port of PORTS) {
         expect(
-          await free(port),
+          await portFree(port),
           `port ${port} is in use: stop what runs there (the README walk needs it)`
         ).toBe(true)
       }
@@ -154,11 +146,11 @@ describe('README', () => {
       expect(output).toMatch(/the edge, the widget and the trainer agree to the bit/)
       expect(output).toMatch(/\[loop\] check passed/)
       // Its stop block stopped everything it started.
-      for (let i = 0; i < 100 && !(await Promise.all(PORTS.map(free))).every(Boolean); i++) {
+      for (let i = 0; i < 100 && !(await Promise.all(PORTS.map(portFree))).every(Boolean); i++) {
         await new Promise((r) => setTimeout(r, 100))
       }
       for (const port of PORTS)
-        expect(await free(port), `port ${port} still in use after the walk`).toBe(true)
+        expect(await portFree(port), `port ${port} still in use after the walk`).toBe(true)
       // Nothing it wrote (secrets, state, logs) is offered to git.
       expect(untracked(dir)).toEqual([])
     }

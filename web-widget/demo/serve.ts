@@ -144,6 +144,11 @@ export async function trustedKeysFrom(controlPlaneUrl: string): Promise<string> 
   const res = await fetch(new URL('/v1/signing-keys', controlPlaneUrl))
   if (!res.ok) throw new Error(`GET ${controlPlaneUrl}/v1/signing-keys: HTTP ${res.status}`)
   const { keys } = (await res.json()) as { keys: Record<string, string> }
+  return trustedKeysAttribute(keys)
+}
+
+/** GET /v1/signing-keys's keys as the widget's trusted-keys attribute: "keyId:base64,...". */
+export function trustedKeysAttribute(keys: Record<string, string>): string {
   const entries = Object.entries(keys)
   if (entries.length === 0) throw new Error('the control plane has no signing key configured')
   return entries.map(([id, key]) => `${id}:${key}`).join(',')
