@@ -1,6 +1,6 @@
 // Charts as inline SVG, from the scalar metrics the API has (no curves): grouped bars per version.
 
-import { compare, fmt, h, svg, uid } from './lib.js'
+import { chartFigure, compare, fmt, h, svg } from './lib.js'
 
 function niceStep(span) {
   const raw = span / 4
@@ -23,7 +23,6 @@ function barChart({ title, caption, series, groups }) {
   const y = (v) => T + ((top - v) / (top - bottom)) * (H - T - B)
   const gw = (W - L - 8) / Math.max(groups.length, 1)
   const bw = Math.min(30, (gw * 0.8) / series.length)
-  const titleId = uid('chart')
   const parts = []
   for (let i = 0; bottom + i * step <= top + step / 2; i++) {
     const v = bottom + i * step
@@ -80,29 +79,17 @@ function barChart({ title, caption, series, groups }) {
       )
     )
   })
-  return h(
-    'figure',
-    { class: 'chart' },
-    svg(
-      'svg',
-      { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-labelledby': titleId },
-      svg('title', { id: titleId }, `${title}. ${caption}`),
-      parts
-    ),
+  return chartFigure('chart', W, H, `${title}. ${caption}`, parts, [
+    h('strong', {}, title),
     h(
-      'figcaption',
-      {},
-      h('strong', {}, title),
-      h(
-        'ul',
-        { class: 'legend' },
-        series.map((s) =>
-          h('li', {}, h('span', { class: `key ${s.cls}`, 'aria-hidden': 'true' }), s.legend)
-        )
-      ),
-      h('span', { class: 'muted' }, caption)
-    )
-  )
+      'ul',
+      { class: 'legend' },
+      series.map((s) =>
+        h('li', {}, h('span', { class: `key ${s.cls}`, 'aria-hidden': 'true' }), s.legend)
+      )
+    ),
+    h('span', { class: 'muted' }, caption),
+  ])
 }
 
 const SAME_SET =

@@ -2,7 +2,19 @@
 // versions the edge isolates and the widgets still serve, and how far each serving model's inputs
 // and predictions have drifted from its training data (population stability index, PSI).
 
-import { api, errorBox, fill, fmt, h, modelPath, state, svg, table, time, uid } from './lib.js'
+import {
+  api,
+  chartFigure,
+  errorBox,
+  fill,
+  fmt,
+  h,
+  modelPath,
+  state,
+  svg,
+  table,
+  time,
+} from './lib.js'
 
 const W = 560
 
@@ -15,7 +27,6 @@ function psiChart(features, threshold) {
   const H = 24 + rows.length * rowH
   const top = Math.max(threshold * 1.5, ...rows.map((f) => f.psi))
   const x = (v) => L + (v / top) * (W - L - R)
-  const titleId = uid('psi')
   const parts = [
     svg('line', { x1: x(0), x2: x(0), y1: 8, y2: H - 14, class: 'axis' }),
     svg('line', { x1: x(threshold), x2: x(threshold), y1: 8, y2: H - 14, class: 'threshold' }),
@@ -44,29 +55,20 @@ function psiChart(features, threshold) {
       svg('text', { x: x(f.psi) + 4, y: y + 11, class: 'value' }, fmt(f.psi, 2))
     )
   })
-  return h(
-    'figure',
-    { class: 'chart' },
-    svg(
-      'svg',
-      { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-labelledby': titleId },
-      svg(
-        'title',
-        { id: titleId },
-        `PSI per feature; ${rows.filter((f) => f.psi > threshold).length} over ${threshold}`
-      ),
-      parts
-    ),
-    h(
-      'figcaption',
-      {},
+  return chartFigure(
+    'psi',
+    W,
+    H,
+    `PSI per feature; ${rows.filter((f) => f.psi > threshold).length} over ${threshold}`,
+    parts,
+    [
       h('strong', {}, 'Input drift per feature (PSI against the training histogram)'),
       h(
         'span',
         { class: 'muted' },
         ' Under 0.1: no shift; 0.1–0.2: moderate; over 0.2: the population has changed.'
-      )
-    )
+      ),
+    ]
   )
 }
 
@@ -82,7 +84,6 @@ function histogramChart(f) {
   const gw = (W - L - 8) / n
   const bw = Math.min(18, gw * 0.4)
   const label = (i) => (i === n - 1 ? `>${fmt(f.bounds[i - 1], 3)}` : `≤${fmt(f.bounds[i], 3)}`)
-  const titleId = uid('hist')
   const parts = [svg('line', { x1: L, x2: W - 8, y1: y(0), y2: y(0), class: 'axis' })]
   for (let i = 0; i < n; i++) {
     const x0 = L + i * gw + gw / 2 - bw
@@ -118,18 +119,13 @@ function histogramChart(f) {
       )
     )
   }
-  return h(
-    'figure',
-    { class: 'chart' },
-    svg(
-      'svg',
-      { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-labelledby': titleId },
-      svg('title', { id: titleId }, `${f.name}: share of customers per bucket, training and live`),
-      parts
-    ),
-    h(
-      'figcaption',
-      {},
+  return chartFigure(
+    'hist',
+    W,
+    H,
+    `${f.name}: share of customers per bucket, training and live`,
+    parts,
+    [
       h('strong', {}, `${f.name}: training and live distributions`),
       h(
         'ul',
@@ -141,8 +137,8 @@ function histogramChart(f) {
           h('span', { class: 'key s-version', 'aria-hidden': 'true' }),
           `live (${f.liveN})`
         )
-      )
-    )
+      ),
+    ]
   )
 }
 

@@ -47,6 +47,25 @@ export const svg = (tag, attrs, ...children) =>
 let ids = 0
 export const uid = (p) => `${p}-${++ids}`
 
+/**
+ * An inline SVG chart in a figure: an image labelled by its title (what a screen reader says) and
+ * a visible caption. `idPrefix` names the title's id.
+ */
+export function chartFigure(idPrefix, width, height, title, parts, caption) {
+  const titleId = uid(idPrefix)
+  return h(
+    'figure',
+    { class: 'chart' },
+    svg(
+      'svg',
+      { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-labelledby': titleId },
+      svg('title', { id: titleId }, title),
+      parts
+    ),
+    h('figcaption', {}, ...caption)
+  )
+}
+
 /** A table with a caption and one row of column headings; `rows` are its body's rows. */
 export const table = (cls, caption, cols, ...rows) =>
   h(
