@@ -97,7 +97,10 @@ export function startWorker(
     TRUSTED_KEYS: JSON.stringify(o.trustedKeys),
     TELEMETRY_URL: `${o.controlPlaneUrl}/v1/telemetry`,
     TELEMETRY_TOKEN: o.telemetryToken,
-    // A local fleet: its telemetry reaches the dashboards within seconds, not a minute.
+    // A local fleet of one user: each prediction reaches the control plane (metrics, the Fleet page)
+    // with its response, not with the next request after the flush interval; the rest (beacons)
+    // within seconds, not a minute.
+    TELEMETRY_FLUSH_PREDICTIONS: '1',
     TELEMETRY_FLUSH_SECONDS: '5',
   }
   return startChildServer({
